@@ -1,0 +1,70 @@
+# tppo-analysis — the two commands are `make report` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NBVAL_OPTS := --nbval --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
+
+.PHONY: help venv report test test-unit test-notebooks test-slow scan browser-deps lab bench bench-tiny lock notebooks clean
+
+help:
+	@echo "make report      run the notebooks on the embedded data and render report/index.html"
+	@echo "make test        unit tests, privacy scan, browser check and strict nbval on every notebook"
+	@echo "make test-slow   the slow studies (coverage, large bad inputs)"
+	@echo "make lab         JupyterLab in the project environment"
+	@echo "make bench       benchmarks (bench/RESULTS.md)"
+
+venv: $(STAMP)
+
+# The environment is installed from the committed lock file, so every machine gets the same versions.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/tppo report
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -q
+	$(BIN)/tppo scan
+	$(BIN)/python -m pytest -q $(NBVAL_OPTS) notebooks/
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-notebooks: $(STAMP)
+	$(BIN)/python -m pytest -q $(NBVAL_OPTS) notebooks/
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+scan: $(STAMP)
+	$(BIN)/tppo scan
+
+# Headless Chromium for the report's browser check (Debian packages; installed when root and missing).
+browser-deps:
+	@bash scripts/ensure_browser.sh
+
+notebooks: $(STAMP)
+	$(BIN)/python -m tppo_analysis.notebooks notebooks/*.ipynb
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+bench-tiny: $(STAMP)
+	$(BIN)/python bench/run_all.py --tiny
+
+# Regenerate the lock file (maintainers only; needs network access to PyPI and `uv`).
+lock:
+	uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf report build .pytest_cache

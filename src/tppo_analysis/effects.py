@@ -1,0 +1,828 @@
+"""Program-effect estimators for staggered adoption (Desa Binaan Imigrasi), built on ``diff-diff``.
+
+One entry point, :func:`fit`, returns an :class:`EffectResult` with tidy frames:
+
+* ``estimator="cs"`` — Callaway & Sant'Anna (2021) ATT(g,t) from ``diff_diff.CallawaySantAnna`` (doubly robust
+  with covariates, varying base period as R ``did``), aggregated exactly as R ``did::aggte`` (simple, dynamic/event,
+  group, calendar), including the influence function of the estimated aggregation weights. Analytic standard errors by
+  default; ``n_boot > 0`` adds the R ``did`` multiplier bootstrap (Mammen weights, IQR-based standard errors) and
+  uniform (sup-t) bands. Scale "count": effects are in outcome units (e.g. deferrals per village-month).
+* ``estimator="poisson_etwfe"`` — Wooldridge (2023) Poisson extended TWFE. Cell coefficients are log rate ratios
+  (treated vs counterfactual mean count), identified by parallel trends *on the ratio scale* (multiplicative common
+  trends). Without covariates the fast national implementation in :mod:`tppo_analysis.models.poisson_etwfe` is used
+  when it is importable; otherwise (and always with covariates) ``diff_diff.WooldridgeDiD(method="poisson")``.
+  Scale "ratio"; ``aggregate("count")`` gives the average effect in counts per treated village-month.
+* ``estimator="twfe"`` — the naive static two-way fixed effects regression in levels (``diff_diff.TwoWayFixedEffects``),
+  kept as the contrast that the staggered design literature warns about; :func:`bacon` decomposes it.
+
+``time`` and ``cohort`` may be integers (years) or monthly periods (``pandas.Period``/datetime); a cohort of 0 or
+missing means never treated. Units first treated at or before the first observed period are dropped (as R ``did``
+does) and cohorts after the last period are treated as never treated; both are listed in ``EffectResult.notes``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import Problem, TppoError, DataValidationError
+
+__all__ = [
+    "EffectResult",
+    "fit",
+    "bacon",
+    "honest_bounds",
+    "ring_exposure",
+    "AGGREGATIONS",
+]
+
+AGGREGATIONS = ("simple", "event", "group", "calendar")
+_KEY = {"simple": None, "event": "event_time", "group": "cohort", "calendar": "time"}
+_Z = stats.norm.ppf(0.975)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Input preparation
+# --------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    data: pd.DataFrame  # columns _u, _t, _g, _y, covariates (ints for _t/_g; _g == 0 never treated)
+    time_kind: str  # "int" or "month"
+    freq: Any
+    notes: list[str]
+    excluded: pd.DataFrame
+
+
+def _to_ordinal(values: pd.Series, name: str) -> tuple[np.ndarray, str]:
+    """Integer codes for a time-like column: integers stay, months become Period ordinals. NaN -> 0."""
+    s = values
+    if isinstance(s.dtype, pd.PeriodDtype):
+        if s.dtype.freq.name not in ("M", "ME"):
+            raise TppoError(f"column {name!r}: periods must be monthly, got frequency {s.dtype.freq.name}")
+        out = np.where(s.isna(), 0, s.array.asi8 if hasattr(s.array, "asi8") else s.map(lambda p: p.ordinal))
+        return np.asarray(out, dtype=np.int64), "month"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        per = s.dt.to_period("M")
+        return _to_ordinal(per, name)
+    if s.dtype == object:
+        sample = s.dropna()
+        if len(sample) and isinstance(sample.iloc[0], pd.Period):
+            return _to_ordinal(pd.Series(pd.PeriodIndex(s, freq="M"), index=s.index), name)
+    num = pd.to_numeric(s, errors="coerce")
+    bad = s.notna() & num.isna()
+    if bad.any():
+        raise TppoError(f"column {name!r}: {s[bad].iloc[0]!r} is neither an integer period nor a month")
+    if ((num.dropna() % 1) != 0).any():
+        raise TppoError(f"column {name!r}: periods must be whole numbers (years) or months")
+    return num.fillna(0).astype(np.int64).to_numpy(), "int"
+
+
+def _prepare(
+    panel: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, covariates: Sequence[str]
+) -> _Prepared:
+    if not isinstance(panel, pd.DataFrame):
+        raise TppoError("panel must be a pandas DataFrame (one row per unit and period)")
+    missing = [c for c in (outcome, unit, time, cohort, *covariates) if c not in panel.columns]
+    if missing:
+        raise TppoError(f"panel has no column(s) {missing}; it has {list(panel.columns)}")
+    t, kind_t = _to_ordinal(panel[time], time)
+    g, kind_g = _to_ordinal(panel[cohort], cohort)
+    if kind_t == "month" and kind_g == "int" and (g > 0).any():
+        raise TppoError(f"column {cohort!r} must be months like {time!r} (or 0/missing for never treated)")
+    if kind_t == "month" and (t <= 0).any():
+        raise TppoError(f"column {time!r}: months before 1970-02 are not supported")
+    y = pd.to_numeric(panel[outcome], errors="coerce")
+    problems = []
+    for pos in np.flatnonzero(y.isna().to_numpy())[:50]:
+        problems.append(Problem("panel", int(pos) + 2, outcome, str(panel[outcome].iloc[pos]), "outcome is missing or not a number"))
+    for c in covariates:
+        xc = pd.to_numeric(panel[c], errors="coerce")
+        for pos in np.flatnonzero(xc.isna().to_numpy())[:20]:
+            problems.append(Problem("panel", int(pos) + 2, c, str(panel[c].iloc[pos]), "covariate is missing or not a number"))
+    if problems:
+        raise DataValidationError(problems, file="panel")
+    d = pd.DataFrame({"_u": panel[unit].to_numpy(), "_t": t, "_g": g, "_y": y.to_numpy(dtype=float)})
+    for c in covariates:
+        d[c] = pd.to_numeric(panel[c]).to_numpy(dtype=float)
+    dup = d.duplicated(["_u", "_t"])
+    if dup.any():
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
+        raise TppoError(f"panel line {pos + 2}: unit {d['_u'].iloc[pos]!r} appears twice in period {panel[time].iloc[pos]!r}")
+    ng = d.groupby("_u")["_g"].nunique()
+    if (ng > 1).any():
+        raise TppoError(f"column {cohort!r} must be constant within a unit; unit {ng[ng > 1].index[0]!r} has several")
+    notes: list[str] = []
+    tmin, tmax = int(d["_t"].min()), int(d["_t"].max())
+    late = d["_g"] > tmax
+    if late.any():
+        n_late = d.loc[late, "_u"].nunique()
+        notes.append(f"{n_late} unit(s) first treated after the last period are used as never treated (R did rule)")
+        d.loc[late, "_g"] = 0
+    early = (d["_g"] > 0) & (d["_g"] <= tmin)
+    excluded = pd.DataFrame(columns=[unit, "reason"])
+    if early.any():
+        units = pd.unique(d.loc[early, "_u"])
+        excluded = pd.DataFrame({unit: units, "reason": "treated at or before the first period (no pre-period)"})
+        notes.append(f"{len(units)} unit(s) treated at or before the first period are dropped (R did rule)")
+        d = d[~early].reset_index(drop=True)
+    counts = d.groupby("_u")["_t"].size()
+    if counts.nunique() > 1:
+        raise TppoError(
+            f"panel is unbalanced: unit {counts.idxmin()!r} has {counts.min()} periods, others up to {counts.max()}; "
+            "build the panel with tppo_analysis.panel (zero-filled months) first"
+        )
+    freq = panel[time].dtype.freq if isinstance(panel[time].dtype, pd.PeriodDtype) else ("M" if kind_t == "month" else None)
+    return _Prepared(d, kind_t, freq, notes, excluded)
+
+
+def _from_ordinal(values: np.ndarray, prep: _Prepared):
+    if prep.time_kind == "month":
+        return pd.PeriodIndex.from_ordinals(np.asarray(values, dtype=np.int64), freq="M")
+    return np.asarray(values, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# R did::aggte on influence functions
+# --------------------------------------------------------------------------------------------------------------------
+
+
+class _Aggregator:
+    """Aggregations of ATT(g,t) exactly as R ``did::aggte`` (compute.aggte.R), on influence functions.
+
+    ``psi`` is the n_units x K matrix of influence functions scaled so that Var(ATT) = psi' psi (i.e. R's IF / n).
+    ``unit_g`` is each unit's cohort (0 never treated). ``pg`` are cohort shares P(G = g) over all units.
+    """
+
+    def __init__(self, g: np.ndarray, t: np.ndarray, att: np.ndarray, psi: np.ndarray, unit_g: np.ndarray):
+        self.g, self.t, self.att, self.psi = g.astype(np.int64), t.astype(np.int64), att, psi
+        self.unit_g = unit_g.astype(np.int64)
+        self.n = len(unit_g)
+        self.glist = np.unique(g)
+        share = {gg: np.mean(self.unit_g == gg) for gg in self.glist}
+        self.pg = np.array([share[gg] for gg in g])
+        self.pgg = np.array([share[gg] for gg in self.glist])
+
+    # weight influence function, R's wif(): n x len(keepers), on IF (not /n) scale
+    def _wif(self, keepers: np.ndarray, pg: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        ind = (self.unit_g[:, None] == groups[keepers][None, :]).astype(float)
+        s = pg[keepers].sum()
+        dev = ind - pg[keepers][None, :]
+        if1 = dev / s
+        if2 = dev.sum(axis=1)[:, None] * (pg[keepers] / s**2)[None, :]
+        return if1 - if2
+
+    def _combine(self, cols: np.ndarray, w: np.ndarray, psi: np.ndarray, att: np.ndarray, wif: np.ndarray | None):
+        est = float(np.dot(w, att[cols]))
+        inf = psi[:, cols] @ w
+        if wif is not None:
+            inf = inf + (wif @ att[cols]) / self.n
+        return est, inf
+
+    def simple(self):
+        keep = np.flatnonzero(self.g <= self.t)
+        w = self.pg[keep] / self.pg[keep].sum()
+        est, inf = self._combine(keep, w, self.psi, self.att, self._wif(keep, self.pg, self.g))
+        return [("overall", None, est, inf)]
+
+    def event(self):
+        e = self.t - self.g
+        eseq = np.unique(e)
+        rows, infs, ests = [], [], []
+        for ee in eseq:
+            idx = np.flatnonzero(e == ee)
+            w = self.pg[idx] / self.pg[idx].sum()
+            est, inf = self._combine(idx, w, self.psi, self.att, self._wif(idx, self.pg, self.g))
+            rows.append(("element", int(ee), est, inf))
+            ests.append(est)
+            infs.append(inf)
+        pos = eseq >= 0
+        ests_a, infs_a = np.array(ests)[pos], np.column_stack(infs)[:, pos]
+        overall = ("overall", None, float(ests_a.mean()), infs_a.mean(axis=1))
+        return [overall, *rows]
+
+    def group(self):
+        rows, ests, infs = [], [], []
+        for gg in self.glist:
+            idx = np.flatnonzero((self.g == gg) & (self.g <= self.t))
+            w = np.full(len(idx), 1.0 / len(idx))
+            est, inf = self._combine(idx, w, self.psi, self.att, None)
+            rows.append(("element", int(gg), est, inf))
+            ests.append(est)
+            infs.append(inf)
+        ests_a, infs_a = np.array(ests), np.column_stack(infs)
+        keep = np.arange(len(self.glist))
+        w = self.pgg / self.pgg.sum()
+        est, inf = self._combine(keep, w, infs_a, ests_a, self._wif(keep, self.pgg, self.glist))
+        return [("overall", None, est, inf), *rows]
+
+    def calendar(self):
+        tlist = np.unique(self.t)
+        tlist = tlist[tlist >= self.glist.min()]
+        rows, ests, infs = [], [], []
+        for tt in tlist:
+            idx = np.flatnonzero((self.t == tt) & (self.g <= self.t))
+            w = self.pg[idx] / self.pg[idx].sum()
+            est, inf = self._combine(idx, w, self.psi, self.att, self._wif(idx, self.pg, self.g))
+            rows.append(("element", int(tt), est, inf))
+            ests.append(est)
+            infs.append(inf)
+        overall = ("overall", None, float(np.mean(ests)), np.column_stack(infs).mean(axis=1))
+        return [overall, *rows]
+
+
+def _multiplier_bootstrap(inf: np.ndarray, n_boot: int, seed: int, chunk: int = 100) -> tuple[np.ndarray, float]:
+    """R did's mboot: Mammen multiplier draws of sum_i v_i psi_i; IQR-based SEs and the sup-t 95% critical value."""
+    rng = np.random.default_rng(seed)
+    n, k = inf.shape
+    s5 = np.sqrt(5.0)
+    p = (s5 + 1) / (2 * s5)
+    lo, hi = -(s5 - 1) / 2, (s5 + 1) / 2
+    draws = np.empty((n_boot, k))
+    for start in range(0, n_boot, chunk):
+        b = min(chunk, n_boot - start)
+        v = np.where(rng.random((b, n)) < p, lo, hi)
+        draws[start : start + b] = v @ inf
+    q75, q25 = np.quantile(draws, [0.75, 0.25], axis=0)
+    se = (q75 - q25) / (stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+    ok = se > np.sqrt(np.finfo(float).eps) * 10
+    se = np.where(ok, se, np.nan)
+    if ok.any():
+        tmax = np.nanmax(np.abs(draws[:, ok] / se[ok]), axis=1)
+        crit = float(np.quantile(tmax, 0.95))
+    else:
+        crit = float("nan")
+    return se, crit
+
+
+def _rows_to_frame(kind: str, rows, n_boot: int, seed: int, scale: str, prep: _Prepared) -> pd.DataFrame:
+    key = _KEY[kind]
+    est = np.array([r[2] for r in rows])
+    inf = np.column_stack([r[3] for r in rows])
+    se = np.sqrt((inf**2).sum(axis=0))
+    out = pd.DataFrame({"level": [r[0] for r in rows]})
+    if key is not None:
+        keys = [r[1] for r in rows]
+        if key in ("cohort", "time"):
+            vals = [None if k is None else k for k in keys]
+            if prep.time_kind == "month":
+                out[key] = [pd.NaT if v is None else pd.Period(ordinal=v, freq="M") for v in vals]
+            else:
+                out[key] = pd.array([pd.NA if v is None else v for v in vals], dtype="Int64")
+        else:
+            out[key] = pd.array([pd.NA if k is None else k for k in keys], dtype="Int64")
+    out["estimate"] = est
+    out["se"] = se
+    if n_boot > 0:
+        bse, crit = _multiplier_bootstrap(inf, n_boot, seed)
+        out["se"] = bse
+        elem = out["level"] == "element"
+        out["band_lower"] = np.where(elem, est - crit * bse, np.nan)
+        out["band_upper"] = np.where(elem, est + crit * bse, np.nan)
+        out["crit"] = crit
+    out["ci_lower"] = out["estimate"] - _Z * out["se"]
+    out["ci_upper"] = out["estimate"] + _Z * out["se"]
+    out["scale"] = scale
+    cols = ["level", *([key] if key else []), "estimate", "se", "ci_lower", "ci_upper", "scale"]
+    extra = [c for c in ("band_lower", "band_upper", "crit") if c in out.columns]
+    return out[cols + extra]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Result object
+# --------------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EffectResult:
+    """Estimates of a staggered-adoption program effect. Frames are tidy; see :func:`fit` for the estimands.
+
+    Attributes
+    ----------
+    estimator, control : the options used.
+    overall : one row (estimate, se, ci_lower, ci_upper, scale); "count" scale for cs/twfe, "ratio" for poisson_etwfe.
+    group_time : cohort, time, event_time, estimate, se, ci_lower, ci_upper (ATT(g,t) or log rate ratios).
+    event_study : event_time, estimate, se, ci_lower, ci_upper, scale (the "event" aggregation without its overall row).
+    notes : decisions taken on the input (units dropped or recoded), stated not silent.
+    excluded : units dropped from estimation with the reason.
+    warnings : warnings raised by the underlying library, kept out of notebook output.
+    """
+
+    estimator: str
+    control: str
+    overall: pd.DataFrame
+    group_time: pd.DataFrame
+    event_study: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: list[str] = field(default_factory=list)
+    _aggregate: Any = field(default=None, repr=False)
+    _sensitivity: Any = field(default=None, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def aggregate(self, kind: str) -> pd.DataFrame:
+        """Aggregate the group-time effects: "simple", "event", "group", "calendar" (as R ``did::aggte``), and for
+        ``poisson_etwfe`` also "count" (average effect in outcome units per treated unit-period).
+
+        Returns a frame with ``level`` ("overall" first, then one "element" row per event time / cohort / period),
+        the key column (``event_time``, ``cohort`` or ``time``), estimate, se, ci_lower, ci_upper, scale; with
+        ``n_boot > 0`` also band_lower, band_upper (uniform 95% band) and crit.
+        """
+        if kind == "dynamic":
+            kind = "event"
+        allowed = AGGREGATIONS + (("count",) if self.estimator == "poisson_etwfe" else ())
+        if kind not in allowed:
+            raise TppoError(f"aggregate kind must be one of {allowed}, got {kind!r}")
+        if kind not in self._cache:
+            self._cache[kind] = self._aggregate(kind)
+        return self._cache[kind].copy()
+
+    def sensitivity(
+        self,
+        method: Literal["smoothness", "relative_magnitude"] = "smoothness",
+        m_values: Sequence[float] = (0.0, 0.01, 0.02, 0.03),
+        target: Literal["first", "average"] = "first",
+        alpha: float = 0.05,
+    ) -> pd.DataFrame:
+        """HonestDiD (Rambachan & Roth 2023) robust confidence sets for the post-treatment event-study effect.
+
+        The event study is re-estimated with a *universal* base period (e = -1 normalised to 0), as HonestDiD
+        requires. ``method="smoothness"`` (Delta^SD, FLCI; validated against the HonestDiD README) bounds the change
+        in slope of the trend violation by M per period; ``"relative_magnitude"`` (Delta^RM) bounds post-period
+        violations by Mbar times the largest pre-period one. Returns m, lb, ub (robust CI), method, target, and the
+        original estimate/se. Only for estimators with pre-period estimates ("cs").
+        """
+        if self._sensitivity is None:
+            raise TppoError(f"sensitivity needs pre-period event-study estimates; not available for {self.estimator}")
+        beta, sigma, num_pre, num_post = self._sensitivity()
+        l_vec = np.zeros(num_post)
+        if target == "first":
+            l_vec[0] = 1.0
+        elif target == "average":
+            l_vec[:] = 1.0 / num_post
+        else:
+            raise TppoError(f"target must be 'first' or 'average', got {target!r}")
+        return honest_bounds(beta, sigma, num_pre, num_post, method=method, m_values=m_values, l_vec=l_vec, alpha=alpha)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Estimators
+# --------------------------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet(store: list[str]):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        msg = str(w.message).split("\n")[0]
+        if msg not in store:
+            store.append(msg)
+
+
+def _cs_fit(prep: _Prepared, control: str, covariates: Sequence[str], base_period: str, warn: list[str]):
+    from diff_diff import CallawaySantAnna
+
+    # pscore_trim: R DRDID does not trim below; a tiny symmetric clip only guards against 0/1 scores.
+    est = CallawaySantAnna(
+        control_group=control,
+        estimation_method="dr",
+        base_period=base_period,
+        pscore_trim=1e-6,
+        n_bootstrap=0,
+        rank_deficient_action="silent",
+    )
+    with _quiet(warn):
+        res = est.fit(
+            prep.data, outcome="_y", unit="_u", time="_t", first_treat="_g", covariates=list(covariates) or None
+        )
+    kit = res._aggregation_kit
+    keys = sorted(k for k, v in res.group_time_effects.items() if np.isfinite(v["effect"]))
+    n = len(kit.bookkeeping["all_units"])
+    psi = np.zeros((n, len(keys)))
+    for j, k in enumerate(keys):
+        info = kit.influence[k]
+        np.add.at(psi[:, j], info["treated_idx"], info["treated_inf"])
+        np.add.at(psi[:, j], info["control_idx"], info["control_inf"])
+    g = np.array([k[0] for k in keys], dtype=np.int64)
+    t = np.array([k[1] for k in keys], dtype=np.int64)
+    att = np.array([res.group_time_effects[k]["effect"] for k in keys])
+    unit_g = np.asarray(kit.bookkeeping["unit_cohorts"], dtype=np.int64)
+    return _Aggregator(g, t, att, psi, unit_g)
+
+
+def _gt_frame(g, t, est, se, prep: _Prepared) -> pd.DataFrame:
+    out = pd.DataFrame({"cohort": _from_ordinal(g, prep), "time": _from_ordinal(t, prep)})
+    out["event_time"] = (np.asarray(t) - np.asarray(g)).astype(np.int64)
+    out["estimate"] = est
+    out["se"] = se
+    out["ci_lower"] = out["estimate"] - _Z * out["se"]
+    out["ci_upper"] = out["estimate"] + _Z * out["se"]
+    return out
+
+
+def _event_from_agg(ev: pd.DataFrame) -> pd.DataFrame:
+    es = ev[ev["level"] == "element"].drop(columns=["level"]).reset_index(drop=True)
+    es["event_time"] = es["event_time"].astype(np.int64)
+    return es
+
+
+def _fit_cs(prep, control, covariates, n_boot, seed, warn) -> EffectResult:
+    agg = _cs_fit(prep, control, covariates, "varying", warn)
+    se = np.sqrt((agg.psi**2).sum(axis=0))
+    gt = _gt_frame(agg.g, agg.t, agg.att, se, prep)
+
+    def aggregate(kind):
+        return _rows_to_frame(kind, getattr(agg, kind)(), n_boot, seed, "count", prep)
+
+    def sensitivity():
+        uni = _cs_fit(prep, control, covariates, "universal", [])
+        rows = uni.event()[1:]
+        e = np.array([r[1] for r in rows])
+        inf = np.column_stack([r[3] for r in rows])
+        est = np.array([r[2] for r in rows])
+        keep = e != -1
+        e, inf, est = e[keep], inf[:, keep], est[keep]
+        return est, inf.T @ inf, int((e < 0).sum()), int((e >= 0).sum())
+
+    res = EffectResult("cs", control, pd.DataFrame(), gt, pd.DataFrame(), list(prep.notes), prep.excluded, warn,
+                       aggregate, sensitivity)
+    simple = res.aggregate("simple")
+    res.overall = simple.drop(columns=["level"]).reset_index(drop=True)
+    res.event_study = _event_from_agg(res.aggregate("event"))
+    return res
+
+
+def _ratio_frame(level, key, key_vals, log_est, log_se, count=None) -> pd.DataFrame:
+    out = pd.DataFrame({"level": level})
+    if key is not None:
+        out[key] = key_vals
+    out["log_estimate"] = log_est
+    out["log_se"] = log_se
+    out["estimate"] = np.exp(log_est)
+    out["se"] = np.exp(log_est) * log_se
+    out["ci_lower"] = np.exp(log_est - _Z * log_se)
+    out["ci_upper"] = np.exp(log_est + _Z * log_se)
+    out["scale"] = "ratio"
+    cols = ["level", *([key] if key else []), "estimate", "se", "ci_lower", "ci_upper", "scale", "log_estimate", "log_se"]
+    return out[cols]
+
+
+class _LogRatioAggregator:
+    """Aggregations of cell log rate ratios with cell-size weights (n units in the cohort)."""
+
+    def __init__(self, g, t, delta, vcov, n_g, prep):
+        self.g, self.t, self.delta, self.V, self.n_g, self.prep = g, t, delta, vcov, n_g, prep
+
+    def _lin(self, w):
+        est = float(w @ self.delta)
+        return est, float(np.sqrt(max(w @ self.V @ w, 0.0)))
+
+    def _w(self, mask, equal=False):
+        w = np.where(mask, 1.0 if equal else self.n_g, 0.0)
+        return w / w.sum()
+
+    def frame(self, kind):
+        post = self.g <= self.t
+        levels, keys, ests, ses = [], [], [], []
+
+        def add(level, key, w):
+            e, s = self._lin(w)
+            levels.append(level)
+            keys.append(key)
+            ests.append(e)
+            ses.append(s)
+
+        if kind == "simple":
+            add("overall", None, self._w(post))
+            return _ratio_frame(levels, None, None, ests, ses)
+        if kind == "event":
+            e = self.t - self.g
+            eseq = np.unique(e)
+            W = [self._w(e == ee) for ee in eseq]
+            pos = [w for ee, w in zip(eseq, W) if ee >= 0]
+            add("overall", pd.NA, np.mean(pos, axis=0))
+            for ee, w in zip(eseq, W):
+                add("element", int(ee), w)
+            return _ratio_frame(levels, "event_time", pd.array(keys, dtype="Int64"), ests, ses)
+        if kind == "group":
+            glist = np.unique(self.g)
+            W = [self._w((self.g == gg) & post, equal=True) for gg in glist]
+            sizes = np.array([self.n_g[self.g == gg][0] for gg in glist], dtype=float)
+            add("overall", None, np.tensordot(sizes / sizes.sum(), np.array(W), axes=1))
+            for gg, w in zip(glist, W):
+                add("element", int(gg), w)
+            return _ratio_frame(levels, "cohort", _key_values(keys, self.prep), ests, ses)
+        if kind == "calendar":
+            tlist = np.unique(self.t[post])
+            W = [self._w((self.t == tt) & post) for tt in tlist]
+            add("overall", None, np.mean(W, axis=0))
+            for tt, w in zip(tlist, W):
+                add("element", int(tt), w)
+            return _ratio_frame(levels, "time", _key_values(keys, self.prep), ests, ses)
+        raise TppoError(f"unknown aggregation {kind!r}")
+
+
+def _key_values(keys, prep):
+    if prep.time_kind == "month":
+        return [pd.NaT if k is None else pd.Period(ordinal=k, freq="M") for k in keys]
+    return pd.array([pd.NA if k is None else k for k in keys], dtype="Int64")
+
+
+def _poisson_diffdiff(prep: _Prepared, control: str, covariates: Sequence[str], warn: list[str]):
+    """diff-diff's WooldridgeDiD(method='poisson'); captures the cell coefficients (log rate ratios) and their
+    cluster-robust covariance, which the library uses internally but does not return."""
+    import diff_diff.wooldridge as wd
+
+    captured: dict[str, Any] = {}
+    orig_solve, orig_vcov = wd.solve_poisson, wd.compute_robust_vcov
+
+    def solve(*a, **k):
+        beta, mu = orig_solve(*a, **k)
+        captured["beta"] = np.asarray(beta).copy()
+        return beta, mu
+
+    def vcov(*a, **k):
+        v = orig_vcov(*a, **k)
+        captured["vcov"] = np.asarray(v).copy()
+        return v
+
+    est = wd.WooldridgeDiD(method="poisson", control_group=control, rank_deficient_action="silent")
+    data = prep.data
+    try:
+        wd.solve_poisson, wd.compute_robust_vcov = solve, vcov
+        with _quiet(warn):
+            res = est.fit(data, outcome="_y", unit="_u", time="_t", cohort="_g", exovar=list(covariates) or None)
+    finally:
+        wd.solve_poisson, wd.compute_robust_vcov = orig_solve, orig_vcov
+    keys = list(res._gt_keys)
+    beta, V = captured["beta"], captured["vcov"]
+    k = len(keys)
+    if V.shape[0] != beta.shape[0] or np.isnan(beta[1 : 1 + k]).any():
+        raise TppoError("Poisson ETWFE: some cohort x period cells are not identified (rank deficient design)")
+    delta = beta[1 : 1 + k]
+    Vd = V[1 : 1 + k, 1 : 1 + k]
+    g = np.array([kk[0] for kk in keys], dtype=np.int64)
+    t = np.array([kk[1] for kk in keys], dtype=np.int64)
+    sizes = data.groupby("_g")["_u"].nunique()
+    n_g = sizes.reindex(g).to_numpy(dtype=float)
+    count = pd.DataFrame(
+        {"level": ["overall"], "estimate": [res.overall_att], "se": [res.overall_se]}
+    )
+    return g, t, delta, Vd, n_g, count
+
+
+def _poisson_fast(prep: _Prepared, control: str):
+    from .models import poisson_etwfe as pe  # helper module; may be absent
+
+    fitres = pe.fit(prep.data, outcome="_y", unit="_u", time="_t", cohort="_g", control=control)
+    gt = fitres.group_time
+    g = gt["cohort"].to_numpy(dtype=np.int64)
+    t = gt["time"].to_numpy(dtype=np.int64)
+    return fitres, g, t, gt["estimate"].to_numpy(float), np.asarray(fitres.vcov, float)
+
+
+def _fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
+    if (prep.data["_y"] < 0).any():
+        raise TppoError("poisson_etwfe needs non-negative counts in the outcome column")
+    fast = None
+    if engine in ("auto", "fast") and not covariates:
+        try:
+            fast = _poisson_fast(prep, control)
+        except ImportError:
+            if engine == "fast":
+                raise TppoError("tppo_analysis.models.poisson_etwfe is not available")
+            fast = None
+    if fast is not None:
+        fitres, g, t, delta, Vd = fast
+        sizes = prep.data.groupby("_g")["_u"].nunique()
+        n_g = sizes.reindex(g).to_numpy(dtype=float)
+        count_fn = lambda: fitres.aggregate("count")  # noqa: E731
+        engine_used = "tppo_analysis.models.poisson_etwfe"
+    else:
+        g, t, delta, Vd, n_g, count_df = _poisson_diffdiff(prep, control, covariates, warn)
+        count_fn = lambda: _count_frame(count_df)  # noqa: E731
+        engine_used = "diff_diff.WooldridgeDiD(method='poisson')"
+    agg = _LogRatioAggregator(g, t, delta, Vd, n_g, prep)
+    gt = _gt_frame(g, t, delta, np.sqrt(np.diag(Vd)), prep)
+    gt["scale"] = "log_ratio"
+
+    def aggregate(kind):
+        if kind == "count":
+            return count_fn()
+        return agg.frame(kind)
+
+    res = EffectResult("poisson_etwfe", control, pd.DataFrame(), gt, pd.DataFrame(),
+                       [*prep.notes, f"engine: {engine_used}"], prep.excluded, warn, aggregate, None)
+    res.overall = res.aggregate("simple").drop(columns=["level"]).reset_index(drop=True)
+    res.event_study = _event_from_agg(res.aggregate("event"))
+    return res
+
+
+def _count_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["ci_lower"] = out["estimate"] - _Z * out["se"]
+    out["ci_upper"] = out["estimate"] + _Z * out["se"]
+    out["scale"] = "count"
+    return out[["level", "estimate", "se", "ci_lower", "ci_upper", "scale"]]
+
+
+def _fit_twfe(prep, covariates, warn) -> EffectResult:
+    from diff_diff import TwoWayFixedEffects
+
+    d = prep.data.copy()
+    d["_d"] = ((d["_g"] > 0) & (d["_t"] >= d["_g"])).astype(int)
+    with _quiet(warn):
+        r = TwoWayFixedEffects(cluster="_u", rank_deficient_action="silent").fit(
+            d, outcome="_y", treatment="_d", unit="_u", time="_t", covariates=list(covariates) or None
+        )
+    overall = pd.DataFrame({"estimate": [r.att], "se": [r.se]})
+    overall["ci_lower"] = overall["estimate"] - _Z * overall["se"]
+    overall["ci_upper"] = overall["estimate"] + _Z * overall["se"]
+    overall["scale"] = "count"
+    empty = pd.DataFrame(columns=["event_time", "estimate", "se", "ci_lower", "ci_upper", "scale"])
+    gt = pd.DataFrame(columns=["cohort", "time", "event_time", "estimate", "se", "ci_lower", "ci_upper"])
+
+    def aggregate(kind):
+        if kind == "simple":
+            return pd.concat([pd.DataFrame({"level": ["overall"]}), overall], axis=1)
+        raise TppoError("the static TWFE regression has a single coefficient: only aggregate('simple') exists")
+
+    return EffectResult("twfe", "all_untreated", overall, gt, empty,
+                        [*prep.notes, "static TWFE in levels: a variance-weighted average using already-treated "
+                         "units as controls (see effects.bacon)"], prep.excluded, warn, aggregate, None)
+
+
+def fit(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    estimator: Literal["poisson_etwfe", "cs", "twfe"] = "poisson_etwfe",
+    control: Literal["never_treated", "not_yet_treated"] = "never_treated",
+    covariates: Sequence[str] = (),
+    n_boot: int = 0,
+    seed: int = 0,
+    engine: Literal["auto", "fast", "diff_diff"] = "auto",
+) -> EffectResult:
+    """Estimate the program effect on a balanced unit x period panel with staggered adoption.
+
+    Parameters
+    ----------
+    panel : one row per unit and period (balanced; zero counts present, not missing).
+    outcome : outcome column (counts per unit-period for ``poisson_etwfe``).
+    unit, time : unit id and period columns; ``time`` holds integers (years) or months (Period/datetime).
+    cohort : first treated period of the unit (same type as ``time``); 0 or missing = never treated.
+    estimator : "poisson_etwfe" (rate ratio, parallel trends on the ratio scale), "cs" (Callaway-Sant'Anna ATT in
+        levels, parallel trends in levels), "twfe" (naive static TWFE in levels; for contrast only).
+    control : "never_treated" or "not_yet_treated" comparison units.
+    covariates : time-invariant covariates (e.g. baseline sending level). For "cs" they enter the doubly robust
+        outcome and propensity models; for "poisson_etwfe" they enter as regressors (diff-diff path).
+    n_boot : "cs" only: number of multiplier-bootstrap draws (R did mboot, Mammen weights) for SEs and uniform bands.
+    seed : seed of the bootstrap draws.
+    engine : "auto" uses the fast national Poisson implementation when available and there are no covariates.
+    """
+    if estimator not in ("poisson_etwfe", "cs", "twfe"):
+        raise TppoError(f"estimator must be 'poisson_etwfe', 'cs' or 'twfe', got {estimator!r}")
+    if control not in ("never_treated", "not_yet_treated"):
+        raise TppoError(f"control must be 'never_treated' or 'not_yet_treated', got {control!r}")
+    if isinstance(covariates, str):
+        covariates = (covariates,)
+    covariates = tuple(covariates)
+    if n_boot < 0:
+        raise TppoError("n_boot must be >= 0")
+    prep = _prepare(panel, outcome, unit, time, cohort, covariates)
+    if not (prep.data["_g"] > 0).any():
+        raise TppoError("no treated units: every cohort is 0/missing or outside the panel's periods")
+    warn: list[str] = []
+    if estimator == "cs":
+        if control == "never_treated" and not (prep.data["_g"] == 0).any():
+            raise TppoError("control='never_treated' but the panel has no never-treated units; use 'not_yet_treated'")
+        return _fit_cs(prep, control, covariates, n_boot, seed, warn)
+    if n_boot:
+        raise TppoError("n_boot (multiplier bootstrap) is implemented for estimator='cs' only")
+    if estimator == "poisson_etwfe":
+        return _fit_poisson(prep, control, covariates, warn, engine)
+    return _fit_twfe(prep, covariates, warn)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Diagnostics: Bacon decomposition, HonestDiD, ring exposure for spillovers
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def bacon(panel: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str) -> pd.DataFrame:
+    """Goodman-Bacon (2021) decomposition of the static TWFE estimate (``diff_diff.bacon_decompose``).
+
+    Returns one row per 2x2 comparison: treated, control, comparison ("treated_vs_never", "earlier_vs_later",
+    "later_vs_earlier" — the last uses already-treated units as controls, the source of TWFE bias under dynamic
+    effects), estimate, weight. ``frame.attrs["twfe_estimate"]`` holds the TWFE coefficient they average to.
+    """
+    from diff_diff import bacon_decompose
+
+    prep = _prepare(panel, outcome, unit, time, cohort, ())
+    warn: list[str] = []
+    with _quiet(warn):
+        r = bacon_decompose(prep.data, outcome="_y", unit="_u", time="_t", first_treat="_g")
+    rows = [
+        (c.treated_group, c.control_group, c.comparison_type, c.estimate, c.weight) for c in r.comparisons
+    ]
+    out = pd.DataFrame(rows, columns=["treated", "control", "comparison", "estimate", "weight"])
+    out.attrs["twfe_estimate"] = float(r.twfe_estimate)
+    return out
+
+
+def honest_bounds(
+    betahat: np.ndarray,
+    sigma: np.ndarray,
+    num_pre: int,
+    num_post: int,
+    *,
+    method: Literal["smoothness", "relative_magnitude"] = "smoothness",
+    m_values: Sequence[float] = (0.0,),
+    l_vec: np.ndarray | None = None,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """HonestDiD robust confidence intervals from an event study (``diff_diff.HonestDiD``).
+
+    ``betahat`` stacks the pre-period (reference period excluded) then post-period coefficients; ``sigma`` is their
+    covariance. ``method="smoothness"`` is the Delta^SD FLCI of Rambachan & Roth (2023), which reproduces the
+    HonestDiD README within 1e-3. Caveat: diff-diff 3.13 computes the Delta^RM interval as a naive FLCI around the
+    identified set, not R's conditional-least-favourable (C-LF) test inversion, so ``"relative_magnitude"`` intervals
+    differ from R's (by up to ~0.01 on the README example) and are reported as approximate.
+    """
+    from diff_diff.honest_did import HonestDiD
+
+    betahat = np.asarray(betahat, float)
+    sigma = np.asarray(sigma, float)
+    if betahat.shape != (num_pre + num_post,) or sigma.shape != (num_pre + num_post,) * 2:
+        raise TppoError("betahat must have num_pre + num_post entries and sigma be the matching square matrix")
+    if num_pre < 1 or num_post < 1:
+        raise TppoError("HonestDiD needs at least one pre-period and one post-period coefficient")
+    l_vec = np.ones(num_post) / num_post if l_vec is None else np.asarray(l_vec, float)
+    pre, post = betahat[:num_pre], betahat[num_pre:]
+    rows = []
+    for m in m_values:
+        h = HonestDiD(method=method, M=float(m), alpha=alpha, l_vec=l_vec)
+        if method == "smoothness":
+            lb, ub, ci_lb, ci_ub = h._compute_smoothness_bounds(
+                pre, post, sigma, sigma[num_pre:, num_pre:], l_vec, num_pre, num_post, float(m)
+            )
+        elif method == "relative_magnitude":
+            lb, ub, ci_lb, ci_ub = h._compute_rm_bounds(
+                pre, post, sigma, sigma[num_pre:, num_pre:], l_vec, num_pre, num_post, float(m),
+                list(range(-num_pre - 1, -1)), None,
+            )
+        else:
+            raise TppoError(f"method must be 'smoothness' or 'relative_magnitude', got {method!r}")
+        rows.append((float(m), float(ci_lb), float(ci_ub), float(lb), float(ub)))
+    out = pd.DataFrame(rows, columns=["m", "lb", "ub", "set_lb", "set_ub"])
+    out["method"] = method
+    out["original_estimate"] = float(l_vec @ post)
+    out["original_se"] = float(np.sqrt(l_vec @ sigma[num_pre:, num_pre:] @ l_vec))
+    return out
+
+
+def ring_exposure(
+    panel: pd.DataFrame,
+    *,
+    unit: str,
+    cohort: str,
+    ring: str,
+    exclude_treated: bool = True,
+) -> pd.DataFrame:
+    """Exposure cohorts for a ring spillover analysis (Butts 2023 rings, defined by administrative area).
+
+    For every unit, ``exposure_cohort`` is the first period in which any *other* unit of the same area (``ring``,
+    e.g. "district_code" for the same kecamatan or "regency_code" for the same kabupaten) was enrolled; 0 when none
+    ever was. Directly treated units are dropped (``exclude_treated``) so that the returned panel estimates, with
+    :func:`fit` and ``cohort="exposure_cohort"``, the effect of having a program village nearby on untreated
+    villages, compared with villages in areas without one. For the ring beyond the first (same regency, other
+    kecamatan) pass the unit-level frame with the inner ring's exposed units removed.
+    """
+    for c in (unit, cohort, ring):
+        if c not in panel.columns:
+            raise TppoError(f"panel has no column {c!r}")
+    units = panel.drop_duplicates(unit)[[unit, cohort, ring]]
+    g = units[cohort]
+    treated = units[g.notna() & (g.astype(str) != "0")]
+    first = treated.groupby(ring)[cohort].min()
+    out = panel.copy()
+    exp = out[ring].map(first)
+    if isinstance(panel[cohort].dtype, pd.PeriodDtype):
+        out["exposure_cohort"] = exp
+    else:
+        out["exposure_cohort"] = exp.fillna(0)
+    if exclude_treated:
+        is_t = out[cohort].notna() & (out[cohort].astype(str) != "0")
+        out = out[~is_t]
+    return out.reset_index(drop=True)

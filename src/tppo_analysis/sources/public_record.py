@@ -1,0 +1,183 @@
+"""The cited public record: figures Indonesian officials reported about deferrals, passports and Desa Binaan.
+
+``data/public/public_reported_figures.csv`` holds one row per distinct publicly reported figure, each with its source
+URL, outlet, publication date and reference period (inclusive dates). See ``data/public/public_reported_figures.md``
+for the column conventions and ``data/public/README.md`` for sources and licences. The loader validates every row,
+maps the raw office/TPI name to a stable series key through the committed alias table
+``data/reference/series_aliases.csv``, and returns a tidy frame.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, overload
+
+import pandas as pd
+
+from .. import paths
+from ..errors import Problem, TppoError, display_path
+from ..schemas import DATE_MAX, DATE_MIN, MEASURE_GROUP, PUBLIC_RECORD_COLUMNS, PUBLIC_RECORD_SCHEMA
+from ..validation import finish, line_of, missing_column_problems, read_text_table, schema_problems
+
+__all__ = ["load_public_record", "load_series_aliases", "PUBLIC_RECORD_FILE", "ALIAS_FILE", "validate_public_record"]
+
+PUBLIC_RECORD_FILE = "public_reported_figures.csv"
+ALIAS_FILE = "series_aliases.csv"
+
+#: Columns of the frame :func:`load_public_record` returns.
+OUTPUT_COLUMNS = (
+    "figure_id", "measure", "measure_group", "value", "unit", "period_start", "period_end", "start_stated",
+    "geography_level", "geography_name", "tpi_or_office", "series", "series_label", "destination", "source_url",
+    "source_outlet", "published_date", "published", "published_precision", "notes",
+)
+
+
+def _measure_group_for_alias(measure: str) -> str:
+    group = MEASURE_GROUP.get(measure, "other")
+    return group if group in ("departure", "passport") else "other"
+
+
+def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The alias table: (geography_level, tpi_or_office, measure_group) -> series, series_label.
+
+    ``measure_group`` is ``departure`` (departure-deferral measures), ``passport`` (passport deferrals/refusals) or
+    ``other``; it lets one office name map to its checkpoint for departures (e.g. Kanim Soekarno-Hatta ->
+    ``tpi:soekarno-hatta``) and to the office for passports.
+    """
+    p = Path(path) if path is not None else paths.data_dir() / "reference" / ALIAS_FILE
+    if not p.exists():
+        p = paths.repo_root() / "data" / "reference" / ALIAS_FILE
+    df = read_text_table(p)
+    required = ("geography_level", "tpi_or_office", "measure_group", "series", "series_label")
+    problems = missing_column_problems(df, required, display_path(p))
+    dup = df.duplicated(["geography_level", "tpi_or_office", "measure_group"], keep=False) if not problems else []
+    for idx in df.index[dup] if len(dup) else []:
+        problems.append(Problem(display_path(p), line_of(idx), "tpi_or_office", df.at[idx, "tpi_or_office"],
+                                "alias listed twice for the same geography_level and measure_group"))
+    if problems:
+        from ..errors import DataValidationError
+
+        raise DataValidationError(problems, file=display_path(p))
+    return df[list(required)].reset_index(drop=True)
+
+
+def _parse_iso(text: pd.Series) -> pd.Series:
+    return pd.to_datetime(text.where(text != ""), format="%Y-%m-%d", errors="coerce")
+
+
+def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Problem]:
+    """Rules pandera's per-column checks cannot express: real dates, ranges, order, duplicates, aliases."""
+    problems: list[Problem] = []
+    lo, hi = pd.Timestamp(DATE_MIN), pd.Timestamp(DATE_MAX)
+    iso = r"^\d{4}-\d{2}-\d{2}$"
+    parsed = {}
+    for col in ("period_start", "period_end"):
+        text = df[col]
+        values = _parse_iso(text)
+        parsed[col] = values
+        shaped = text.str.fullmatch(iso)
+        for idx in df.index[shaped & values.isna()]:
+            problems.append(Problem(file, line_of(idx), col, text[idx], "is not a calendar date"))
+        for idx in df.index[values.notna() & ((values < lo) | (values > hi))]:
+            problems.append(Problem(file, line_of(idx), col, text[idx],
+                                    f"date outside the supported range {DATE_MIN[:4]}–{DATE_MAX[:4]}"))
+    start, end = parsed["period_start"], parsed["period_end"]
+    for idx in df.index[start.notna() & end.notna() & (end < start)]:
+        problems.append(Problem(file, line_of(idx), "period_end", df.at[idx, "period_end"],
+                                f"period_end is before period_start ({df.at[idx, 'period_start']})"))
+    dup = df["figure_id"].duplicated(keep="first") & (df["figure_id"] != "")
+    first_line = {fid: line_of(i) for i, fid in df["figure_id"].items() if not dup[i]}
+    for idx in df.index[dup]:
+        fid = df.at[idx, "figure_id"]
+        problems.append(Problem(file, line_of(idx), "figure_id", fid,
+                                f"duplicated figure ID (first used on line {first_line.get(fid)})"))
+    blank_url = df["source_url"] == ""
+    for idx in df.index[blank_url & (df["notes"].str.strip() == "")]:
+        problems.append(Problem(file, line_of(idx), "source_url", "",
+                                "a figure without a source URL must say in notes where it was stated"))
+    keyed = df.assign(measure_group=df["measure"].map(_measure_group_for_alias))
+    merged = keyed.merge(aliases, on=["geography_level", "tpi_or_office", "measure_group"], how="left",
+                         indicator=True)
+    merged.index = df.index
+    known_measure = df["measure"].isin(list(MEASURE_GROUP))
+    for idx in df.index[(merged["_merge"] == "left_only") & known_measure]:
+        problems.append(Problem(file, line_of(idx), "tpi_or_office", df.at[idx, "tpi_or_office"],
+                                "office/TPI not in the alias table data/reference/series_aliases.csv "
+                                f"(geography_level {df.at[idx, 'geography_level']}, "
+                                f"measure group {keyed.at[idx, 'measure_group']}); add it there"))
+    return problems
+
+
+def _convert(df: pd.DataFrame, aliases: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["measure_group"] = out["measure"].map(MEASURE_GROUP)
+    alias_key = out["measure"].map(_measure_group_for_alias)
+    merged = out.assign(_g=alias_key).merge(
+        aliases.rename(columns={"measure_group": "_g"}), on=["geography_level", "tpi_or_office", "_g"], how="left"
+    )
+    out["series"] = merged["series"].to_numpy()
+    out["series_label"] = merged["series_label"].to_numpy()
+    out["value"] = out["value"].astype("int64")
+    out["start_stated"] = out["period_start"] != ""
+    out["period_start"] = _parse_iso(out["period_start"])
+    out["period_end"] = _parse_iso(out["period_end"])
+    pub = out["published_date"]
+    out["published_precision"] = pub.str.len().map({10: "day", 7: "month", 4: "year"}).fillna("unknown")
+    padded = pub.where(pub.str.len() != 7, pub + "-01").where(pub.str.len() != 4, pub + "-01-01")
+    out["published"] = _parse_iso(padded)
+    out = out[list(OUTPUT_COLUMNS)].reset_index(drop=True)
+    out.attrs = {}
+    return out
+
+
+def validate_public_record(df: pd.DataFrame, file: str, aliases: pd.DataFrame | None = None) -> list[Problem]:
+    """Every problem in a public-record table read as text (used by the loader and ``tppo validate``)."""
+    problems = missing_column_problems(df, PUBLIC_RECORD_COLUMNS, file)
+    if problems:
+        return problems
+    aliases = load_series_aliases() if aliases is None else aliases
+    problems = schema_problems(df[list(PUBLIC_RECORD_COLUMNS)], PUBLIC_RECORD_SCHEMA, file)
+    problems += _cross_checks(df, file, aliases)
+    return problems
+
+
+@overload
+def load_public_record(path: str | os.PathLike | None = None, *, on_error: Literal["raise"] = "raise") -> pd.DataFrame: ...
+@overload
+def load_public_record(path: str | os.PathLike | None = None, *, on_error: Literal["exclude"]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+
+
+def load_public_record(path=None, *, on_error="raise"):
+    """Load and validate the public record: one row per reported figure.
+
+    Parameters
+    ----------
+    path
+        A CSV file, or a folder holding ``public_reported_figures.csv``. Default: ``data/public/`` (or
+        ``$TPPO_DATA_DIR/public``).
+    on_error
+        ``"raise"`` (default): any problem raises :class:`~tppo_analysis.errors.DataValidationError` listing every
+        problem (file, line — the header is line 1 — column, value, reason). ``"exclude"``: load the valid rows and
+        return ``(figures, excluded)``, ``excluded`` holding each bad row with its line and reasons.
+
+    Returns
+    -------
+    DataFrame with columns ``figure_id``, ``measure`` (controlled vocabulary), ``measure_group``
+    (departure/passport/program/denominator/context), ``value`` (int64, as reported), ``unit``, ``period_start`` and
+    ``period_end`` (inclusive dates; ``period_start`` is NaT when the source did not state a start, see
+    ``start_stated``), ``geography_level``, ``geography_name``, ``tpi_or_office`` (as in the source), ``series``
+    (stable key, e.g. ``national``, ``tpi:soekarno-hatta``, ``kanim:blitar``), ``series_label``, ``destination``,
+    ``source_url``, ``source_outlet``, ``published_date`` (as written), ``published`` (date; a partial date is its
+    first day) and ``published_precision`` (day/month/year/unknown), ``notes``.
+    """
+    p = Path(path) if path is not None else paths.public_data_dir()
+    if p.is_dir():
+        p = p / PUBLIC_RECORD_FILE
+    file = display_path(p)
+    df = read_text_table(p)
+    if len(df) == 0:
+        raise TppoError(f"{file}: has a header but no data rows")
+    aliases = load_series_aliases()
+    problems = validate_public_record(df, file, aliases)
+    return finish(df, problems, file=file, on_error=on_error, convert=lambda d: _convert(d, aliases))

@@ -1,0 +1,155 @@
+"""Poisson extended TWFE from cohort x period sufficient statistics, checked against pyfixest, diff-diff and a
+planted truth."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tppo_analysis.errors import TppoError
+from tppo_analysis.models import poisson_etwfe as pe
+
+
+def _panel(n=240, T=8, seed=0, cohorts=(0, 4, 6, 7), probs=(0.4, 0.2, 0.2, 0.2), effect=-0.3, base=1.0):
+    """Synthetic balanced panel: unit heterogeneity, common log-linear trend, dynamic rate-ratio effect."""
+    rng = np.random.default_rng(seed)
+    coh = rng.choice(np.array(cohorts), size=n, p=np.array(probs))
+    a = rng.normal(0, 0.7, n)
+    lam = np.linspace(0, 0.5, T)
+    u = np.repeat(np.arange(n), T)
+    t = np.tile(np.arange(1, T + 1), n)
+    g = coh[u]
+    eff = np.where((g > 0) & (t >= g), effect + 0.05 * (t - g), 0.0)
+    y = rng.poisson(np.exp(base + a[u] + lam[t - 1] + eff))
+    return pd.DataFrame({"unit": u, "t": t, "g": g, "y": y})
+
+
+def _pyfixest(df, gt):
+    import pyfixest as pf
+
+    d = df.copy()
+    names = []
+    for g, t in zip(gt.cohort, gt.time):
+        name = f"c{g}_{t}"
+        d[name] = ((d.g == g) & (d.t == t)).astype(float)
+        names.append(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = pf.fepois("y ~ " + " + ".join(names) + " | unit + t", data=d, vcov={"CRV1": "unit"})
+    return m.coef()[names].to_numpy(), m.se()[names].to_numpy(), m._vcov
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_matches_pyfixest_fepois_unit_time_fe(seed):
+    df = _panel(seed=seed)
+    res = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
+    coef, se, vcov = _pyfixest(df, res.group_time)
+    assert len(res.group_time) == 10  # treated cells: cohort 4 (5), 6 (3), 7 (2)
+    np.testing.assert_allclose(res.group_time["estimate"], coef, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(res.group_time["se"], se, rtol=1e-4)
+    np.testing.assert_allclose(res.vcov, vcov, rtol=1e-4, atol=1e-10)
+    assert (res.group_time["n_obs"] == df.groupby("g").unit.nunique().reindex(res.group_time.cohort).to_numpy()).all()
+
+
+def test_small_sample_factors_are_the_documented_ratios():
+    df = _panel(seed=3)
+    raw = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g", small_sample="none")
+    fx = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
+    G, N, T, K = 240, 240 * 8, 8, len(raw.group_time)
+    np.testing.assert_allclose(fx.vcov / raw.vcov, G / (G - 1) * (N - 1) / (N - K - T), rtol=1e-12)
+
+
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+def test_overall_effect_equals_diff_diff_poisson_etwfe(control):
+    from diff_diff import WooldridgeDiD
+
+    df = _panel(seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dd = WooldridgeDiD(method="poisson", control_group=control).fit(
+            df, outcome="y", unit="unit", time="t", cohort="g"
+        )
+    res = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g", control=control, small_sample="cohort_dummies")
+    count = res.aggregate("count")
+    assert count["scale"].iloc[0] == "count"
+    np.testing.assert_allclose(count["estimate"].iloc[0], dd.overall_att, rtol=1e-8)
+    np.testing.assert_allclose(count["se"].iloc[0], dd.overall_se, rtol=1e-6)
+    # the rate ratio is the same contrast on the ratio scale: ATT = mean(mu1) (1 - 1/RR)
+    simple = res.aggregate("simple")
+    assert simple["scale"].iloc[0] == "ratio"
+    mean_mu1 = float(df.loc[(df.g > 0) & (df.t >= df.g), "y"].mean())  # saturated cells: fitted = observed
+    np.testing.assert_allclose(mean_mu1 * (1 - 1 / simple["estimate"].iloc[0]), dd.overall_att, rtol=1e-8)
+
+
+def test_planted_rate_ratio_is_recovered_with_monthly_periods():
+    rng = np.random.default_rng(11)
+    n, T = 4000, 24
+    months = pd.period_range("2022-01", periods=T, freq="M")
+    start = rng.integers(8, 20, n)
+    treated = rng.random(n) < 0.3
+    u = np.repeat(np.arange(n), T)
+    t = np.tile(np.arange(T), n)
+    alpha = rng.gamma(0.8, 1.5, n)  # heavy-tailed sending propensity
+    trend = np.exp(0.02 * t + 0.2 * np.sin(t / 2))
+    d = treated[u] & (t >= start[u])
+    y = rng.poisson(alpha[u] * trend * np.where(d, 0.75, 1.0))
+    cohort = pd.Series(pd.PeriodIndex.from_ordinals(months.asi8[0] + start, freq="M")).where(treated)
+    df = pd.DataFrame(
+        {"village_code": [f"V{i:05d}" for i in u], "month": months[t], "first_treated": cohort.to_numpy()[u], "y": y}
+    )
+    res = pe.fit(df, outcome="y", unit="village_code", time="month", cohort="first_treated")
+    simple = res.aggregate("simple")
+    assert abs(simple["log_estimate"].iloc[0] - np.log(0.75)) < 4 * simple["log_se"].iloc[0]
+    assert simple["ci_lower"].iloc[0] < 0.75 < simple["ci_upper"].iloc[0]
+    ev = res.aggregate("event")
+    assert ev["event_time"].min() == 0 and ev["event_time"].max() == T - 1 - 8
+    assert np.all(np.abs(ev["log_estimate"] - np.log(0.75)) < 5 * ev["log_se"])
+    assert isinstance(res.group_time["cohort"].iloc[0], pd.Period)
+    grp = res.aggregate("group")
+    assert list(grp.columns[:2]) == ["cohort", "estimate"] and len(grp) == 12
+    cal = res.aggregate("calendar")
+    assert cal["time"].iloc[0] == pd.Period("2022-09", "M")
+
+
+def test_zero_count_cell_gives_zero_ratio_and_finite_aggregates():
+    df = _panel(n=120, seed=2, base=-1.0)
+    df.loc[(df.g == 7) & (df.t == 8), "y"] = 0
+    res = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
+    row = res.group_time.query("cohort == 7 and time == 8")
+    assert np.isneginf(row["estimate"].iloc[0]) and np.isnan(row["se"].iloc[0])
+    for kind in ("simple", "event", "group", "calendar", "count"):
+        out = res.aggregate(kind)
+        assert np.isfinite(out[["estimate", "se"]].to_numpy()).all(), kind
+    # the other cells are unaffected by the boundary cell: same as pyfixest without it
+    keep = res.group_time.query("not (cohort == 7 and time == 8)")
+    df2 = df[~((df.g == 7) & (df.t == 8))]
+    coef, se, _ = _pyfixest(df2, keep)
+    np.testing.assert_allclose(keep["estimate"], coef, atol=1e-6)
+
+
+def test_bad_inputs_raise_clear_errors():
+    df = _panel(n=60, seed=1)
+    with pytest.raises(TppoError, match="not balanced"):
+        pe.fit(df.iloc[1:], outcome="y", unit="unit", time="t", cohort="g")
+    bad = df.copy()
+    bad.loc[bad.index[0], "g"] = 6 if bad.g.iloc[0] != 6 else 4
+    with pytest.raises(TppoError, match="varies within unit"):
+        pe.fit(bad, outcome="y", unit="unit", time="t", cohort="g")
+    neg = df.copy()
+    neg.loc[3, "y"] = -1
+    with pytest.raises(TppoError, match="negative"):
+        pe.fit(neg, outcome="y", unit="unit", time="t", cohort="g")
+    always = df.copy()
+    always.loc[always.unit == 0, "g"] = 1
+    with pytest.raises(TppoError, match="always treated"):
+        pe.fit(always, outcome="y", unit="unit", time="t", cohort="g")
+    with pytest.raises(TppoError, match="control"):
+        pe.fit(df, outcome="y", unit="unit", time="t", cohort="g", control="synthetic")
+    with pytest.raises(TppoError, match="no column"):
+        pe.fit(df, outcome="deferrals", unit="unit", time="t", cohort="g")
+    fit = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
+    with pytest.raises(TppoError, match="unknown aggregation"):
+        fit.aggregate("dynamic")
