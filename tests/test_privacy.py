@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -149,37 +147,30 @@ def test_margin_table_suppressed_cells_cannot_be_recomputed_linear_algebra():
 
 
 def test_margin_table_suppressed_cells_cannot_be_recomputed_brute_force():
-    # Small table: enumerate every non-negative integer filling of the hidden cells consistent with the published
-    # ones and check that each hidden cell takes more than one value (and small cells at least MIN_CELL values).
+    # Small table: enumerate every non-negative integer filling of the hidden cells (0..35 each) consistent with the
+    # published cells and sums, and check each hidden cell can take many values (small cells at least MIN_CELL).
     interior = np.array([[2, 15, 11], [14, 12, 19], [16, 13, 4]])
     df = _margin_table(interior)
     out = suppress(df, margins=True)
-    full = df.to_numpy(dtype=int)
+    full = df.to_numpy(dtype=np.int32)
     mask = out.isna().to_numpy()
     hidden = list(zip(*np.nonzero(mask)))
-    assert len(hidden) >= 4
-    nr, nc = full.shape
-    bound = int(full[-1, -1])
-    seen: dict[tuple[int, int], set[int]] = {h: set() for h in hidden}
-    free = [h for h in hidden if h[0] < nr - 1 and h[1] < nc - 1]
-    # interior hidden cells are free; hidden margins follow from them
-    for combo in itertools.product(range(0, 41), repeat=len(free)):
-        t = full.copy()
-        for (i, j), v in zip(free, combo):
-            t[i, j] = v
-        t[:-1, -1] = np.where(mask[:-1, -1], t[:-1, :-1].sum(axis=1), full[:-1, -1])
-        t[-1, :-1] = np.where(mask[-1, :-1], t[:-1, :-1].sum(axis=0), full[-1, :-1])
-        t[-1, -1] = full[-1, -1] if not mask[-1, -1] else t[:-1, :-1].sum()
-        ok = (t[:-1, :-1].sum(axis=1) == t[:-1, -1]).all() and (t[:-1, :-1].sum(axis=0) == t[-1, :-1]).all()
-        ok = ok and t[:-1, -1].sum() == t[-1, -1] and (t >= 0).all() and t[-1, -1] <= bound
-        if ok:
-            for h in hidden:
-                seen[h].add(int(t[h]))
-    for h in hidden:
-        assert full[h] in seen[h]
-        assert len(seen[h]) > 1, f"cell {h} is determined by the published cells"
-    for h in [(0, 0), (2, 2)]:
-        assert len(seen[h]) >= MIN_CELL
+    assert len(hidden) >= 4 and not mask[:, -1].any() and not mask[-1, :].any()  # margins stay published
+    grid = np.stack(np.meshgrid(*[np.arange(36, dtype=np.int32)] * len(hidden), indexing="ij"), -1)
+    grid = grid.reshape(-1, len(hidden))
+    tables = np.broadcast_to(full, (len(grid), *full.shape)).copy()
+    for n, (i, j) in enumerate(hidden):
+        tables[:, i, j] = grid[:, n]
+    ok = (tables[:, :-1, :-1].sum(axis=2) == full[:-1, -1]).all(axis=1)
+    ok &= (tables[:, :-1, :-1].sum(axis=1) == full[-1, :-1]).all(axis=1)
+    solutions = grid[ok]
+    assert len(solutions) > 1
+    assert any((row == [full[h] for h in hidden]).all() for row in solutions)  # the truth is among them
+    for n, h in enumerate(hidden):
+        possible = set(solutions[:, n].tolist())
+        assert len(possible) > 1, f"cell {h} is determined by the published cells"
+        if full[h] < MIN_CELL:
+            assert len(possible) >= MIN_CELL
 
 
 def test_margins_that_do_not_add_up_are_refused():
@@ -292,7 +283,9 @@ def test_find_identifiers_nik_structure():
 
 
 def test_find_identifiers_women_day_plus_forty():
-    assert find_identifiers(_nik("320101", 71, 2, 95, "0001"))  # woman born 31 Jan? no: 31 Feb is invalid
+    assert find_identifiers(_nik("320101", 71, 1, 95, "0001"))  # woman born 31 Jan 1995
+    assert not find_identifiers(_nik("320101", 71, 2, 95, "0001"))  # "31 Feb" is not a date
+    assert not find_identifiers(_nik("320101", 72, 1, 95, "0001"))  # day 32 (after +40) is not a date
     assert find_identifiers(_nik("320101", 69, 2, 96, "0001"))  # woman born 29 Feb 1996 (leap year)
 
 

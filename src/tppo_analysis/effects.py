@@ -65,8 +65,8 @@ def _to_ordinal(values: pd.Series, name: str) -> tuple[np.ndarray, str]:
     """Integer codes for a time-like column: integers stay, months become Period ordinals. NaN -> 0."""
     s = values
     if isinstance(s.dtype, pd.PeriodDtype):
-        if s.dtype.freq.name not in ("M", "ME"):
-            raise TppoError(f"column {name!r}: periods must be monthly, got frequency {s.dtype.freq.name}")
+        if not s.dtype.freq.freqstr.startswith("M"):
+            raise TppoError(f"column {name!r}: periods must be monthly, got frequency {s.dtype.freq.freqstr}")
         out = np.where(s.isna(), 0, s.array.asi8 if hasattr(s.array, "asi8") else s.map(lambda p: p.ordinal))
         return np.asarray(out, dtype=np.int64), "month"
     if pd.api.types.is_datetime64_any_dtype(s):

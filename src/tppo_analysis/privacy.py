@@ -358,10 +358,11 @@ def disclosure_ranges(
 
 
 def _secondary(cells: list[_Cell], constraints, suppressed: dict[int, str], protect: list[int], min_cell: int) -> None:
-    """Hide further cells until every protected cell is undetermined with a feasible range >= ``min_cell`` wide.
+    """Hide further cells until no hidden cell is determined and each protected cell's range is >= ``min_cell`` wide.
 
-    Greedy: for the first exposed cell, hide the smallest published non-margin cell (then margin) that shares a
-    sum with it; repeat. Always terminates: in the worst case every cell sharing a sum is hidden.
+    Greedy: for the first exposed cell, hide a published cell that shares a sum with it, preferring interior cells
+    over margins, cells whose other sums already hold a hidden cell (so no new single-hidden line is created),
+    non-zero over zero, then the smallest value; repeat. Always terminates: at worst every linked cell is hidden.
     """
     if not constraints or not protect:
         return
@@ -370,10 +371,11 @@ def _secondary(cells: list[_Cell], constraints, suppressed: dict[int, str], prot
         ranges = disclosure_ranges(values, constraints, suppressed)
         by_cell = ranges.set_index("cell")
         exposed = [
-            k for k in protect
-            if k in by_cell.index
-            and (by_cell.at[k, "determined"] or by_cell.at[k, "upper"] - by_cell.at[k, "lower"] < min_cell - 1e-9)
+            k for k in by_cell.index
+            if (by_cell.at[k, "determined"] and (cells[k].published or k in protect))
+            or (k in protect and by_cell.at[k, "upper"] - by_cell.at[k, "lower"] < min_cell - 1e-9)
         ]
+        exposed.sort(key=lambda k: (k not in protect, k))
         if not exposed:
             return
         picked = None
@@ -381,8 +383,12 @@ def _secondary(cells: list[_Cell], constraints, suppressed: dict[int, str], prot
             linked = sorted({j for c in constraints if k in c for j in c if j not in suppressed and cells[j].published})
             if not linked:
                 continue
-            # Prefer interior over margin cells, non-zero over zero, then the smallest value, then table order.
-            picked = min(linked, key=lambda j: (cells[j].margin, cells[j].value == 0, cells[j].value, j))
+
+            def new_singletons(j: int) -> int:
+                return sum(1 for c in constraints if j in c and k not in c and not any(i in suppressed for i in c))
+
+            picked = min(linked, key=lambda j: (cells[j].margin, new_singletons(j), cells[j].value == 0,
+                                                cells[j].value, j))
             break
         if picked is None:
             return

@@ -486,19 +486,11 @@ class IntervalCountResults:
     def _param_draws(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
         p = self.params.to_numpy()
         cov = self.cov_params().to_numpy()
+        draws = rng.multivariate_normal(p, cov, size=n_draws, method="eigh")
         if self.family == "negbin":
-            # alpha on the log scale (delta method) so draws stay positive
-            k = len(p) - 1
-            a = p[k]
-            J = np.eye(len(p))
-            J[k, k] = 1.0 / a
-            mean = p.copy()
-            mean[k] = np.log(a)
-            cov = J @ cov @ J.T
-            draws = rng.multivariate_normal(mean, cov, size=n_draws, method="eigh")
-            draws[:, k] = np.exp(draws[:, k])
-            return draws
-        return rng.multivariate_normal(p, cov, size=n_draws, method="eigh")
+            # alpha >= 0: draws below zero (alpha near its boundary) are set to a negligible positive value
+            draws[:, -1] = np.maximum(draws[:, -1], 1e-10)
+        return draws
 
     def _window_means(self, start, end, beta_draws: np.ndarray, exposure: float | None) -> np.ndarray:
         X = self.model.design(start, end, self.origin)
@@ -518,9 +510,10 @@ class IntervalCountResults:
         return mu.sum(axis=0)
 
     def _count_noise(self, means: np.ndarray, alphas: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+        means = np.minimum(means, 1e15)
         if self.family == "poisson":
             return rng.poisson(means)
-        lam = rng.gamma(shape=1.0 / alphas, scale=alphas) * means
+        lam = np.minimum(rng.gamma(shape=1.0 / alphas, scale=alphas) * means, 1e15)
         return rng.poisson(lam)
 
     def predict_window(self, start, end, level: float = 0.9, seed: int = 0, *, n_draws: int = 1000,
