@@ -106,3 +106,24 @@ def test_cli_prints_one_progress_line_per_stage(tmp_path, capsys):
     assert pd.read_parquet(tmp_path / "o.parquet")["records"].sum() == 50
     rc = main(["aggregate", str(tmp_path / "x.csv"), "--kind", "passports", "--out", str(tmp_path / "o.csv")])
     assert rc == 1 and "office" in capsys.readouterr().err
+
+
+def test_deferral_records_in_the_synthetic_generator_format(tmp_path):
+    """Columns as tppo_analysis.synthetic.generate_records writes them (deferral_date, checkpoint, reason, ...)."""
+    df = _records(200, seed=4).rename(columns={"event_date": "deferral_date", "office": "checkpoint",
+                                               "decision": "reason"})
+    df = df.assign(data="SYNTHETIC", age=30, sex="F", notes="")
+    df.to_csv(tmp_path / "deferrals.csv", index=False)
+    by_tpi = aggregate_records(tmp_path / "deferrals.csv", kind="deferrals", out=tmp_path / "t.csv")
+    by_village = aggregate_records(tmp_path / "deferrals.csv", kind="deferrals", out=tmp_path / "v.csv",
+                                   by="village_month")
+    assert by_tpi.key == "checkpoint" and by_village.key == "village_code"
+    got = pd.read_csv(tmp_path / "v.csv", dtype={"village_code": str})
+    exp = _expected(df.rename(columns={"deferral_date": "event_date", "reason": "decision"}), "village_code")
+    np.testing.assert_array_equal(got["records"], exp["records"])
+    # a planted identifier in free text is caught by the value scan, with its line
+    df.loc[5, "notes"] = "pemohon HP 081234567890"
+    df.to_csv(tmp_path / "leak.csv", index=False)
+    with pytest.raises(DataValidationError) as err:
+        aggregate_records(tmp_path / "leak.csv", kind="deferrals", out=tmp_path / "x.csv")
+    assert [(p.line, p.column) for p in err.value.problems] == [(7, "notes")]

@@ -188,3 +188,13 @@ def test_palette_is_okabe_ito_and_style_cycles_linestyles():
         cycle = mpl.rcParams["axes.prop_cycle"].by_key()
     assert cycle["color"] == plotting.PALETTE
     assert len(set(map(str, cycle["linestyle"]))) == len(plotting.PALETTE)
+
+
+def test_returned_path_displays_without_folder(tmp_path):
+    # A notebook cell ending in save_figure(...) shows this repr: no absolute path may reach committed outputs.
+    fig = _simple_figure()
+    png = plotting.save_figure(fig, "shown", caption="c", source="s", directory=tmp_path)
+    plt.close(fig)
+    assert png == tmp_path / "shown.png" and png.exists()
+    assert repr(png) == "saved figure shown (.png, .svg, .json)"
+    assert str(tmp_path) not in repr(png)

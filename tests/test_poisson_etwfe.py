@@ -153,3 +153,12 @@ def test_bad_inputs_raise_clear_errors():
     fit = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
     with pytest.raises(TppoError, match="unknown aggregation"):
         fit.aggregate("dynamic")
+
+
+def test_never_treated_as_missing_and_unit_order_do_not_matter():
+    df = _panel(n=150, seed=4)
+    ref = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
+    alt = df.assign(g=df["g"].where(df["g"] > 0), unit=df["unit"].astype(str)).sample(frac=1.0, random_state=1)
+    res = pe.fit(alt, outcome="y", unit="unit", time="t", cohort="g")
+    pd.testing.assert_frame_equal(res.group_time, ref.group_time)
+    np.testing.assert_allclose(res.aggregate("simple")["estimate"], ref.aggregate("simple")["estimate"], rtol=1e-12)

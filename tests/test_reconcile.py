@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import tppo_analysis as tppo
-from tppo_analysis.reconcile import reconcile
+from tppo_analysis.reconciliation import reconcile
 
 
 def fig(fid, start, end, value, published=None, series="tpi:x", measure="dep_deferral_wni_pmi_suspected"):

@@ -201,6 +201,20 @@ def test_figure_without_sidecar_gets_a_warning_card(tmp_path):
     assert "no sidecar tiny_rows.json" in _cards(index.read_text(encoding="utf-8"))["tiny_rows"]
 
 
+def test_sidecar_and_figure_disagreeing_about_synthetic_is_flagged(tmp_path):
+    project = make_tiny_project(tmp_path / "project")
+    sidecar = project["figures"] / "tiny_noise.json"
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    meta["synthetic"] = False  # as if someone edited the sidecar by hand
+    sidecar.write_text(json.dumps(meta), encoding="utf-8")
+    cards = report.collect_figures(project["figures"], report.discover_notebooks(project["notebooks"]))
+    noise = next(c for c in cards if c.name == "tiny_noise")
+    assert not noise.synthetic
+    assert any("SYNTHETIC mark" in p for p in noise.problems)
+    rows = next(c for c in cards if c.name == "tiny_rows")
+    assert not any("SYNTHETIC" in p for p in rows.problems)
+
+
 @pytest.mark.parametrize("inside", ["report-out", "notebooks/out", "build"])
 def test_output_inside_repository_is_refused_unless_under_build(inside):
     with pytest.raises(TppoError, match="inside the repository"):
@@ -298,9 +312,9 @@ def test_cli_restricted_run_calls_the_privacy_scanner_on_out(tmp_path, monkeypat
     calls = []
     fake = types.ModuleType("tppo_analysis.scan")
 
-    def scan_paths(targets):
-        calls.append([Path(t) for t in targets])
-        return pd.DataFrame({"file": ["figures/x.json"], "reason": ["looks like a passport number"]})
+    def scan_paths(targets, root=None):
+        calls.append(([Path(t) for t in targets], Path(root)))
+        return ["figures/x.json: line 3: passport X1••••••7"], 12
 
     fake.scan_paths = scan_paths
     fake.configure_parser = lambda parser: None
@@ -308,10 +322,27 @@ def test_cli_restricted_run_calls_the_privacy_scanner_on_out(tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "tppo_analysis.scan", fake)
     rc = tppo_main(["report", "--data-dir", str(project["data"]), "--out", str(out), "--notebooks",
                     str(project["notebooks"]), "--no-execute"])
-    assert calls == [[out.resolve()]]
+    assert calls == [([out.resolve()], out.resolve())]
     assert rc == 1  # a finding fails the run
-    assert "1 finding" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "1 possible personal identifier in 12 files" in printed
+    assert "figures/x.json: line 3: passport" in printed
     assert (out / "report" / "index.html").exists()
+
+
+def test_real_privacy_scanner_reports_an_identifier_planted_in_the_output(tmp_path):
+    pytest.importorskip("tppo_analysis.scan")
+    from tppo_analysis.privacy import KNOWN_FAKE_IDENTIFIERS
+
+    out = tmp_path / "out"
+    (out / "results").mkdir(parents=True)
+    (out / "results" / "clean.csv").write_text("office,count\nA,12\n", encoding="utf-8")
+    assert report.privacy_scan(out, stream=io.StringIO()) == 0
+    fake = next(v for v in sorted(KNOWN_FAKE_IDENTIFIERS) if len(v) == 16 and v.isdigit())  # a (fake) NIK
+    (out / "results" / "leak.csv").write_text(f"office,id\nA,{fake}\n", encoding="utf-8")
+    printed = io.StringIO()
+    assert report.privacy_scan(out, stream=printed) >= 1
+    assert "leak.csv" in printed.getvalue() and fake not in printed.getvalue()  # reported, masked
 
 
 def test_missing_privacy_scanner_is_an_error_not_a_silent_pass(tmp_path, monkeypatch):

@@ -188,3 +188,23 @@ def test_missing_column_is_reported_on_the_header_line(tmp_path):
     with pytest.raises(DataValidationError) as info:
         load_desa_binaan(path)
     assert [(p.line, p.column) for p in info.value.problems] == [(1, "existing_by")]
+
+
+def test_ambiguous_village_is_listed_with_its_candidates(tmp_path):
+    from tppo_analysis.sources.geography import load_villages
+
+    villages = load_villages()
+    twice = villages.groupby(["regency_code", "name"])["village_code"].transform("size") == 2
+    pick = villages[twice & (villages["kind"] == "desa")].iloc[0]
+    pair = villages[(villages["regency_code"] == pick["regency_code"]) & (villages["name"] == pick["name"])]
+    regency = pick["regency"].replace("Kabupaten ", "Kab. ")
+    row = dict(GOOD, village=pick["name"], village_type="desa", kecamatan="", regency_city=regency,
+               province=pick["province"], village_code="")
+    out = load_desa_binaan(_write(tmp_path, [row]))
+    listing = unmatched_villages(out)
+    assert list(listing["match_status"]) == ["ambiguous"]
+    for code in pair["village_code"]:
+        assert code in listing.loc[0, "candidates"]
+    assert "no usable kecamatan" in listing.loc[0, "unmatched_reason"]
+    assert roster_match_report(out).set_index("match_status").loc["ambiguous", "n"] == 1
+    assert out.attrs["match_rate"] == 0.0

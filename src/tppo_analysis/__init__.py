@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load_public_record": ("tppo_analysis.sources.public_record", "load_public_record"),
-    "reconcile": ("tppo_analysis.reconcile", "reconcile"),
+    "reconcile": ("tppo_analysis.reconciliation", "reconcile"),
     "load_villages": ("tppo_analysis.sources.geography", "load_villages"),
     "load_desa_binaan": ("tppo_analysis.sources.roster", "load_desa_binaan"),
     "holiday_regressors": ("tppo_analysis.calendar", "holiday_regressors"),
@@ -68,7 +68,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     from . import effects, paths, privacy, provenance  # noqa: F401
     from .calendar import holiday_regressors  # noqa: F401
     from .models.interval import IntervalCountModel  # noqa: F401
-    from .reconcile import reconcile  # noqa: F401
+    from .reconciliation import reconcile  # noqa: F401
     from .sources.geography import load_villages  # noqa: F401
     from .sources.public_record import load_public_record  # noqa: F401
     from .sources.roster import load_desa_binaan  # noqa: F401

@@ -5,18 +5,16 @@ per border crossing. The analysis needs counts per office (Kanim / TPI) x month 
 counts them with DuckDB straight from the CSV or Parquet files, so the records never enter Python memory (22 million
 crossings a year aggregate in seconds within a fixed memory limit; DuckDB spills to ``temp_dir`` beyond it).
 
-Expected record columns (no personal identifiers; see ``docs`` and ``tppo_analysis.schemas_restricted``):
+Expected record columns (no personal identifiers; the synthetic ``deferral_records`` of
+:func:`tppo_analysis.synthetic.generate_records` fit as they are):
 
-========== ============================================================ ==========================================
-kind       required                                                     optional (counted by category)
-========== ============================================================ ==========================================
-deferrals  ``event_date``, ``office`` (Kanim code) or ``tpi``            ``village_code``, ``reason``
-passports  ``event_date``, ``office``                                   ``village_code``, ``decision``
-crossings  ``event_date``, ``tpi``                                      ``village_code``, ``direction``
-========== ============================================================ ==========================================
+* deferrals: date ``event_date`` or ``deferral_date``; office ``office``, ``tpi`` or ``checkpoint``; category ``reason``
+* passports: date ``event_date``, ``decision_date`` or ``application_date``; office ``office``; category ``decision``
+* crossings: date ``event_date`` or ``crossing_date``; office ``tpi``, ``checkpoint`` or ``office``; category
+  ``direction``
 
-``event_date`` is an ISO date (``YYYY-MM-DD``). ``village_code`` is the Kemendagri code ``PP.KK.CC.VVVV``. Output:
-one row per key x month *with at least one record* (``office``/``tpi`` or ``village_code``, ``month`` as
+The first present column of each list is used; the category column is optional. ``village_month`` panels need
+``village_code`` (Kemendagri code ``PP.KK.CC.VVVV``). Dates are ISO (``YYYY-MM-DD``). Output: one row per key x month *with at least one record* (``office``/``tpi`` or ``village_code``, ``month`` as
 ``YYYY-MM``, ``records`` and one ``<category>_<value>`` count per category value). Months without records are not
 written: the panel builder completes the grid (every village of the geography x every month) with zeros, because
 only it knows the full list of villages.
@@ -40,14 +38,13 @@ from .errors import DataValidationError, Problem, TppoError, display_path
 
 __all__ = ["aggregate_records", "AggregateResult", "KINDS", "aggregation_sql", "cluster_sql", "configure_parser", "run"]
 
-#: record kind -> (office-like key columns in order of preference, category column)
-KINDS: dict[str, tuple[tuple[str, ...], str]] = {
-    "deferrals": (("office", "tpi"), "reason"),
-    "passports": (("office",), "decision"),
-    "crossings": (("tpi", "office"), "direction"),
+#: record kind -> (date columns, office-like key columns, category column); first present column is used
+KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "deferrals": (("event_date", "deferral_date"), ("office", "tpi", "checkpoint"), "reason"),
+    "passports": (("event_date", "decision_date", "application_date"), ("office",), "decision"),
+    "crossings": (("event_date", "crossing_date"), ("tpi", "checkpoint", "office"), "direction"),
 }
 BY = ("office_month", "village_month")
-DATE_COLUMN = "event_date"
 VILLAGE_COLUMN = "village_code"
 VILLAGE_PATTERN = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
 MAX_CATEGORIES = 50
@@ -96,17 +93,23 @@ def _source_sql(paths: Sequence[Path]) -> tuple[str, str]:
 
 
 def aggregation_sql(
-    source: str, *, key: str, category: str | None = None, values: Sequence[str | None] = ()
+    source: str,
+    *,
+    key: str,
+    category: str | None = None,
+    values: Sequence[str | None] = (),
+    date: str = "event_date",
 ) -> str:
     """The aggregation as one portable SQL statement (DuckDB here; the same text runs on Spark SQL / BigQuery).
 
-    ``source`` is a table name or table function; ``key`` the office or village column; ``category`` and ``values``
+    ``source`` is a table name or table function; ``key`` the office or village column; ``date`` the record date;
+    ``category`` and ``values``
     add one conditional count per category value (``None`` counts missing values, column ``<category>_missing``).
     Only aggregates leave the query.
     """
     cols = [
         f"{_quote(key)} AS {_quote(key)}",
-        f"SUBSTRING(CAST(CAST({_quote(DATE_COLUMN)} AS DATE) AS VARCHAR), 1, 7) AS month",
+        f"SUBSTRING(CAST(CAST({_quote(date)} AS DATE) AS VARCHAR), 1, 7) AS month",
         "COUNT(*) AS records",
     ]
     for v in values:
@@ -125,6 +128,7 @@ def cluster_sql(
     key: str = VILLAGE_COLUMN,
     category: str | None = None,
     values: Sequence[str | None] = (),
+    date: str = "event_date",
 ) -> str:
     """The aggregation statement for a cluster engine (``"spark"``, ``"bigquery"``, ...), from a table name.
 
@@ -137,7 +141,7 @@ def cluster_sql(
         from sqlglot.errors import ErrorLevel
     except ModuleNotFoundError as exc:  # pragma: no cover - sqlglot is in the test extra
         raise TppoError("translating the aggregation SQL needs sqlglot (pip install sqlglot)") from exc
-    sql = aggregation_sql(_quote(table) if "." not in table else table, key=key, category=category, values=values)
+    sql = aggregation_sql(_quote(table) if "." not in table else table, key=key, category=category, values=values, date=date)
     return sqlglot.transpile(sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)[0]
 
 
@@ -228,7 +232,6 @@ def aggregate_records(
             con.execute(f"SET temp_directory = {_literal(str(temp_dir))}")
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        con.execute("SET preserve_insertion_order = false")
 
         # 1. columns + identifier guard (names, and values of a small sample)
         say(f"[1/4] reading columns of {shown} ({fmt})")
@@ -240,8 +243,11 @@ def aggregate_records(
         from .privacy import guard_columns
 
         sample = con.sql(f"SELECT * EXCLUDE (filename) FROM {source} LIMIT 1000").df()
-        guard_columns(sample, file=shown, max_value_rows=1000)
-        office_cols, category = KINDS[kind]
+        guard_columns(sample, file=shown, max_value_rows=1000)  # names, and values of the first 1,000 records
+        con.execute("SET preserve_insertion_order = false")  # the counts do not depend on row order
+        date_cols, office_cols, category = KINDS[kind]
+        dates = [c for c in date_cols if c in columns]
+        date = dates[0] if dates else date_cols[0]
         if by == "office_month":
             present = [c for c in office_cols if c in columns]
             if not present:
@@ -250,8 +256,9 @@ def aggregate_records(
         else:
             key = VILLAGE_COLUMN
         problems = [
-            Problem(shown, 1, c, None, "required column is missing")
-            for c in (DATE_COLUMN, key)
+            Problem(shown, 1, c, None, "required column is missing"
+                    + (f" (or one of {', '.join(date_cols[1:])})" if c == date and len(date_cols) > 1 else ""))
+            for c in (date, key)
             if c not in columns
         ]
         if problems:
@@ -259,8 +266,8 @@ def aggregate_records(
         has_category = category in columns
 
         # 2. validate dates and keys, count records (one scan)
-        say(f"[2/4] checking {DATE_COLUMN!r} and {key!r} of every record")
-        date_bad = f"TRY_CAST({_quote(DATE_COLUMN)} AS DATE) IS NULL"
+        say(f"[2/4] checking {date!r} and {key!r} of every record")
+        date_bad = f"TRY_CAST({_quote(date)} AS DATE) IS NULL"
         key_bad = f"{_quote(key)} IS NULL OR TRIM(CAST({_quote(key)} AS VARCHAR)) = ''"
         if key == VILLAGE_COLUMN:
             key_bad += f" OR NOT regexp_full_match(CAST({_quote(key)} AS VARCHAR), {_literal(VILLAGE_PATTERN)})"
@@ -277,7 +284,7 @@ def aggregate_records(
             con.execute("SET preserve_insertion_order = true")  # so row numbers follow the file
             problems = []
             if n_date_bad:
-                for p in _first_lines(con, source, date_bad, fmt, DATE_COLUMN):
+                for p in _first_lines(con, source, date_bad, fmt, date):
                     problems.append(Problem(p.file, p.line, p.column, p.value, "not a date (expected YYYY-MM-DD)"))
             if n_key_bad:
                 reason = (
@@ -315,7 +322,7 @@ def aggregate_records(
         # 3. aggregate
         label = "office x month" if by == "office_month" else "village x month"
         say(f"[3/4] counting {n_records:,} records into {label}")
-        sql = aggregation_sql(source, key=key, category=category if has_category else None, values=values)
+        sql = aggregation_sql(source, key=key, category=category if has_category else None, values=values, date=date)
         out.parent.mkdir(parents=True, exist_ok=True)
         opts = "FORMAT parquet" if out.suffix.lower() == ".parquet" else "FORMAT csv, HEADER true"
         con.execute(f"COPY ({sql}) TO {_literal(str(out))} ({opts})")

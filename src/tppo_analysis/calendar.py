@@ -206,7 +206,7 @@ def daily_holiday_indicators(start, end) -> pd.DataFrame:
     off = set(_holidays(years, "public")) | set(_holidays(years, "government"))
     off_days = pd.DatetimeIndex(sorted(pd.Timestamp(d) for d in off))
     holiday = days.isin(off_days).astype(np.int64)
-    weekday = (days.dayofweek < 5).astype(np.int64)
+    weekday = (days.day_of_week < 5).astype(np.int64)
     out["ramadan"] = ramadan
     out["pre_idul_fitri"] = pre_fitri
     out["post_idul_fitri"] = post_fitri

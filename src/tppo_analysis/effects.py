@@ -109,16 +109,17 @@ def _prepare(
             problems.append(Problem("panel", int(pos) + 2, c, str(panel[c].iloc[pos]), "covariate is missing or not a number"))
     if problems:
         raise DataValidationError(problems, file="panel")
-    d = pd.DataFrame({"_u": panel[unit].to_numpy(), "_t": t, "_g": g, "_y": y.to_numpy(dtype=float)})
+    ucodes, ulabels = pd.factorize(panel[unit], sort=True)
+    d = pd.DataFrame({"_u": ucodes, "_t": t, "_g": g, "_y": y.to_numpy(dtype=float)})
     for c in covariates:
         d[c] = pd.to_numeric(panel[c]).to_numpy(dtype=float)
     dup = d.duplicated(["_u", "_t"])
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise TppoError(f"panel line {pos + 2}: unit {d['_u'].iloc[pos]!r} appears twice in period {panel[time].iloc[pos]!r}")
+        raise TppoError(f"panel line {pos + 2}: unit {panel[unit].iloc[pos]!r} appears twice in period {panel[time].iloc[pos]!r}")
     ng = d.groupby("_u")["_g"].nunique()
     if (ng > 1).any():
-        raise TppoError(f"column {cohort!r} must be constant within a unit; unit {ng[ng > 1].index[0]!r} has several")
+        raise TppoError(f"column {cohort!r} must be constant within a unit; unit {ulabels[ng[ng > 1].index[0]]!r} has several")
     notes: list[str] = []
     tmin, tmax = int(d["_t"].min()), int(d["_t"].max())
     late = d["_g"] > tmax
@@ -129,14 +130,14 @@ def _prepare(
     early = (d["_g"] > 0) & (d["_g"] <= tmin)
     excluded = pd.DataFrame(columns=[unit, "reason"])
     if early.any():
-        units = pd.unique(d.loc[early, "_u"])
+        units = ulabels[pd.unique(d.loc[early, "_u"])]
         excluded = pd.DataFrame({unit: units, "reason": "treated at or before the first period (no pre-period)"})
         notes.append(f"{len(units)} unit(s) treated at or before the first period are dropped (R did rule)")
         d = d[~early].reset_index(drop=True)
     counts = d.groupby("_u")["_t"].size()
     if counts.nunique() > 1:
         raise TppoError(
-            f"panel is unbalanced: unit {counts.idxmin()!r} has {counts.min()} periods, others up to {counts.max()}; "
+            f"panel is unbalanced: unit {ulabels[counts.idxmin()]!r} has {counts.min()} periods, others up to {counts.max()}; "
             "build the panel with tppo_analysis.panel (zero-filled months) first"
         )
     freq = panel[time].dtype.freq if isinstance(panel[time].dtype, pd.PeriodDtype) else ("M" if kind_t == "month" else None)
@@ -462,6 +463,7 @@ def _fit_cs(prep, control, covariates, n_boot, seed, warn) -> EffectResult:
 
 
 def _ratio_frame(level, key, key_vals, log_est, log_se, count=None) -> pd.DataFrame:
+    log_est, log_se = np.asarray(log_est, float), np.asarray(log_se, float)
     out = pd.DataFrame({"level": level})
     if key is not None:
         out[key] = key_vals
@@ -476,59 +478,41 @@ def _ratio_frame(level, key, key_vals, log_est, log_se, count=None) -> pd.DataFr
     return out[cols]
 
 
-class _LogRatioAggregator:
-    """Aggregations of cell log rate ratios with cell-size weights (n units in the cohort)."""
+class _RatioAggregator:
+    """Rate ratios of sets of treated cells from cell log rate ratios ``delta`` (diff-diff path).
 
-    def __init__(self, g, t, delta, vcov, n_g, prep):
-        self.g, self.t, self.delta, self.V, self.n_g, self.prep = g, t, delta, vcov, n_g, prep
+    Same definition as :mod:`tppo_analysis.models.poisson_etwfe`: ratio = sum of fitted treated means over the sum
+    of counterfactual means, ``sum_k mu1_k / sum_k mu0_k``. In a Poisson model with a dummy per treated cell the
+    fitted treated total of a cell equals its observed total ``Y_k`` (score equation), and ``mu0_k = Y_k
+    exp(-delta_k)`` (covariates enter additively on the log scale, not interacted). The standard error is the delta
+    method in ``delta`` with the observed totals held fixed.
+    """
 
-    def _lin(self, w):
-        est = float(w @ self.delta)
-        return est, float(np.sqrt(max(w @ self.V @ w, 0.0)))
+    def __init__(self, g, t, delta, vcov, ysum, prep):
+        self.g, self.t, self.delta, self.V, self.Y, self.prep = g, t, delta, vcov, ysum, prep
+        self.Y0 = ysum * np.exp(-delta)
 
-    def _w(self, mask, equal=False):
-        w = np.where(mask, 1.0 if equal else self.n_g, 0.0)
-        return w / w.sum()
+    def _ratio(self, mask):
+        s1, s0 = self.Y[mask].sum(), self.Y0[mask].sum()
+        j = np.where(mask, self.Y0 / s0, 0.0)
+        return float(np.log(s1 / s0)), float(np.sqrt(max(j @ self.V @ j, 0.0)))
 
     def frame(self, kind):
-        post = self.g <= self.t
-        levels, keys, ests, ses = [], [], [], []
-
-        def add(level, key, w):
-            e, s = self._lin(w)
-            levels.append(level)
-            keys.append(key)
-            ests.append(e)
-            ses.append(s)
-
+        every = np.ones(len(self.g), dtype=bool)
+        levels, keys, ests, ses = ["overall"], [None], *[[v] for v in self._ratio(every)]
         if kind == "simple":
-            add("overall", None, self._w(post))
             return _ratio_frame(levels, None, None, ests, ses)
-        if kind == "event":
-            e = self.t - self.g
-            eseq = np.unique(e)
-            W = [self._w(e == ee) for ee in eseq]
-            pos = [w for ee, w in zip(eseq, W) if ee >= 0]
-            add("overall", pd.NA, np.mean(pos, axis=0))
-            for ee, w in zip(eseq, W):
-                add("element", int(ee), w)
-            return _ratio_frame(levels, "event_time", pd.array(keys, dtype="Int64"), ests, ses)
-        if kind == "group":
-            glist = np.unique(self.g)
-            W = [self._w((self.g == gg) & post, equal=True) for gg in glist]
-            sizes = np.array([self.n_g[self.g == gg][0] for gg in glist], dtype=float)
-            add("overall", None, np.tensordot(sizes / sizes.sum(), np.array(W), axes=1))
-            for gg, w in zip(glist, W):
-                add("element", int(gg), w)
-            return _ratio_frame(levels, "cohort", _key_values(keys, self.prep), ests, ses)
-        if kind == "calendar":
-            tlist = np.unique(self.t[post])
-            W = [self._w((self.t == tt) & post) for tt in tlist]
-            add("overall", None, np.mean(W, axis=0))
-            for tt, w in zip(tlist, W):
-                add("element", int(tt), w)
-            return _ratio_frame(levels, "time", _key_values(keys, self.prep), ests, ses)
-        raise TppoError(f"unknown aggregation {kind!r}")
+        key_of = {"event": self.t - self.g, "group": self.g, "calendar": self.t}[kind]
+        for k in np.unique(key_of):
+            e, s_ = self._ratio(key_of == k)
+            levels.append("element")
+            keys.append(int(k))
+            ests.append(e)
+            ses.append(s_)
+        name = _KEY[kind]
+        vals = pd.array([pd.NA if k is None else k for k in keys], dtype="Int64") if kind == "event" else \
+            _key_values(keys, self.prep)
+        return _ratio_frame(levels, name, vals, ests, ses)
 
 
 def _key_values(keys, prep):
@@ -539,7 +523,7 @@ def _key_values(keys, prep):
 
 def _poisson_diffdiff(prep: _Prepared, control: str, covariates: Sequence[str], warn: list[str]):
     """diff-diff's WooldridgeDiD(method='poisson'); captures the cell coefficients (log rate ratios) and their
-    cluster-robust covariance, which the library uses internally but does not return."""
+    cluster-robust covariance, which the library computes but does not return."""
     import diff_diff.wooldridge as wd
 
     captured: dict[str, Any] = {}
@@ -572,22 +556,32 @@ def _poisson_diffdiff(prep: _Prepared, control: str, covariates: Sequence[str], 
     Vd = V[1 : 1 + k, 1 : 1 + k]
     g = np.array([kk[0] for kk in keys], dtype=np.int64)
     t = np.array([kk[1] for kk in keys], dtype=np.int64)
-    sizes = data.groupby("_g")["_u"].nunique()
-    n_g = sizes.reindex(g).to_numpy(dtype=float)
-    count = pd.DataFrame(
-        {"level": ["overall"], "estimate": [res.overall_att], "se": [res.overall_se]}
-    )
-    return g, t, delta, Vd, n_g, count
+    ysum = data.groupby(["_g", "_t"])["_y"].sum()
+    ysum = ysum.reindex(pd.MultiIndex.from_arrays([g, t])).to_numpy(dtype=float)
+    count = pd.DataFrame({"level": ["overall"], "estimate": [res.overall_att], "se": [res.overall_se]})
+    return g, t, delta, Vd, ysum, count
 
 
 def _poisson_fast(prep: _Prepared, control: str):
-    from .models import poisson_etwfe as pe  # helper module; may be absent
+    from .models import poisson_etwfe as pe  # helper module (national-scale implementation)
 
-    fitres = pe.fit(prep.data, outcome="_y", unit="_u", time="_t", cohort="_g", control=control)
-    gt = fitres.group_time
-    g = gt["cohort"].to_numpy(dtype=np.int64)
-    t = gt["time"].to_numpy(dtype=np.int64)
-    return fitres, g, t, gt["estimate"].to_numpy(float), np.asarray(fitres.vcov, float)
+    return pe.fit(prep.data, outcome="_y", unit="_u", time="_t", cohort="_g", control=control)
+
+
+def _with_level(frame: pd.DataFrame, simple: pd.DataFrame, key: str | None, prep: _Prepared) -> pd.DataFrame:
+    out = frame.copy()
+    if key is None:
+        out.insert(0, "level", "overall")
+        return out
+    if key in ("cohort", "time"):
+        out[key] = _key_values([int(v) for v in out[key]], prep)
+    else:
+        out[key] = pd.array(out[key].astype(np.int64), dtype="Int64")
+    out.insert(0, "level", "element")
+    top = simple.copy()
+    top.insert(0, "level", "overall")
+    top.insert(1, key, pd.NA if key == "event_time" else (pd.NaT if prep.time_kind == "month" else pd.NA))
+    return pd.concat([top, out], ignore_index=True)
 
 
 def _fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
@@ -600,26 +594,31 @@ def _fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
         except ImportError:
             if engine == "fast":
                 raise TppoError("tppo_analysis.models.poisson_etwfe is not available")
-            fast = None
     if fast is not None:
-        fitres, g, t, delta, Vd = fast
-        sizes = prep.data.groupby("_g")["_u"].nunique()
-        n_g = sizes.reindex(g).to_numpy(dtype=float)
-        count_fn = lambda: fitres.aggregate("count")  # noqa: E731
+        gtf = fast.group_time
+        g = gtf["cohort"].to_numpy(dtype=np.int64)
+        t = gtf["time"].to_numpy(dtype=np.int64)
+        gt = _gt_frame(g, t, gtf["estimate"].to_numpy(float), gtf["se"].to_numpy(float), prep)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            simple = fast.aggregate("simple")
+
+        def aggregate(kind):
+            with np.errstate(divide="ignore", invalid="ignore"):  # empty cells give rate ratio 0 (log -inf)
+                if kind == "count":
+                    return _with_level(fast.aggregate("count"), None, None, prep)
+                return _with_level(fast.aggregate(kind), simple, _KEY[kind], prep)
+
         engine_used = "tppo_analysis.models.poisson_etwfe"
     else:
-        g, t, delta, Vd, n_g, count_df = _poisson_diffdiff(prep, control, covariates, warn)
-        count_fn = lambda: _count_frame(count_df)  # noqa: E731
+        g, t, delta, Vd, ysum, count_df = _poisson_diffdiff(prep, control, covariates, warn)
+        agg = _RatioAggregator(g, t, delta, Vd, ysum, prep)
+        gt = _gt_frame(g, t, delta, np.sqrt(np.diag(Vd)), prep)
+
+        def aggregate(kind):
+            return _count_frame(count_df) if kind == "count" else agg.frame(kind)
+
         engine_used = "diff_diff.WooldridgeDiD(method='poisson')"
-    agg = _LogRatioAggregator(g, t, delta, Vd, n_g, prep)
-    gt = _gt_frame(g, t, delta, np.sqrt(np.diag(Vd)), prep)
     gt["scale"] = "log_ratio"
-
-    def aggregate(kind):
-        if kind == "count":
-            return count_fn()
-        return agg.frame(kind)
-
     res = EffectResult("poisson_etwfe", control, pd.DataFrame(), gt, pd.DataFrame(),
                        [*prep.notes, f"engine: {engine_used}"], prep.excluded, warn, aggregate, None)
     res.overall = res.aggregate("simple").drop(columns=["level"]).reset_index(drop=True)

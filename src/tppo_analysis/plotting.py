@@ -30,6 +30,7 @@ __all__ = [
     "PALETTE",
     "SYNTHETIC_LABEL",
     "FigureError",
+    "SavedFigure",
     "apply_style",
     "new_figure",
     "save_figure",
@@ -86,6 +87,20 @@ _SAVE_RC = {k: _RC[k] for k in ("svg.hashsalt", "svg.fonttype", "svg.image_inlin
 
 class FigureError(TppoError, ValueError):
     """A figure cannot be saved as it is (no title, no source, bad name)."""
+
+
+class SavedFigure(type(Path())):  # type: ignore[misc]
+    """The saved PNG's path; its repr names the figure without the folder.
+
+    A notebook cell ending in ``save_figure(...)`` displays this repr, so the committed output holds no absolute
+    path and is the same on every machine and for restricted-data runs.
+    """
+
+    def __repr__(self) -> str:
+        return f"saved figure {self.stem} (.png, .svg, .json)"
+
+    def _repr_pretty_(self, printer, cycle) -> None:  # IPython display
+        printer.text(repr(self))
 
 
 def apply_style() -> None:
@@ -163,6 +178,9 @@ def save_figure(
 ) -> Path:
     """Save ``fig`` as ``<figures>/<name>.png`` and ``.svg`` plus a ``.json`` sidecar; return the PNG path.
 
+    The returned path is a :class:`SavedFigure` (a ``pathlib.Path``) whose repr carries no folder, so a notebook
+    cell ending with this call shows ``saved figure <name> (.png, .svg, .json)``.
+
     Parameters
     ----------
     fig
@@ -204,7 +222,7 @@ def save_figure(
             max(x0, 0.0) + 0.005, y0 - 0.015, label, ha="left", va="top", fontsize=8,
             color=_SYNTHETIC_COLOUR if synthetic else _SOURCE_COLOUR, wrap=True, gid=_GID_SOURCE,
         )
-        png = out / f"{name}.png"
+        png = SavedFigure(out / f"{name}.png")
         fig.savefig(png, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
         fig.savefig(out / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": None},
                     bbox_inches="tight", pad_inches=0.15)

@@ -664,7 +664,7 @@ class IdentifierMatch:
 
 
 def mask_value(value: str) -> str:
-    """``3201015501900001`` → ``3201••••••••0001``: enough to find the leak, not enough to identify anyone."""
+    """A 16-digit NIK → ``3201••••••••0001``: enough to find the leak, not enough to identify anyone."""
     v = str(value).strip()
     if len(v) >= 12:
         return v[:4] + "•" * (len(v) - 8) + v[-4:]

@@ -84,6 +84,8 @@ nav.tppo-nav a { color: #0b5394; }
 {%- endblock body_header -%}
 """
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
 _EXTERNAL_TAG = re.compile(
     r"<(script|link)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>(?:\s*</script>)?",
     re.IGNORECASE,
@@ -165,13 +167,22 @@ def collect_figures(
         if notebook is None:
             problems.append("no notebook names this figure")
         svg = png.with_suffix(".svg")
+        synthetic = bool(meta.get("synthetic", False))
+        if svg.exists() and meta:
+            from .plotting import SYNTHETIC_LABEL
+
+            marked = SYNTHETIC_LABEL in svg.read_text(encoding="utf-8", errors="replace")
+            if synthetic and not marked:
+                problems.append("sidecar says synthetic but the figure carries no SYNTHETIC mark")
+            elif marked and not synthetic:
+                problems.append("figure carries the SYNTHETIC mark but its sidecar says it is not synthetic")
         cards.append(
             FigureCard(
                 name=name,
                 title=str(meta.get("title") or name),
                 caption=str(meta.get("caption") or ""),
                 source=str(meta.get("source") or ""),
-                synthetic=bool(meta.get("synthetic", False)),
+                synthetic=synthetic,
                 png=png.name,
                 svg=svg.name if svg.exists() else None,
                 notebook=notebook,
@@ -212,6 +223,8 @@ def run_notebooks(
     out = stream if stream is not None else sys.stdout
     written_by: dict[str, str] = {}
     n = len(notebooks)
+    if n == 0:
+        print("no notebooks to run", file=out, flush=True)
     for i, nb in enumerate(notebooks, 1):
         target = nb if executed_dir is None else executed_dir / nb.name
         print(f"[{i}/{n}] {nb.name} ... ", end="", file=out, flush=True)
@@ -221,7 +234,8 @@ def run_notebooks(
             execute_notebook(nb, output=target, parameters=parameters, env=env, timeout=timeout)
         except CellExecutionError as exc:
             print("FAILED", file=out, flush=True)
-            raise TppoError(f"notebook {nb.name} failed; nothing after it was run.\n{exc}") from None
+            detail = _ANSI.sub("", str(exc)).strip()
+            raise TppoError(f"notebook {nb.name} failed; nothing after it was run.\n{detail}") from None
         except Exception:
             print("FAILED", file=out, flush=True)
             raise
@@ -685,7 +699,11 @@ def build_restricted_report(
 
 
 def privacy_scan(target: Path, stream: TextIO | None = None) -> int:
-    """Run :mod:`tppo_analysis.scan` over ``target``; return the number of findings (raise if unavailable)."""
+    """Run ``tppo_analysis.scan.scan_paths`` over ``target``; print and return the number of findings.
+
+    Findings are printed as the scanner formats them (file relative to ``target``, where, kind, masked value).
+    A missing scanner is an error, never a silent pass: restricted output must not look checked when it is not.
+    """
     out = stream if stream is not None else sys.stdout
     try:
         scan = importlib.import_module("tppo_analysis.scan")
@@ -700,13 +718,20 @@ def privacy_scan(target: Path, stream: TextIO | None = None) -> int:
     if func is None:
         raise TppoError("privacy scan unavailable: tppo_analysis.scan has no scan_paths(); output NOT checked")
     print(f"privacy scan of {target} ... ", end="", file=out, flush=True)
-    findings = func([target])
+    result = func([target], root=target)
+    findings, scanned = result if isinstance(result, tuple) else (result, None)
+    findings = list(findings)
     n = len(findings)
-    print("clean" if n == 0 else f"{n} finding{'s' if n != 1 else ''}", file=out, flush=True)
-    if n:
-        items = findings.itertuples(index=False) if hasattr(findings, "itertuples") else findings
-        for f in list(items)[:50]:
+    files = "" if scanned is None else f" in {scanned} files"
+    if n == 0:
+        print(f"no personal identifiers found{files}", file=out, flush=True)
+    else:
+        print(f"{n} possible personal identifier{'s' if n != 1 else ''}{files} (values masked):", file=out,
+              flush=True)
+        for f in findings[:100]:
             print(f"  {f}", file=out, flush=True)
+        if n > 100:
+            print(f"  ... and {n - 100} more", file=out, flush=True)
     return n
 
 

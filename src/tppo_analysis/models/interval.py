@@ -40,7 +40,7 @@ from statsmodels.tools.numdiff import approx_fprime
 from ..calendar import daily_holiday_indicators
 from ..errors import DataValidationError, Problem, TppoError
 
-__all__ = ["IntervalCountModel", "IntervalCountResults", "HOLIDAY_TERMS"]
+__all__ = ["IntervalCountModel", "IntervalCountResults", "HOLIDAY_TERMS", "BoundaryError", "detection_power"]
 
 #: Daily holiday indicators used when ``holidays=True``.
 HOLIDAY_TERMS = ["ramadan", "pre_idul_fitri", "post_idul_fitri", "pre_idul_adha"]
@@ -48,6 +48,24 @@ _ALLOWED_HOLIDAY = set(HOLIDAY_TERMS) | {"holiday", "working_day"}
 _TRENDS = ("none", "linear", "quadratic")
 _FAMILIES = ("poisson", "negbin")
 _DAYS_PER_YEAR = 365.25
+
+
+class BoundaryError(TppoError):
+    """A coefficient ran off to the edge of the parameter space (e.g. a holiday effect estimated as a rate ratio of
+    ~0): the windows cannot bound it, so its Wald interval and every prediction using it are meaningless."""
+
+    def __init__(self, terms: dict[str, tuple[float, float]]):
+        self.terms = terms
+        shown = "; ".join(f"{t}: estimate {e:.3g}, se {s:.3g}" for t, (e, s) in terms.items())
+        super().__init__(
+            f"coefficient(s) at the boundary, not bounded by these windows ({shown}); drop these terms"
+        )
+
+
+#: A log-scale coefficient beyond this (a rate ratio below e^-12 or above e^12) or with a standard error above
+#: _MAX_SE is treated as running off to the boundary.
+_MAX_ABS_COEF = 12.0
+_MAX_SE = 25.0
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -287,21 +305,37 @@ class IntervalCountModel:
             family=self.family,
         )
         start = _optimise(model, y, A, log_e, maxiter=maxiter)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sm_res = model.fit(start_params=start, method="newton", maxiter=50, disp=0, tol=1e-10)
-        if not sm_res.mle_retvals.get("converged", False):
-            # Newton from the optimum only polishes; accept the optimiser's point if Newton wandered.
-            if model.loglike(sm_res.params) < model.loglike(start) - 1e-8:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
+        if self.family == "negbin" and start[-1] < 1e-7:
+            raise TppoError(
+                f"negbin: alpha estimated at the boundary ({start[-1]:.2g}): no overdispersion between windows; "
+                "use family='poisson'"
+            )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sm_res = model.fit(start_params=start, method="newton", maxiter=50, disp=0, tol=1e-10)
+                if not sm_res.mle_retvals.get("converged", False) and (
+                    model.loglike(sm_res.params) < model.loglike(start) - 1e-8
+                ):
+                    # Newton from the optimum only polishes; keep the optimiser's point if Newton wandered.
                     sm_res = model.fit(start_params=start, method="newton", maxiter=0, disp=0)
+        except np.linalg.LinAlgError as exc:
+            raise TppoError(
+                "the information matrix is singular at the optimum: some terms are not identified by these windows "
+                f"(terms: {list(X.columns)})"
+            ) from exc
         cov = np.asarray(sm_res.cov_params())
         if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
             raise TppoError(
                 "the information matrix is singular: some terms are not identified by these windows "
                 f"(terms: {list(X.columns)}); drop holiday terms or the trend"
             )
+        names = list(X.columns)
+        est, se = np.asarray(sm_res.params)[: len(names)], np.sqrt(np.diag(cov))[: len(names)]
+        off = {n: (float(e), float(s)) for n, e, s in zip(names, est, se)
+               if n not in ("intercept",) and (abs(e) > _MAX_ABS_COEF or s > _MAX_SE)}
+        if off:
+            raise BoundaryError(off)
         return IntervalCountResults(self, sm_res, obs, origin, per_obs_exposure)
 
 
@@ -597,3 +631,76 @@ class IntervalCountResults:
         var = out["fitted"] if self.family == "poisson" else out["fitted"] * (1 + self.params["alpha"] * out["fitted"])
         out["pearson"] = (out["value"] - out["fitted"]) / np.sqrt(var)
         return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# detection power
+# --------------------------------------------------------------------------------------------------------------
+def detection_power(
+    windows: pd.DataFrame,
+    *,
+    term: str,
+    rate_ratios: Sequence[float],
+    base_params: Mapping[str, float],
+    origin,
+    family: str = "negbin",
+    alpha: float = 0.1,
+    holidays: Sequence[str] | None = None,
+    reps: int = 200,
+    seed: int = 0,
+    test_level: float = 0.05,
+) -> pd.DataFrame:
+    """How often the interval model detects a planted holiday effect, given a window pattern (SYNTHETIC study).
+
+    For each rate ratio ``rr`` of ``term``, simulate ``reps`` record-like data sets: daily mean from
+    ``base_params`` (``intercept``, ``trend`` and any holiday terms, log scale, trend per year from ``origin``) with
+    ``term`` set to ``log(rr)``; window totals Poisson (``family="poisson"``) or gamma-Poisson with window-level
+    ``alpha``. Fit the model with the same trend and ``holidays`` (default: just ``term``) and count a detection when
+    the two-sided Wald p-value of ``term`` is below ``test_level``. Fits that fail (boundary, singular) count as
+    not detected and are reported in ``n_failed``.
+
+    Returns one row per rate ratio: rate_ratio, power, mc_se, n_failed, reps.
+    """
+    hol = list(holidays) if holidays is not None else [term]
+    if term not in hol:
+        raise TppoError(f"term {term!r} must be among the fitted holiday terms {hol}")
+    w = windows[["period_start", "period_end"]].copy().reset_index(drop=True)
+    w["period_start"] = pd.to_datetime(w["period_start"])
+    w["period_end"] = pd.to_datetime(w["period_end"])
+    origin = pd.Timestamp(origin).normalize()
+    first, last = w["period_start"].min(), w["period_end"].max()
+    cal = daily_holiday_indicators(first, last).set_index("date")
+    years = (cal.index - origin).days.to_numpy() / _DAYS_PER_YEAR
+    base_eta = base_params.get("intercept", 0.0) + base_params.get("trend", 0.0) * years
+    for h in HOLIDAY_TERMS + ["holiday", "working_day"]:
+        if h != term and h in base_params:
+            base_eta = base_eta + base_params[h] * cal[h].to_numpy()
+    A = _incidence(w, cal.index)
+    rows = []
+    for k, rr in enumerate(rate_ratios):
+        rng = np.random.default_rng([seed, k])
+        m = A @ np.exp(base_eta + np.log(rr) * cal[term].to_numpy())
+        hits = failed = 0
+        for _ in range(reps):
+            lam = m * rng.gamma(1.0 / alpha, alpha, size=len(m)) if family == "negbin" else m
+            data = w.assign(value=rng.poisson(lam))
+            try:
+                res = IntervalCountModel(family, trend="linear", holidays=hol, origin=origin).fit(data)
+            except TppoError as exc:
+                if family == "negbin" and "use family='poisson'" in str(exc):
+                    # no overdispersion in this replicate: the Poisson fit is the NB fit at alpha = 0
+                    try:
+                        res = IntervalCountModel("poisson", trend="linear", holidays=hol, origin=origin).fit(data)
+                    except TppoError:
+                        failed += 1
+                        continue
+                else:
+                    failed += 1
+                    continue
+            z = res.params[term] / res.bse[term]
+            if 2 * stats.norm.sf(abs(z)) < test_level:
+                hits += 1
+        power = hits / reps
+        rows.append({"rate_ratio": float(rr), "power": power, "mc_se": float(np.sqrt(power * (1 - power) / reps)),
+                     "n_failed": failed, "reps": reps})
+    return pd.DataFrame(rows)

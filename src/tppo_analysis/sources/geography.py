@@ -30,6 +30,7 @@ __all__ = [
     "load_villages",
     "normalise_village_code",
     "is_village_code",
+    "validate_villages",
     "match_villages",
     "lokal_version",
 ]

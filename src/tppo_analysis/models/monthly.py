@@ -1,0 +1,280 @@
+"""Monthly models where the record has complete calendar months (e.g. Soekarno-Hatta 2023–2024).
+
+* :func:`complete_months` — the calendar months an interval series covers exactly (a month reported whole, or
+  tiled by several reported pieces).
+* :func:`fit_monthly_nb` — negative-binomial (NB2) regression of monthly counts on a trend, the moving-holiday
+  regressors of :func:`tppo_analysis.calendar.holiday_regressors` and optional level shifts, with offset
+  ``log(days_in_month)``; forecasts with parametric-bootstrap prediction intervals.
+* :func:`stl_log_counts` — STL (or MSTL) decomposition of log counts, as a model-free cross-check of the seasonal
+  pattern; it needs at least two years of *consecutive* months and says so when the record has fewer.
+* :func:`wald_test` — Wald test that named coefficients are zero (e.g. a level shift at the ministry split of
+  21 October 2024), for monthly or interval-model results.
+* :func:`unknown_break_tests` — statsmodels' tests for a break at an unknown date (OLS-residual CUSUM and Hansen's
+  parameter-stability test) on log counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..calendar import holiday_regressors
+from ..errors import TppoError
+
+__all__ = [
+    "MINISTRY_SPLIT",
+    "complete_months",
+    "fit_monthly_nb",
+    "MonthlyNBResults",
+    "stl_log_counts",
+    "wald_test",
+    "unknown_break_tests",
+]
+
+#: The Directorate General of Immigration became part of the new Ministry of Immigration and Corrections
+#: (Kementerian Imigrasi dan Pemasyarakatan) when the Merah Putih cabinet took office on 21 October 2024.
+MINISTRY_SPLIT = pd.Timestamp("2024-10-21")
+
+DEFAULT_REGRESSORS = ("ramadan_share", "pre_idul_fitri_days", "post_idul_fitri_days")
+
+
+def complete_months(obs: pd.DataFrame) -> pd.DataFrame:
+    """Calendar months covered exactly by the observations of one (series, measure).
+
+    A month counts when its days are covered by windows lying entirely inside it (one whole-month window, or
+    pieces that tile it without gaps). Returns columns ``month`` (first day), ``value`` (sum of the pieces),
+    ``n_windows``. Windows that cross a month boundary contribute nothing here (use the interval model for them).
+    """
+    for col in ("period_start", "period_end", "value"):
+        if col not in obs.columns:
+            raise TppoError(f"obs needs column {col}")
+    o = obs.copy()
+    o["period_start"] = pd.to_datetime(o["period_start"])
+    o["period_end"] = pd.to_datetime(o["period_end"])
+    ms = o["period_start"].dt.to_period("M")
+    me = o["period_end"].dt.to_period("M")
+    inside = o[ms == me].copy()
+    inside["month"] = ms[ms == me]
+    rows = []
+    for month, g in inside.groupby("month", sort=True):
+        days = set()
+        for a, b in zip(g["period_start"], g["period_end"]):
+            days.update(pd.date_range(a, b, freq="D"))
+        if len(days) == month.days_in_month and len(days) == int(((g["period_end"] - g["period_start"]).dt.days + 1).sum()):
+            rows.append((month.start_time.normalize(), int(g["value"].sum()), len(g)))
+    return pd.DataFrame(rows, columns=["month", "value", "n_windows"])
+
+
+@dataclass
+class MonthlyNBResults:
+    """A fitted monthly NB2 model: statsmodels results in ``sm``, the design in ``data``."""
+
+    sm: object
+    data: pd.DataFrame
+    terms: list[str]
+    origin: pd.Timestamp
+    regressors: list[str]
+    breaks: dict[str, pd.Timestamp]
+
+    @property
+    def params(self) -> pd.Series:
+        return pd.Series(np.asarray(self.sm.params), index=[*self.terms, "alpha"])
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.asarray(self.sm.bse), index=[*self.terms, "alpha"])
+
+    def cov_params(self) -> pd.DataFrame:
+        names = [*self.terms, "alpha"]
+        return pd.DataFrame(np.asarray(self.sm.cov_params()), index=names, columns=names)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """term, estimate, se, ci_lower, ci_upper (95% Wald); log scale except ``alpha``."""
+        z = stats.norm.ppf(0.975)
+        est, se = self.params, self.bse
+        return pd.DataFrame({"term": est.index, "estimate": est.to_numpy(), "se": se.to_numpy(),
+                             "ci_lower": (est - z * se).to_numpy(), "ci_upper": (est + z * se).to_numpy()})
+
+    def forecast(self, start, end, level: float = 0.9, seed: int = 0, n_draws: int = 1000) -> pd.DataFrame:
+        """Monthly predictions from ``start`` to ``end`` (months): month, mean, lower, upper (prediction interval
+        at ``level``: parameter draws from the asymptotic normal + gamma-Poisson noise), ci_lower, ci_upper."""
+        months = pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"), freq="M")
+        X, offset = _monthly_design(
+            pd.DataFrame({"month": months.to_timestamp()}), self.regressors, self.breaks, self.origin
+        )
+        X = X[self.terms].to_numpy(dtype=float)
+        rng = np.random.default_rng(seed)
+        p = self.params.to_numpy()
+        draws = rng.multivariate_normal(p, self.cov_params().to_numpy(), size=n_draws, method="eigh")
+        alpha = np.maximum(draws[:, -1], 1e-10)
+        mean_draws = np.exp(X @ draws[:, :-1].T + offset[:, None])
+        lam = np.minimum(mean_draws * rng.gamma(1.0 / alpha, alpha, size=mean_draws.shape), 1e15)
+        counts = rng.poisson(lam)
+        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+        return pd.DataFrame({
+            "month": months.to_timestamp(),
+            "mean": np.exp(X @ p[:-1] + offset),
+            "lower": np.quantile(counts, lo, axis=1, method="inverted_cdf"),
+            "upper": np.quantile(counts, hi, axis=1, method="inverted_cdf"),
+            "ci_lower": np.quantile(mean_draws, lo, axis=1),
+            "ci_upper": np.quantile(mean_draws, hi, axis=1),
+        })
+
+
+def _monthly_design(frame: pd.DataFrame, regressors: Sequence[str], breaks: Mapping[str, pd.Timestamp],
+                    origin: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
+    months = pd.to_datetime(frame["month"])
+    regs = holiday_regressors(months.min(), months.max()).set_index("month").reindex(months)
+    X = pd.DataFrame(index=months.values)
+    X["intercept"] = 1.0
+    mid = months + pd.to_timedelta((regs["days_in_month"].to_numpy() - 1) / 2, unit="D")
+    X["trend"] = ((mid - origin).dt.days / 365.25).to_numpy()
+    for r in regressors:
+        X[r] = regs[r].to_numpy(dtype=float)
+    for name, when in breaks.items():
+        # share of the month's days on or after the break date
+        first = months
+        last = months + pd.offsets.MonthEnd(0)
+        after = ((last - when).dt.days + 1).clip(lower=0, upper=regs["days_in_month"].to_numpy())
+        X[name] = (after / regs["days_in_month"].to_numpy()).to_numpy(dtype=float)
+        del first
+    return X, np.log(regs["days_in_month"].to_numpy(dtype=float))
+
+
+def fit_monthly_nb(
+    monthly: pd.DataFrame,
+    *,
+    regressors: Sequence[str] = DEFAULT_REGRESSORS,
+    breaks: Mapping[str, object] | None = None,
+    origin=None,
+) -> MonthlyNBResults:
+    """NB2 regression of monthly counts (columns ``month``, ``value``) on intercept, linear trend (per year from
+    ``origin``, default the middle of the data), the holiday ``regressors`` and optional level shifts (``breaks``:
+    name -> date; the covariate is the share of the month's days on or after the date), with offset
+    ``log(days_in_month)`` so the intercept is a log *daily* rate."""
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+
+    if not {"month", "value"} <= set(monthly.columns):
+        raise TppoError("monthly needs columns month and value")
+    data = monthly.sort_values("month").reset_index(drop=True)
+    brk = {str(k): pd.Timestamp(v) for k, v in (breaks or {}).items()}
+    months = pd.to_datetime(data["month"])
+    origin = pd.Timestamp(origin) if origin is not None else months.min() + (months.max() - months.min()) / 2
+    X, offset = _monthly_design(data, regressors, brk, origin.normalize())
+    keep = [c for c in X.columns if c == "intercept" or X[c].std() > 0]
+    dropped = [c for c in X.columns if c not in keep]
+    if dropped:
+        raise TppoError(f"regressors constant over these months, cannot be estimated: {dropped}")
+    n_par = X.shape[1] + 1
+    if len(data) < n_par + 2:
+        raise TppoError(f"{len(data)} months are too few for {n_par} parameters ({list(X.columns)} + alpha)")
+    y = data["value"].to_numpy(dtype=float)
+    mod = NegativeBinomial(y, X.to_numpy(dtype=float), offset=offset, loglike_method="nb2")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = mod.fit(disp=0, method="bfgs", maxiter=2000)
+        res = mod.fit(start_params=first.params, disp=0, method="newton", maxiter=200)
+    return MonthlyNBResults(res, data, list(X.columns), origin.normalize(), list(regressors), brk)
+
+
+def stl_log_counts(monthly: pd.DataFrame, *, periods: Sequence[int] = (12,), robust: bool = True) -> pd.DataFrame:
+    """STL decomposition of ``log(value)`` (MSTL when several ``periods`` are given) on consecutive months.
+
+    Needs at least two full cycles of the longest period in one consecutive run of months; raises
+    :class:`~tppo_analysis.errors.TppoError` naming the longest run otherwise (the public record rarely has one).
+    Returns month, observed, trend, seasonal (summed over periods), resid.
+    """
+    from statsmodels.tsa.seasonal import MSTL, STL
+
+    data = monthly.sort_values("month").reset_index(drop=True)
+    months = pd.to_datetime(data["month"]).dt.to_period("M")
+    run = _longest_run(months)
+    need = 2 * max(periods)
+    if run < need:
+        raise TppoError(
+            f"STL needs at least {need} consecutive months; the longest consecutive run here is {run} month(s)"
+        )
+    if (data["value"] <= 0).any():
+        raise TppoError("STL on log counts needs positive counts")
+    series = pd.Series(np.log(data["value"].to_numpy(dtype=float)), index=months.dt.to_timestamp())
+    series.index.freq = "MS"
+    if len(periods) == 1:
+        fit = STL(series, period=periods[0], robust=robust).fit()
+        seasonal = np.asarray(fit.seasonal)
+    else:
+        fit = MSTL(series, periods=list(periods), stl_kwargs={"robust": robust}).fit()
+        seasonal = np.asarray(fit.seasonal).reshape(len(series), -1).sum(axis=1)
+    return pd.DataFrame({"month": series.index, "observed": series.to_numpy(), "trend": np.asarray(fit.trend),
+                         "seasonal": seasonal, "resid": np.asarray(fit.resid)})
+
+
+def _longest_run(months: pd.Series) -> int:
+    if len(months) == 0:
+        return 0
+    ords = np.array([m.ordinal for m in months])
+    best = cur = 1
+    for a, b in zip(ords[:-1], ords[1:]):
+        cur = cur + 1 if b == a + 1 else 1
+        best = max(best, cur)
+    return int(best)
+
+
+def wald_test(results, terms: Sequence[str]) -> pd.DataFrame:
+    """Wald test that the coefficients ``terms`` are all zero.
+
+    Works for :class:`MonthlyNBResults` and :class:`~tppo_analysis.models.interval.IntervalCountResults` (anything
+    with ``params`` and ``cov_params()`` as labelled pandas objects). Returns one row: terms, statistic (chi²), df,
+    p_value, and for a single term its estimate and se.
+    """
+    params = results.params
+    cov = results.cov_params()
+    missing = [t for t in terms if t not in params.index]
+    if missing:
+        raise TppoError(f"no such terms in the model: {missing}; terms are {list(params.index)}")
+    b = params[list(terms)].to_numpy()
+    V = cov.loc[list(terms), list(terms)].to_numpy()
+    stat = float(b @ np.linalg.solve(V, b))
+    df = len(terms)
+    row = {"terms": ";".join(terms), "statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df))}
+    if df == 1:
+        row["estimate"] = float(b[0])
+        row["se"] = float(np.sqrt(V[0, 0]))
+    return pd.DataFrame([row])
+
+
+def unknown_break_tests(monthly: pd.DataFrame, *, regressors: Sequence[str] = ()) -> pd.DataFrame:
+    """Break tests at an unknown date on log monthly counts (OLS on intercept + trend + ``regressors``).
+
+    Rows: ``cusum_ols_resid`` (statsmodels ``breaks_cusumolsresid``: statistic and p-value) and ``hansen``
+    (``breaks_hansen``: joint statistic with its 5% critical value; p-value not available). Months are taken in
+    time order; gaps between them are allowed (the trend uses calendar time).
+    """
+    import statsmodels.api as sm
+    from statsmodels.stats.diagnostic import breaks_cusumolsresid, breaks_hansen
+
+    data = monthly.sort_values("month").reset_index(drop=True)
+    if (data["value"] <= 0).any():
+        raise TppoError("break tests on log counts need positive counts")
+    origin = pd.to_datetime(data["month"]).min()
+    X, offset = _monthly_design(data, list(regressors), {}, origin)
+    y = np.log(data["value"].to_numpy(dtype=float)) - offset
+    if len(y) < X.shape[1] + 3:
+        raise TppoError(f"{len(y)} months are too few for break tests with {X.shape[1]} regressors")
+    ols = sm.OLS(y, X.to_numpy(dtype=float)).fit()
+    stat, pval, _crit = breaks_cusumolsresid(ols.resid, ddof=X.shape[1])
+    h_stat, h_crit = breaks_hansen(ols)
+    # statsmodels tabulates Hansen's 5% critical values by the number of regressors (field "nobs")
+    table = {int(r["nobs"]): float(r["crit"]) for r in np.asarray(h_crit)}
+    crit_5 = table.get(X.shape[1], float("nan"))
+    return pd.DataFrame([
+        {"test": "cusum_ols_resid", "statistic": float(stat), "p_value": float(pval), "crit_5pct": np.nan,
+         "n_months": len(y)},
+        {"test": "hansen", "statistic": float(h_stat), "p_value": np.nan, "crit_5pct": crit_5, "n_months": len(y)},
+    ])
