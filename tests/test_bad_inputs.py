@@ -157,21 +157,38 @@ def test_cli_in_a_real_process_prints_no_traceback(name):
         assert case["message"] in res.stderr and _shown(case) in res.stderr
 
 
-@pytest.mark.slow
-def test_million_row_file_reports_the_one_bad_line(tmp_path):
-    """A 1,000,000-row record extract (generated here) with one impossible date: read without loss, the bad line named."""
-    path = tmp_path / "million_records.csv"
-    bad_line = 876_543
+BAD_LINE = 876_543
+
+
+def _million_rows(path: Path) -> Path:
+    """1,000,000 record rows (header = line 1) with one impossible date on line BAD_LINE."""
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write("event_date,tpi,village_code,reason\n")
         row = "2023-{m:02d}-{d:02d},Soekarno-Hatta,35.19.02.2009,pmi_nonprosedural\n"
         for i in range(1_000_000):
-            line = i + 2
-            fh.write("2023-02-30,Soekarno-Hatta,35.19.02.2009,pmi_nonprosedural\n" if line == bad_line
+            fh.write("2023-02-30,Soekarno-Hatta,35.19.02.2009,pmi_nonprosedural\n" if i + 2 == BAD_LINE
                      else row.format(m=i % 12 + 1, d=i % 28 + 1))
+    return path
+
+
+@pytest.mark.slow
+def test_million_row_file_reports_the_one_bad_line(tmp_path):
+    """A 1,000,000-row record extract (generated here) with one impossible date: read without loss, the bad line named."""
+    path = _million_rows(tmp_path / "million_records.csv")
     df, notes = read_table(path)
     assert len(df) == 1_000_000 and notes == []
     guard_columns(df, file=path.name)  # no identifier columns or values
     dates, problems, _ = parse_date_column(df["event_date"], file=path.name, lines=df.attrs["lines"])
-    assert [(p.line, p.column, p.value) for p in problems] == [(bad_line, "event_date", "2023-02-30")]
+    assert [(p.line, p.column, p.value) for p in problems] == [(BAD_LINE, "event_date", "2023-02-30")]
     assert dates.notna().sum() == 999_999
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="pending (aggregate.py): DuckDB row_number() without ORDER BY and "
+                   "preserve_insertion_order=false report the wrong line on large files (911026 instead of 876543)")
+def test_million_row_file_cli_names_the_bad_line(tmp_path, capsys):
+    path = _million_rows(tmp_path / "million_records.csv")
+    rc = cli.main(["aggregate", str(path), "--kind", "deferrals", "--out", str(tmp_path / "p.csv"), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "Traceback" not in err
+    assert f"line {BAD_LINE}, column event_date" in err

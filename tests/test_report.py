@@ -20,7 +20,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from tppo_analysis import paths, plotting, report, tables
+from tppo_analysis import plotting, report, tables
 from tppo_analysis.cli import main as tppo_main
 from tppo_analysis.errors import TppoError
 

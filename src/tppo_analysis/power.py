@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import effects
+from .errors import TppoError
 from .synthetic import LABEL, small_panel
 
 __all__ = ["simulate_design", "power_table", "mde_table", "coverage_study", "coverage_summary"]
@@ -109,20 +110,26 @@ def power_table(
     Returns one row per (effect_rr, n_program, base_rate): power_simulated (at effect_rr = 1 the test's size),
     mc_se, power_negbin_2indep (cross-sectional comparison of post-launch totals, village heterogeneity included),
     power_negbin_2indep_within (the same without village heterogeneity: an optimistic bound for a design whose
-    pre-period removes it), mean_estimate, n_reps. Seeds are derived from ``seed`` and the grid position, so any row can be reproduced.
+    pre-period removes it), mean_estimate, n_reps, n_not_identified (replications in which some launch cohort had no
+    events before launch, so its rate ratio is not identified; counted as "not detected"). Seeds are derived from ``seed`` and the grid position, so any row can be reproduced.
     """
     rows = []
     for i, rr in enumerate(effects_rr):
         for j, n_p in enumerate(n_programs):
             for k, rate in enumerate(base_rates):
-                rej, ests = [], []
+                rej, ests, failed = [], [], 0
                 for r in range(n_reps):
                     s = int(np.random.SeedSequence([seed, i, j, k, r]).generate_state(1)[0])
                     d = simulate_design(n_program=n_p, control_ratio=control_ratio, n_months=n_months,
                                         base_rate=rate, effect_rr=rr, village_sd=village_sd,
                                         dispersion=dispersion, seed=s)
-                    ov = effects.fit(d, "deferrals", "village", "month", "first_treated",
-                                     estimator="poisson_etwfe").overall.iloc[0]
+                    try:
+                        ov = effects.fit(d, "deferrals", "village", "month", "first_treated",
+                                         estimator="poisson_etwfe").overall.iloc[0]
+                    except TppoError:  # e.g. a launch cohort with no events before launch: not identified
+                        failed += 1
+                        rej.append(False)
+                        continue
                     rej.append(bool(ov["ci_upper"] < 1.0 or ov["ci_lower"] > 1.0))
                     ests.append(ov["estimate"])
                 p = float(np.mean(rej))
@@ -139,8 +146,9 @@ def power_table(
                                                                village_sd),
                         "power_negbin_2indep_within": _analytic_power(rate, rr, n_p, control_ratio, post,
                                                                       dispersion, 0.0),
-                        "mean_estimate": float(np.mean(ests)),
+                        "mean_estimate": float(np.mean(ests)) if ests else float("nan"),
                         "n_reps": n_reps,
+                        "n_not_identified": failed,
                     }
                 )
     return _label(pd.DataFrame(rows))

@@ -481,8 +481,8 @@ def render_index(
     ) or "<li>No notebooks.</li>"
     cards_html = "\n".join(_card_html(c) for c in cards) or "<p>No figures.</p>"
     scope = (
-        "<p class=\"lead\"><b>Restricted-data run.</b> Built from an external data folder; do not publish this "
-        "folder before the privacy scan result below has been checked.</p>" if restricted else ""
+        "<p class=\"lead\"><b>Restricted-data run.</b> Built from an external data folder. Do not share this "
+        "folder unless the privacy scan that <code>tppo report</code> ran on it afterwards found nothing.</p>" if restricted else ""
     )
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -584,7 +584,7 @@ def build_report(
             timeout=timeout, stream=out,
         )
     executed = [executed_to / nb.name if executed_to is not None else nb for nb in notebooks]
-    executed = [p if p.exists() else nb for p, nb in zip(executed, notebooks)]
+    executed = [p if p.exists() else nb for p, nb in zip(executed, notebooks, strict=True)]
 
     print(f"rendering the HTML report ({len(executed)} notebooks) ... ", end="", file=out, flush=True)
     start = time.perf_counter()

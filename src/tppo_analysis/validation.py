@@ -19,8 +19,12 @@ from .errors import DataValidationError, Problem, TppoError, display_path
 __all__ = ["read_text_table", "schema_problems", "missing_column_problems", "finish", "line_of"]
 
 
-def line_of(index: int) -> int:
-    """File line of a data row read with a one-line header: index 0 is line 2."""
+def line_of(index: int, df: pd.DataFrame | None = None) -> int:
+    """File line of the data row at ``index``: the exact line recorded by the reader (``df.attrs["lines"]``, which
+    accounts for skipped blank lines and quoted cells spanning lines), else ``index + 2`` (header = line 1)."""
+    lines = None if df is None else df.attrs.get("lines")
+    if lines is not None and 0 <= int(index) < len(lines):
+        return int(lines[int(index)])
     return int(index) + 2
 
 
@@ -83,7 +87,7 @@ def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> 
         fc = exc.failure_cases
         for row in fc.itertuples(index=False):
             idx = row.index
-            line = None if idx is None or pd.isna(idx) else line_of(int(idx))
+            line = None if idx is None or pd.isna(idx) else line_of(int(idx), df)
             column = None if row.column is None or pd.isna(row.column) else str(row.column)
             value = None if row.failure_case is None or pd.isna(row.failure_case) else str(row.failure_case)
             reason = _describe_check(str(row.check), schema, column)
@@ -126,7 +130,8 @@ def finish(
     if on_error == "raise" or file_level:
         raise DataValidationError(problems, file=file)
     bad_lines = sorted({p.line for p in problems})
-    bad_index = [line - 2 for line in bad_lines]
+    index_of_line = {line_of(i, df): i for i in range(len(df))}
+    bad_index = [index_of_line[line] for line in bad_lines]
     excluded = df.loc[bad_index].copy()
     excluded.insert(0, "line", bad_lines)
     excluded["reasons"] = [

@@ -53,7 +53,7 @@ def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
     problems = missing_column_problems(df, required, display_path(p))
     dup = df.duplicated(["geography_level", "tpi_or_office", "measure_group"], keep=False) if not problems else []
     for idx in df.index[dup] if len(dup) else []:
-        problems.append(Problem(display_path(p), line_of(idx), "tpi_or_office", df.at[idx, "tpi_or_office"],
+        problems.append(Problem(display_path(p), line_of(idx, df), "tpi_or_office", df.at[idx, "tpi_or_office"],
                                 "alias listed twice for the same geography_level and measure_group"))
     if problems:
         from ..errors import DataValidationError
@@ -78,23 +78,23 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
         parsed[col] = values
         shaped = text.str.fullmatch(iso)
         for idx in df.index[shaped & values.isna()]:
-            problems.append(Problem(file, line_of(idx), col, text[idx], "is not a calendar date"))
+            problems.append(Problem(file, line_of(idx, df), col, text[idx], "is not a calendar date"))
         for idx in df.index[values.notna() & ((values < lo) | (values > hi))]:
-            problems.append(Problem(file, line_of(idx), col, text[idx],
+            problems.append(Problem(file, line_of(idx, df), col, text[idx],
                                     f"date outside the supported range {DATE_MIN[:4]}–{DATE_MAX[:4]}"))
     start, end = parsed["period_start"], parsed["period_end"]
     for idx in df.index[start.notna() & end.notna() & (end < start)]:
-        problems.append(Problem(file, line_of(idx), "period_end", df.at[idx, "period_end"],
+        problems.append(Problem(file, line_of(idx, df), "period_end", df.at[idx, "period_end"],
                                 f"period_end is before period_start ({df.at[idx, 'period_start']})"))
     dup = df["figure_id"].duplicated(keep="first") & (df["figure_id"] != "")
-    first_line = {fid: line_of(i) for i, fid in df["figure_id"].items() if not dup[i]}
+    first_line = {fid: line_of(i, df) for i, fid in df["figure_id"].items() if not dup[i]}
     for idx in df.index[dup]:
         fid = df.at[idx, "figure_id"]
-        problems.append(Problem(file, line_of(idx), "figure_id", fid,
+        problems.append(Problem(file, line_of(idx, df), "figure_id", fid,
                                 f"duplicated figure ID (first used on line {first_line.get(fid)})"))
     blank_url = df["source_url"] == ""
     for idx in df.index[blank_url & (df["notes"].str.strip() == "")]:
-        problems.append(Problem(file, line_of(idx), "source_url", "",
+        problems.append(Problem(file, line_of(idx, df), "source_url", "",
                                 "a figure without a source URL must say in notes where it was stated"))
     keyed = df.assign(measure_group=df["measure"].map(_measure_group_for_alias))
     merged = keyed.merge(aliases, on=["geography_level", "tpi_or_office", "measure_group"], how="left",
@@ -102,7 +102,7 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
     merged.index = df.index
     known_measure = df["measure"].isin(list(MEASURE_GROUP))
     for idx in df.index[(merged["_merge"] == "left_only") & known_measure]:
-        problems.append(Problem(file, line_of(idx), "tpi_or_office", df.at[idx, "tpi_or_office"],
+        problems.append(Problem(file, line_of(idx, df), "tpi_or_office", df.at[idx, "tpi_or_office"],
                                 "office/TPI not in the alias table data/reference/series_aliases.csv "
                                 f"(geography_level {df.at[idx, 'geography_level']}, "
                                 f"measure group {keyed.at[idx, 'measure_group']}); add it there"))
@@ -126,8 +126,9 @@ def _convert(df: pd.DataFrame, aliases: pd.DataFrame) -> pd.DataFrame:
     out["published_precision"] = pub.str.len().map({10: "day", 7: "month", 4: "year"}).fillna("unknown")
     padded = pub.where(pub.str.len() != 7, pub + "-01").where(pub.str.len() != 4, pub + "-01-01")
     out["published"] = _parse_iso(padded)
+    notes = list(df.attrs.get("read_notes", []))
     out = out[list(OUTPUT_COLUMNS)].reset_index(drop=True)
-    out.attrs = {}
+    out.attrs = {"read_notes": notes}
     return out
 
 
@@ -137,7 +138,9 @@ def validate_public_record(df: pd.DataFrame, file: str, aliases: pd.DataFrame | 
     if problems:
         return problems
     aliases = load_series_aliases() if aliases is None else aliases
-    problems = schema_problems(df[list(PUBLIC_RECORD_COLUMNS)], PUBLIC_RECORD_SCHEMA, file)
+    subset = df[list(PUBLIC_RECORD_COLUMNS)]
+    subset.attrs = dict(df.attrs)
+    problems = schema_problems(subset, PUBLIC_RECORD_SCHEMA, file)
     problems += _cross_checks(df, file, aliases)
     return problems
 
