@@ -82,3 +82,59 @@ def test_bad_outcome_rows_are_reported_with_line_numbers():
     records = pd.DataFrame({"village_code": ["52.03.01.2001"], "date": ["2024-02-30"]})
     with pytest.raises(DataValidationError, match="line 2, column date"):
         build_panel(ROSTER, records, start="2024-01", end="2024-06", villages=GEO)
+
+
+# ---- restricted-extract formats ---------------------------------------------------------------------------------
+
+from tppo_analysis import synthetic  # noqa: E402
+from tppo_analysis.errors import Problem  # noqa: E402,F401
+from tppo_analysis.schemas_restricted import COLUMN_DOCS, REQUIRED_COLUMNS, RESTRICTED_KINDS  # noqa: E402
+from tppo_analysis.validation import read_text_table, schema_problems  # noqa: E402
+
+
+def _write(tmp_path, df, name):
+    path = tmp_path / name
+    df.to_csv(path, index=False)
+    return read_text_table(path)
+
+
+def test_restricted_kinds_are_documented():
+    assert set(RESTRICTED_KINDS) == {"deferral_records", "passport_records", "village_panel"}
+    for kind, schema in RESTRICTED_KINDS.items():
+        assert set(schema.columns) == set(COLUMN_DOCS[kind])
+        assert set(REQUIRED_COLUMNS[kind]) <= set(schema.columns)
+        forbidden = {"nik", "name", "nama", "phone", "passport_number"}
+        assert not forbidden & set(schema.columns)
+
+
+def test_synthetic_records_pass_and_bad_cells_are_located(tmp_path):
+    sp = synthetic.small_panel(seed=1, n_villages=5, n_periods=3, cohorts=(2,))
+    p = sp.panel.assign(village_code=lambda d: "52.03.01." + (2001 + d["unit"]).astype(str),
+                        month=pd.PeriodIndex([f"2024-{m:02d}" for m in d_period(sp.panel)], freq="M"))
+    rec = synthetic.generate_records(p.rename(columns={"y": "deferrals"}), seed=2).drop(columns=["data"])
+    frame = _write(tmp_path, rec, "deferrals.csv")
+    assert schema_problems(frame, RESTRICTED_KINDS["deferral_records"], "deferrals.csv") == []
+    bad = rec.copy()
+    bad.loc[1, "deferral_date"] = "2024-02-30"
+    bad.loc[2, "village_code"] = "5203012001"
+    frame = _write(tmp_path, bad, "bad.csv")
+    found = {(pr.line, pr.column) for pr in schema_problems(frame, RESTRICTED_KINDS["deferral_records"], "bad.csv")}
+    assert (3, "deferral_date") in found and (4, "village_code") in found
+
+
+def d_period(panel):
+    return panel["period"].to_numpy()
+
+
+def test_village_panel_format_balanced_and_counts(tmp_path):
+    ok = pd.DataFrame({"village_code": ["52.03.01.2001"] * 2 + ["52.03.01.2002"] * 2,
+                       "month": ["2024-01", "2024-02"] * 2, "deferrals": ["0", "3", "1", "0"],
+                       "passport_deferrals": ["0", "0", "2", "0"]})
+    frame = _write(tmp_path, ok, "panel.csv")
+    assert schema_problems(frame, RESTRICTED_KINDS["village_panel"], "panel.csv") == []
+    bad = ok.iloc[:3].copy()
+    bad.loc[1, "deferrals"] = "-1"
+    frame = _write(tmp_path, bad, "panel_bad.csv")
+    probs = schema_problems(frame, RESTRICTED_KINDS["village_panel"], "panel_bad.csv")
+    assert any(p.line == 3 and p.column == "deferrals" for p in probs)
+    assert any("balanced" in p.reason for p in probs)

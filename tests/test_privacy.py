@@ -328,3 +328,44 @@ def test_known_fakes_are_detected():
     for value in privacy.KNOWN_FAKE_IDENTIFIERS:
         text = f"paspor {value}" if value.startswith("X") else value
         assert find_identifiers(text), value
+
+
+# ---------------------------------------------------------------------------------------------- save_table
+
+
+def test_save_table_suppresses_counts_but_not_keys(tmp_path):
+    import json
+
+    from tppo_analysis.tables import save_table
+
+    df = pd.DataFrame({"year": [2023, 2023], "month": [1, 2], "office": ["a", "b"], "deferred": [4, 25],
+                       "share": [0.1, 0.9]})
+    path = save_table(df, "t", source="synthetic records (seed 1)", synthetic=True, directory=tmp_path)
+    text = path.read_text(encoding="utf-8").splitlines()
+    assert text == ["data,year,month,office,deferred,share", "SYNTHETIC,2023,1,a,,0.1", "SYNTHETIC,2023,2,b,25,0.9"]
+    meta = json.loads((tmp_path / "t.meta.json").read_text())
+    assert meta["suppression"]["n_suppressed"] == 1 and meta["suppression"]["min_cell"] == MIN_CELL
+    assert meta["suppression"]["count_columns"] == ["deferred"]
+
+
+def test_save_table_public_record_exemption_is_recorded(tmp_path):
+    import json
+
+    from tppo_analysis.tables import save_table
+
+    df = pd.DataFrame({"figure_id": ["PRF-0001"], "value": [3]})
+    path = save_table(df, "p", source="data/public", public_record=True, directory=tmp_path)
+    assert path.read_text(encoding="utf-8").splitlines() == ["figure_id,value", "PRF-0001,3"]
+    meta = json.loads((tmp_path / "p.meta.json").read_text())
+    assert meta["suppression"]["exemption"] == "public_record" and meta["public_record"] is True
+
+
+def test_save_table_margin_table_keeps_labels(tmp_path):
+    from tppo_analysis.tables import save_table
+
+    df = _margin_table(MARGIN_INTERIOR)
+    df.index.name = "office"
+    path = save_table(df, "m", source="records", margins=True, directory=tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "office,c0,c1,c2,c3,Total"
+    assert lines[1].startswith("r0,,40,,12,80")

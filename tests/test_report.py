@@ -26,6 +26,9 @@ from tppo_analysis.errors import TppoError
 
 REPO = Path(__file__).resolve().parents[1]
 
+#: In every fixture notebook, caption and table source: a file in the repository holding it was written by a test.
+TOKEN = "tiny-fixture-5d1e"
+
 _PARAMS = "data_dir = None\nfigures_dir = None\nresults_dir = None"
 _SETUP = (
     "import pandas as pd\nimport numpy as np\nfrom tppo_analysis import paths, plotting, tables\n"
@@ -37,7 +40,7 @@ def _notebook(title: str, cells: list[str]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell(_PARAMS)
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_markdown_cell(f"# {title}\n\nA tiny fixture notebook."),
+    nb.cells = [params, nbformat.v4.new_markdown_cell(f"# {title}\n\nA tiny fixture notebook ({TOKEN})."),
                 nbformat.v4.new_code_cell(_SETUP)]
     nb.cells += [nbformat.v4.new_code_cell(src) for src in cells]
     for i, cell in enumerate(nb.cells):
@@ -50,15 +53,15 @@ _NB_PUBLIC = [
     "df = pd.read_csv(paths.public_data_dir() / 'public_reported_figures.csv')\nprint(len(df) > 0)",
     "fig, ax = plotting.new_figure()\nax.bar(['rows'], [len(df)])\nax.set_title('Rows in the public record')\n"
     "ax.set_ylabel('rows')\nplotting.save_figure(fig, 'tiny_rows', caption='How many rows.', "
-    "source='data/public')",
-    "tables.save_table(pd.DataFrame({'rows': [len(df)]}), 'tiny_rows_table', source='data/public', "
-    "public_record=True)",
+    f"source='data/public ({TOKEN})')",
+    "tables.save_table(pd.DataFrame({'rows': [len(df)]}), 'tiny_rows_table', "
+    f"source='data/public ({TOKEN})', public_record=True)",
 ]
 _NB_SYNTH = [
     "rng = np.random.default_rng(1)\nfig, ax = plotting.new_figure()\nax.plot(rng.normal(size=20))\n"
     "ax.set_title('Simulated noise')\nax.set_ylabel('persons per month')\n"
-    "plotting.save_figure(fig, 'tiny_' + 'noise', caption='Noise only.', source='simulated (seed 1)', "
-    "synthetic=True)",
+    "plotting.save_figure(fig, 'tiny_' + 'noise', caption='Noise only.', "
+    f"source='simulated (seed 1, {TOKEN})', synthetic=True)",
 ]
 
 
@@ -240,13 +243,29 @@ def test_cli_needs_out_with_data_dir(capsys, tmp_path):
     assert "--out" in capsys.readouterr().err
 
 
-def _git_status() -> list[str] | None:
-    try:
-        res = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO,
-                             capture_output=True, text=True, timeout=60)
-    except OSError:
-        return None
-    return sorted(res.stdout.splitlines()) if res.returncode == 0 else None
+def _repo_state() -> dict[str, str]:
+    """Every path git reports as changed or untracked, with a hash of its bytes (so later edits show too)."""
+    res = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    state = {}
+    for line in res.stdout.splitlines():
+        path = line[3:].split(" -> ")[-1].strip('"')
+        f = REPO / path
+        state[path] = line[:2] + (hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else "")
+    return state
+
+
+def _written_by_us(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """Changed paths that carry a fixture's name or TOKEN (other engineers may edit the checkout meanwhile)."""
+    ours = []
+    for path in sorted(set(before) | set(after)):
+        if before.get(path) == after.get(path):
+            continue
+        f = REPO / path
+        if "tiny_" in path or (f.is_file() and TOKEN.encode() in f.read_bytes()):
+            ours.append(path)
+    return ours
 
 
 def _files_named(root: Path, stems: set[str]) -> list[Path]:
@@ -265,14 +284,14 @@ def test_restricted_run_on_a_copy_of_the_data_writes_nothing_in_the_repository(t
     for sub in ("figures", "results"):  # the run must make its own
         shutil.rmtree(project[sub])
     sources = {p: p.read_bytes() for p in project["notebooks"].glob("*.ipynb")}
-    before = _git_status()
+    before = _repo_state()
     out = tmp_path / "restricted-out"
     progress = io.StringIO()
 
     index = report.build_restricted_report(project["data"], out, notebooks_dir=project["notebooks"],
                                            stream=progress)
 
-    assert _git_status() == before
+    assert _written_by_us(before, _repo_state()) == []
     assert _files_named(REPO, {"tiny_rows", "tiny_noise", "tiny_rows_table"}) == []
     assert {p: p.read_bytes() for p in project["notebooks"].glob("*.ipynb")} == sources  # never overwritten
     assert index == out.resolve() / "report" / "index.html"
@@ -282,6 +301,7 @@ def test_restricted_run_on_a_copy_of_the_data_writes_nothing_in_the_repository(t
     executed = nbformat.read(out / "notebooks" / "00_tiny_public.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and str(project["data"].resolve()) in injected[0].source
+    assert TOKEN in (out / "figures" / "tiny_rows.json").read_text(encoding="utf-8")  # the token does travel
     assert any(o.get("text") == "True\n" for c in executed.cells for o in c.get("outputs", []))
     lines = progress.getvalue().splitlines()
     assert lines[0].startswith("[1/2] 00_tiny_public.ipynb ... ok, 1 figure")

@@ -90,6 +90,7 @@ def execute_notebook(
             kernel_name=KERNEL_NAME,
             resources={"metadata": {"path": str(src.parent.resolve())}},
             record_timing=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         client.execute()
     finally:

@@ -510,6 +510,7 @@ KNOWN_FAKE_IDENTIFIERS: frozenset[str] = frozenset(
         "3201015501909991",  # NIK: Kab. Bogor / Cibinong, woman born 15-01-1990, serial 9991
         "3578012208859992",  # NIK: Kota Surabaya, man born 22-08-1985, serial 9992
         "081299990001",  # mobile (Telkomsel prefix)
+        "081234567890",  # the documentation example number (lokal-id, operator pages), used in tests
         "X9999001",  # passport number
     }
 )

@@ -27,6 +27,8 @@ from ..errors import TppoError
 
 __all__ = [
     "MINISTRY_SPLIT",
+    "longest_consecutive_run",
+    "full_year_coverage",
     "complete_months",
     "fit_monthly_nb",
     "MonthlyNBResults",
@@ -213,6 +215,33 @@ def stl_log_counts(monthly: pd.DataFrame, *, periods: Sequence[int] = (12,), rob
         seasonal = np.asarray(fit.seasonal).reshape(len(series), -1).sum(axis=1)
     return pd.DataFrame({"month": series.index, "observed": series.to_numpy(), "trend": np.asarray(fit.trend),
                          "seasonal": seasonal, "resid": np.asarray(fit.resid)})
+
+
+def longest_consecutive_run(monthly: pd.DataFrame) -> int:
+    """Length of the longest run of consecutive calendar months in ``monthly`` (column ``month``)."""
+    months = pd.to_datetime(monthly["month"]).sort_values().dt.to_period("M")
+    return _longest_run(months)
+
+
+def full_year_coverage(obs: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """For each calendar year: whether the windows of one (series, measure) cover every day of the year, and the
+    share of days covered. A full-year total exists only when ``full`` is True."""
+    o = obs.copy()
+    rows = []
+    for y in years:
+        first, last = pd.Timestamp(f"{y}-01-01"), pd.Timestamp(f"{y}-12-31")
+        covered = set()
+        for a, b in zip(pd.to_datetime(o["period_start"]), pd.to_datetime(o["period_end"])):
+            if a <= last and b >= first:
+                covered.update(pd.date_range(max(a, first), min(b, last), freq="D"))
+        n = (last - first).days + 1
+        inside_only = all(
+            (a >= first and b <= last) or b < first or a > last
+            for a, b in zip(pd.to_datetime(o["period_start"]), pd.to_datetime(o["period_end"]))
+        )
+        rows.append({"year": y, "share_of_days_covered": len(covered) / n,
+                     "full": bool(len(covered) == n and inside_only)})
+    return pd.DataFrame(rows)
 
 
 def _longest_run(months: pd.Series) -> int:
