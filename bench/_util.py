@@ -36,11 +36,14 @@ def synthetic_etwfe_panel(n_villages: int, n_months: int = 72, n_cohorts: int = 
     """SYNTHETIC balanced village x month count panel with monthly staggered cohorts.
 
     Cohorts are months ``n_months//3 .. n_months//3 + n_cohorts - 1`` (24..59 for 72 months), equally filled;
-    ``n_treated`` defaults to 20% of villages. Village rates are gamma (heavy tailed) with mean ``rate`` per month,
-    a multiplicative trend and seasonality, and a constant rate ratio ``effect`` after adoption.
+    ``n_treated`` defaults to 20% of villages but at least 10 per cohort (at most 75%). Village rates are gamma
+    (heavy tailed) with mean ``rate`` per month, a multiplicative trend and seasonality, and a constant rate ratio
+    ``effect`` after adoption.
     """
     rng = np.random.default_rng(seed)
-    n_treated = int(round(0.2 * n_villages)) if n_treated is None else int(n_treated)
+    if n_treated is None:  # 20% of villages, but at least 10 per cohort (no empty treated cells), at most 75%
+        n_treated = min(max(round(0.2 * n_villages), 10 * n_cohorts), round(0.75 * n_villages))
+    n_treated = int(n_treated)
     months = pd.period_range("2019-01", periods=n_months, freq="M")
     first = n_months // 3
     cohort_idx = np.full(n_villages, -1)

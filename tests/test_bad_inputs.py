@@ -137,7 +137,6 @@ def test_cli_accepts_normalised_files_with_every_row(case, capsys, tmp_path):
     assert f"valid {case['kind']}, {case['rows']} rows" in out
 
 
-@pytest.mark.xfail(strict=True, reason="pending (lead): `tppo validate` does not yet print read_table's notes")
 def test_cli_reports_what_was_normalised(capsys, tmp_path):
     case = next(c for c in NORMALISED if c["file"] == "pr_latin1.csv")
     rc = cli.main(_cli(case, tmp_path))
@@ -173,7 +172,7 @@ def _million_rows(path: Path) -> Path:
 
 @pytest.mark.slow
 def test_million_row_file_reports_the_one_bad_line(tmp_path):
-    """A 1,000,000-row record extract (generated here) with one impossible date: read without loss, the bad line named."""
+    """A 1,000,000-row record extract (generated here) with one impossible date: nothing lost, the bad line named."""
     path = _million_rows(tmp_path / "million_records.csv")
     df, notes = read_table(path)
     assert len(df) == 1_000_000 and notes == []

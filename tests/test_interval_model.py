@@ -194,3 +194,73 @@ def test_unidentified_terms_raise():
         IntervalCountModel(trend="linear", holidays=True).fit(obs)
     with pytest.raises(TppoError, match="family"):
         IntervalCountModel(family="gaussian")
+
+
+def test_alpha_small_sample_factor():
+    obs, _, _ = _irregular_obs()
+    nb = IntervalCountModel("negbin", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"]).fit(obs)
+    assert nb.alpha_df_factor == pytest.approx(len(obs) / (len(obs) - 5))
+    pois = IntervalCountModel("poisson", trend="linear", holidays=False).fit(obs)
+    assert pois.alpha_df_factor == 1.0
+
+
+def test_boundary_effect_raises():
+    """A holiday whose days report nothing at all runs to a rate ratio of 0: reported as BoundaryError."""
+    from tppo_analysis.models.interval import BoundaryError
+
+    obs, cal, _ = _irregular_obs()
+    # windows made of post-Idul-Fitri days only, reporting zero, next to busy ordinary windows
+    fitri = cal.index[cal["post_idul_fitri"].to_numpy() == 1]
+    extra = pd.DataFrame({"period_start": [fitri[0], fitri[21]], "period_end": [fitri[20], fitri[-1]],
+                          "value": [0, 0]})
+    others = obs[(obs["period_end"] < fitri[0]) | (obs["period_start"] > fitri[-1])]
+    others = others[~others.apply(lambda r: ((fitri >= r.period_start) & (fitri <= r.period_end)).any(), axis=1)]
+    data = pd.concat([others, extra], ignore_index=True)
+    with pytest.raises(BoundaryError, match="post_idul_fitri"):
+        IntervalCountModel("poisson", trend="linear", holidays=["post_idul_fitri"]).fit(data)
+
+
+def test_detection_power_grows_with_effect():
+    from tppo_analysis.models.interval import detection_power
+
+    starts = pd.date_range("2023-01-01", "2024-12-01", freq="MS")
+    windows = pd.DataFrame({"period_start": starts, "period_end": starts + pd.offsets.MonthEnd(0)})
+    out = detection_power(windows, term="post_idul_fitri", rate_ratios=[1.0, 2.5],
+                          base_params={"intercept": np.log(5.0), "trend": 0.0}, origin="2024-01-01",
+                          family="poisson", reps=20, seed=1)
+    assert list(out.columns) == ["rate_ratio", "power_wald", "mc_se_wald", "power_lr", "mc_se_lr", "n_failed",
+                                 "reps"]
+    for col in ("power_wald", "power_lr"):
+        assert out.loc[0, col] <= 0.3
+        assert out.loc[1, col] >= 0.8
+
+
+def test_max_loglike_matches_fit():
+    obs, _, _ = _irregular_obs()
+    model = IntervalCountModel("negbin", trend="linear", holidays=["post_idul_fitri"])
+    assert model.max_loglike(obs) == pytest.approx(model.fit(obs).llf, abs=1e-6)
+
+
+def test_profile_and_effects_helpers():
+    from tppo_analysis.models.interval import observed_vs_baseline, seasonal_profile
+
+    obs, _, _ = _irregular_obs(seed=11)
+    res = IntervalCountModel("poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"],
+                             origin="2024-01-01").fit(obs)
+    prof = seasonal_profile(res, 2024).set_index("month")
+    # no holiday days in January or August 2024 -> factor exactly 1; April 2024 holds Idul Fitri (10 Apr)
+    assert prof.loc["2024-01-01", "factor"] == pytest.approx(1.0)
+    assert prof.loc["2024-08-01", "factor"] == pytest.approx(1.0)
+    # April by hand: 9 pre-Idul-Fitri days (1-9 Apr) and 21 post days (10-30 Apr), trend cancels only approximately
+    cal = daily_holiday_indicators("2024-04-01", "2024-04-30")
+    t = (cal["date"] - pd.Timestamp("2024-01-01")).dt.days.to_numpy() / 365.25
+    b = res.params
+    base = np.exp(b["intercept"] + b["trend"] * t)
+    hand = (base * np.exp(b["pre_idul_fitri"] * cal["pre_idul_fitri"] + b["post_idul_fitri"] * cal["post_idul_fitri"])
+            ).sum() / base.sum()
+    assert prof.loc["2024-04-01", "factor"] == pytest.approx(hand, rel=1e-10)
+    assert prof.loc["2024-04-01", "ci_lower"] < hand < prof.loc["2024-04-01", "ci_upper"]
+    monthly = pd.DataFrame({"month": [pd.Timestamp("2023-01-01")], "value": [obs.loc[0, "value"]]})
+    ovb = observed_vs_baseline(res, monthly)
+    assert ovb.loc[0, "ratio"] == pytest.approx(ovb.loc[0, "observed"] / ovb.loc[0, "baseline"])
+    assert 0.8 < ovb.loc[0, "ratio"] < 1.2

@@ -162,3 +162,49 @@ def test_never_treated_as_missing_and_unit_order_do_not_matter():
     res = pe.fit(alt, outcome="y", unit="unit", time="t", cohort="g")
     pd.testing.assert_frame_equal(res.group_time, ref.group_time)
     np.testing.assert_allclose(res.aggregate("simple")["estimate"], ref.aggregate("simple")["estimate"], rtol=1e-12)
+
+
+def test_no_never_treated_units_uses_not_yet_treated_comparisons():
+    # cohort 12 is adopted after the panel ends: it is the not-yet-treated comparison throughout
+    df = _panel(n=200, seed=6, cohorts=(4, 6, 12), probs=(0.3, 0.3, 0.4))
+    res = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g", control="not_yet_treated")
+    assert set(res.group_time["cohort"]) == {4, 6}
+    coef, se, _ = _pyfixest(df, res.group_time)
+    np.testing.assert_allclose(res.group_time["estimate"], coef, atol=1e-6)
+    np.testing.assert_allclose(res.group_time["se"], se, rtol=1e-4)
+    # without any unit left untreated at the end, the last periods are not identified: a clear error
+    with pytest.raises(TppoError, match="no untreated units"):
+        pe.fit(df[df.g < 12], outcome="y", unit="unit", time="t", cohort="g", control="not_yet_treated")
+
+
+def test_low_rate_controls_and_high_rate_cohorts_converge_like_pyfixest():
+    """Program villages send ~100x more than the rest (selection on sending). A plain Newton fit of the table
+    from a common starting value overshoots by e^50 and breaks down here; the fit must still match pyfixest."""
+    rng = np.random.default_rng(8)
+    n_ctrl, per, T = 3000, 8, 24
+    g = np.r_[np.zeros(n_ctrl, int), np.repeat([9, 11, 13, 15, 17, 19], per)]
+    rate = np.r_[rng.gamma(0.5, 0.02, n_ctrl), rng.gamma(2.0, 1.5, len(g) - n_ctrl)]
+    u = np.repeat(np.arange(len(g)), T)
+    t = np.tile(np.arange(1, T + 1), len(g))
+    post = (g[u] > 0) & (t >= g[u])
+    y = rng.poisson(rate[u] * np.exp(0.02 * t) * np.where(post, 0.8, 1.0))
+    df = pd.DataFrame({"unit": u, "t": t, "g": g[u], "y": y})
+    res = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g", small_sample="none")
+    coef, se, _ = _pyfixest(df, res.group_time)
+    np.testing.assert_allclose(res.group_time["estimate"], coef, atol=1e-6)
+    # pyfixest drops all-zero units (zero score, same coefficients) and counts only the others in its factor
+    G = int((df.groupby("unit").y.sum() > 0).sum())
+    N, K = G * T, len(res.group_time) + T
+    np.testing.assert_allclose(res.group_time["se"] * np.sqrt(G / (G - 1) * (N - 1) / (N - K)), se, rtol=1e-4)
+    assert 0.6 < res.aggregate("simple")["estimate"].iloc[0] < 1.0
+
+
+def test_a_key_without_events_gives_ratio_zero_without_warnings():
+    df = _panel(n=120, seed=2, base=-1.0)
+    df.loc[(df.g == 7) & (df.t >= 7), "y"] = 0  # cohort 7 has no event after adoption
+    res = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grp = res.aggregate("group").set_index("cohort")
+    assert grp.loc[7, "estimate"] == 0 and np.isnan(grp.loc[7, "se"])
+    assert np.isfinite(grp.loc[[4, 6], "se"]).all()

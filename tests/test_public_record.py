@@ -120,7 +120,7 @@ def test_every_problem_is_listed_not_only_the_first(tmp_path):
 
 def test_missing_column_is_reported_on_the_header_line(tmp_path):
     path = write(tmp_path, [row()])
-    df = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns={"period_end": "end"})
+    df = pd.read_csv(path, dtype=str, keep_default_na=False).rename(columns={"period_end": "period_ends"})
     df.to_csv(path, index=False)
     with pytest.raises(DataValidationError) as info:
         tppo.load_public_record(path)

@@ -47,7 +47,8 @@ def clean_copy(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "data" / "public", root / "data" / "public")
     (root / "notebooks").mkdir()
     _notebook(root / "notebooks" / "01_x.ipynb", [
-        nbformat.v4.new_output("execute_result", data={"text/plain": "   month  n\n0  2023-01  120"}, execution_count=1),
+        nbformat.v4.new_output("execute_result", data={"text/plain": "   month  n\n0  2023-01  120"},
+                               execution_count=1),
     ])
     return root
 
@@ -165,3 +166,20 @@ def test_no_false_positives_on_public_record_urls_dates_and_codes():
 def test_missing_path_is_a_clear_error(capsys):
     rc, out, err = _run(capsys, "/nonexistent/folder")
     assert rc == 1 and "no such file or folder" in err and "Traceback" not in err
+
+
+def test_embedded_base64_images_are_not_read_as_text(tmp_path):
+    nik = _canary_nik()
+    page = tmp_path / "index.html"
+    page.write_text(f'<img alt="chart" src="data:image/png;base64,iVBO+{nik}/AAA=="><p>ok</p>', encoding="utf-8")
+    assert scan.scan_paths([page], root=tmp_path)[0] == []
+    page.write_text(f'<img alt="NIK {nik}" src="data:image/png;base64,iVBO=">', encoding="utf-8")
+    assert [f.kind for f in scan.scan_paths([page], root=tmp_path)[0]] == ["NIK"]
+
+
+def test_every_synthetic_canary_is_detectable():
+    synthetic = pytest.importorskip("tppo_analysis.synthetic")
+    from tppo_analysis.privacy import find_identifiers
+
+    for value in (*synthetic.CANARY_NIKS, *synthetic.CANARY_PHONES):
+        assert find_identifiers(f"catatan: {value}."), "canary not detectable"

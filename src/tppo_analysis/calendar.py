@@ -94,11 +94,17 @@ def ramadan_start_table() -> pd.DataFrame:
 
 
 def _holidays(years: range, category: str) -> dict:
+    return dict(_holidays_cached(min(years), max(years), category))
+
+
+@lru_cache(maxsize=64)
+def _holidays_cached(first: int, last: int, category: str) -> tuple:
     import holidays
 
-    return dict(
-        holidays.country_holidays("ID", years=list(years), language="en_US", categories=(category,)).items()
+    entries = holidays.country_holidays(
+        "ID", years=list(range(first, last + 1)), language="en_US", categories=(category,)
     )
+    return tuple(sorted(entries.items()))
 
 
 def _years_for(start: pd.Timestamp, end: pd.Timestamp) -> range:

@@ -351,6 +351,8 @@ class EffectResult:
         m_values: Sequence[float] = (0.0, 0.01, 0.02, 0.03),
         target: Literal["first", "average"] = "first",
         alpha: float = 0.05,
+        max_pre: int | None = 6,
+        max_post: int | None = 6,
     ) -> pd.DataFrame:
         """HonestDiD (Rambachan & Roth 2023) robust confidence sets for the post-treatment event-study effect.
 
@@ -358,11 +360,22 @@ class EffectResult:
         requires. ``method="smoothness"`` (Delta^SD, FLCI; validated against the HonestDiD README) bounds the change
         in slope of the trend violation by M per period; ``"relative_magnitude"`` (Delta^RM) bounds post-period
         violations by Mbar times the largest pre-period one. Returns m, lb, ub (robust CI), method, target, and the
-        original estimate/se. Only for estimators with pre-period estimates ("cs").
+        original estimate/se. Only for estimators with pre-period estimates ("cs"). ``max_pre``/``max_post`` keep
+        the event times closest to the launch (e = -1 - max_pre .. -2 and 0 .. max_post - 1): HonestDiD's
+        optimisation grows quickly with the number of coefficients (monthly panels have dozens).
         """
         if self._sensitivity is None:
             raise TppoError(f"sensitivity needs pre-period event-study estimates; not available for {self.estimator}")
-        beta, sigma, num_pre, num_post = self._sensitivity()
+        if "sens" not in self._cache:
+            self._cache["sens"] = self._sensitivity()
+        e, beta, sigma = self._cache["sens"]
+        keep = np.ones(len(e), dtype=bool)
+        if max_pre is not None:
+            keep &= e >= -1 - max_pre
+        if max_post is not None:
+            keep &= e < max_post
+        beta, sigma = beta[keep], sigma[np.ix_(keep, keep)]
+        num_pre, num_post = int((e[keep] < 0).sum()), int((e[keep] >= 0).sum())
         l_vec = np.zeros(num_post)
         if target == "first":
             l_vec[0] = 1.0
@@ -387,6 +400,75 @@ def _quiet(store: list[str]):
         msg = str(w.message).split("\n")[0]
         if msg not in store:
             store.append(msg)
+
+
+def _logit(X: np.ndarray, D: np.ndarray, tol: float = 1e-13, max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression by Newton-Raphson (the MLE R's glm converges to); returns (coefficients, fitted)."""
+    beta = np.zeros(X.shape[1])
+    for _ in range(max_iter):
+        p = 1.0 / (1.0 + np.exp(-(X @ beta)))
+        W = p * (1 - p)
+        step = np.linalg.solve((X * W[:, None]).T @ X, X.T @ (D - p))
+        beta = beta + step
+        if np.max(np.abs(step)) < tol:
+            break
+    return beta, 1.0 / (1.0 + np.exp(-(X @ beta)))
+
+
+def _drdid_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, trim_level: float = 0.995) -> tuple[float, np.ndarray]:
+    """Doubly robust DiD for panel data exactly as R ``DRDID::drdid_panel`` (Sant'Anna & Zhao 2020), which R ``did``
+    uses for ``est_method = "dr"``: logit propensity score, OLS outcome regression of the change among controls,
+    Hajek-normalised weights, and the influence function including both first-step estimations.
+
+    ``X`` includes the intercept column. Returns (ATT, influence function per unit, R scale: Var = mean(IF^2)/n).
+    """
+    n = len(D)
+    _, ps = _logit(X, D)
+    ps = np.minimum(ps, 1 - 1e-6)
+    trim = np.where(D == 0, ps < trim_level, ps < 1.01).astype(float)
+    ctrl = D == 0
+    coef = np.linalg.lstsq(X[ctrl], dy[ctrl], rcond=None)[0]
+    out = X @ coef
+    w_t = trim * D
+    w_c = trim * ps * (1 - D) / (1 - ps)
+    att_t, att_c = w_t * (dy - out), w_c * (dy - out)
+    eta_t, eta_c = att_t.mean() / w_t.mean(), att_c.mean() / w_c.mean()
+    w_ols = 1.0 - D
+    xpx_inv = np.linalg.inv((w_ols[:, None] * X).T @ X / n)
+    lin_ols = (w_ols * (dy - out))[:, None] * X @ xpx_inv
+    W = ps * (1 - ps)
+    hess = np.linalg.inv((X * W[:, None]).T @ X) * n
+    lin_ps = ((D - ps)[:, None] * X) @ hess
+    inf_t = (att_t - w_t * eta_t - lin_ols @ (w_t[:, None] * X).mean(axis=0)) / w_t.mean()
+    m2 = (w_c * (dy - out - eta_c))[:, None] * X
+    inf_c = (att_c - w_c * eta_c + lin_ps @ m2.mean(axis=0) - lin_ols @ (w_c[:, None] * X).mean(axis=0)) / w_c.mean()
+    return float(eta_t - eta_c), inf_t - inf_c
+
+
+def _r_dr_cells(prep: _Prepared, covariates: Sequence[str], keys, kit, base_period: str):
+    """Recompute ATT(g,t) and influence functions of the cells diff-diff formed, with R's DRDID estimator."""
+    d = prep.data.sort_values(["_u", "_t"])
+    periods = np.sort(d["_t"].unique())
+    n_u = int(d["_u"].max()) + 1
+    Y = d["_y"].to_numpy().reshape(n_u, len(periods))
+    Xs = [d[c].to_numpy().reshape(n_u, len(periods)) for c in covariates]
+    pos = {p: i for i, p in enumerate(periods)}
+    att = np.empty(len(keys))
+    psi = np.zeros((n_u, len(keys)))
+    for j, (g, t) in enumerate(keys):
+        info = kit.influence[(g, t)]
+        tr, co = np.asarray(info["treated_idx"], int), np.asarray(info["control_idx"], int)
+        idx = np.concatenate([tr, co])
+        if t >= g or base_period == "universal":
+            b = max(i for p, i in pos.items() if p < g)
+        else:
+            b = pos[t] - 1
+        dy = Y[idx, pos[t]] - Y[idx, b]
+        X = np.column_stack([np.ones(len(idx))] + [x[idx, b] for x in Xs])
+        Dv = np.concatenate([np.ones(len(tr)), np.zeros(len(co))])
+        att[j], inf = _drdid_panel(dy, Dv, X)
+        psi[idx, j] = inf / len(idx)
+    return att, psi
 
 
 def _cs_fit(prep: _Prepared, control: str, covariates: Sequence[str], base_period: str, warn: list[str]):
@@ -417,6 +499,10 @@ def _cs_fit(prep: _Prepared, control: str, covariates: Sequence[str], base_perio
     t = np.array([k[1] for k in keys], dtype=np.int64)
     att = np.array([res.group_time_effects[k]["effect"] for k in keys])
     unit_g = np.asarray(kit.bookkeeping["unit_cohorts"], dtype=np.int64)
+    if covariates:
+        # diff-diff 3.13 normalises the control IPW weights of its DR estimator by the number of treated units
+        # (Horvitz-Thompson); R did/DRDID by their sum (Hajek). Same cells, R's estimator (differences <= 7e-6).
+        att, psi = _r_dr_cells(prep, covariates, keys, kit, base_period)
     return _Aggregator(g, t, att, psi, unit_g)
 
 
@@ -452,7 +538,7 @@ def _fit_cs(prep, control, covariates, n_boot, seed, warn) -> EffectResult:
         est = np.array([r[2] for r in rows])
         keep = e != -1
         e, inf, est = e[keep], inf[:, keep], est[keep]
-        return est, inf.T @ inf, int((e < 0).sum()), int((e >= 0).sum())
+        return e, est, inf.T @ inf
 
     res = EffectResult("cs", control, pd.DataFrame(), gt, pd.DataFrame(), list(prep.notes), prep.excluded, warn,
                        aggregate, sensitivity)
@@ -634,16 +720,43 @@ def _count_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out[["level", "estimate", "se", "ci_lower", "ci_upper", "scale"]]
 
 
-def _fit_twfe(prep, covariates, warn) -> EffectResult:
-    from diff_diff import TwoWayFixedEffects
+def _twfe_static(prep: _Prepared) -> tuple[float, float]:
+    """Static TWFE coefficient of D_it = 1{t >= g} with unit and period fixed effects, cluster-robust (CR1, by unit)
+    standard error with fixest's small-sample factor. The panel is balanced, so two-way demeaning is exact.
 
-    d = prep.data.copy()
-    d["_d"] = ((d["_g"] > 0) & (d["_t"] >= d["_g"])).astype(int)
-    with _quiet(warn):
-        r = TwoWayFixedEffects(cluster="_u", rank_deficient_action="silent").fit(
-            d, outcome="_y", treatment="_d", unit="_u", time="_t", covariates=list(covariates) or None
-        )
-    overall = pd.DataFrame({"estimate": [r.att], "se": [r.se]})
+    (diff-diff's ``TwoWayFixedEffects`` static mode is a 2x2 treatment x post design, not the staggered TWFE; its
+    ``bacon_decompose`` reports this same coefficient, which the tests check.)
+    """
+    d = prep.data
+    u, t = d["_u"].to_numpy(), d["_t"].to_numpy()
+    _, t_idx = np.unique(t, return_inverse=True)
+    n_u, n_t = int(u.max()) + 1, int(t_idx.max()) + 1
+    y = np.zeros((n_u, n_t))
+    D = np.zeros((n_u, n_t))
+    y[u, t_idx] = d["_y"].to_numpy()
+    D[u, t_idx] = ((d["_g"] > 0) & (d["_t"] >= d["_g"])).to_numpy(float)
+
+    def dm(x):
+        return x - x.mean(axis=1, keepdims=True) - x.mean(axis=0, keepdims=True) + x.mean()
+
+    yd, Dd = dm(y), dm(D)
+    sxx = float((Dd**2).sum())
+    if sxx <= 0:
+        raise TppoError("TWFE: the treatment indicator has no variation after removing unit and period effects")
+    beta = float((yd * Dd).sum() / sxx)
+    e = yd - beta * Dd
+    score = (Dd * e).sum(axis=1)
+    n, k = n_u * n_t, n_t + 1  # D, period effects and the constant; unit effects nested in clusters (fixest)
+    adj = n_u / (n_u - 1) * (n - 1) / (n - k)
+    se = float(np.sqrt(adj * (score**2).sum()) / sxx)
+    return beta, se
+
+
+def _fit_twfe(prep, covariates, warn) -> EffectResult:
+    if covariates:
+        warn.append("twfe: time-invariant covariates are absorbed by the unit fixed effects and were ignored")
+    att, se = _twfe_static(prep)
+    overall = pd.DataFrame({"estimate": [att], "se": [se]})
     overall["ci_lower"] = overall["estimate"] - _Z * overall["se"]
     overall["ci_upper"] = overall["estimate"] + _Z * overall["se"]
     overall["scale"] = "count"

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .errors import DataValidationError, Problem, TppoError
 
-__all__ = ["PanelBuild", "cohort_table", "build_panel"]
+__all__ = ["PanelBuild", "cohort_table", "build_panel", "group_trends"]
 
 _UNDATED = {"unknown": "no known launch date", "year": "launch month unknown (only the year is reported)"}
 
@@ -204,3 +204,29 @@ def cohorts_all_outside(roster: pd.DataFrame, geo: pd.DataFrame) -> list[str]:
     """Dated roster villages whose code is not in the chosen geography (e.g. outside the selected regencies)."""
     coh, _ = cohort_table(roster)
     return sorted(set(coh["village_code"]) - set(geo["village_code"]))
+
+
+def group_trends(
+    panel: pd.DataFrame, *, outcome: str, time: str, cohort: str, base_end=None
+) -> pd.DataFrame:
+    """Mean outcome per unit and period for ever-enrolled vs never-enrolled units, in levels and as an index.
+
+    Returns time, group ("program villages" / "never enrolled"), mean (outcome per unit-period), index (mean divided
+    by the group's own mean over the periods up to ``base_end``; default: before the first launch). Parallel
+    trends in levels means the ``mean`` lines move by the same amounts; on the ratio scale, the ``index`` lines move
+    by the same factors. Aggregates over groups only (no village-level values).
+    """
+    g = panel[cohort]
+    ever = g.notna() & (g.astype(str) != "0")
+    out = (
+        panel.assign(group=np.where(ever, "program villages", "never enrolled"))
+        .groupby([time, "group"], observed=True)[outcome]
+        .mean()
+        .rename("mean")
+        .reset_index()
+    )
+    if base_end is None:
+        base_end = panel.loc[ever, cohort].min()
+    base = out[out[time] < base_end].groupby("group")["mean"].mean()
+    out["index"] = out["mean"] / out["group"].map(base)
+    return out

@@ -315,19 +315,24 @@ def _add_sum(constraints, index_of, parts, total, df, i, col, values) -> None:
 
 
 def disclosure_ranges(
-    values: Sequence[float], constraints: Sequence[Mapping[int, float]], hidden: Iterable[int]
+    values: Sequence[float],
+    constraints: Sequence[Mapping[int, float]],
+    hidden: Iterable[int],
+    *,
+    lp_cells: Iterable[int] | None = None,
 ) -> pd.DataFrame:
     """What an attacker can learn about each hidden cell from the published ones and the table's sums.
 
     ``values`` are all cells, ``constraints`` linear equalities ``sum(coef * cell) == 0`` (e.g. a row adding up to
     its total), ``hidden`` the cells not published. Returns one row per hidden cell: ``cell``, ``determined``
     (True when linear algebra pins its value down exactly: its unit vector lies in the row space of the hidden part
-    of the constraint matrix), and ``lower``/``upper``, the feasible range with all counts >= 0 (linear programming).
+    of the constraint matrix), and ``lower``/``upper``, the feasible range with all counts >= 0 (linear programming;
+    computed for ``lp_cells`` only, default every hidden cell; NaN for the others).
     """
-    from scipy.linalg import null_space
     from scipy.optimize import linprog
 
     hidden = sorted(set(hidden))
+    lp = set(hidden) if lp_cells is None else set(lp_cells) & set(hidden)
     vals = np.asarray(values, dtype=float)
     pos = {k: j for j, k in enumerate(hidden)}
     rows = [c for c in constraints if any(k in pos for k in c)]
@@ -339,12 +344,23 @@ def disclosure_ranges(
                 a[r, pos[k]] = coef
             else:
                 b[r] -= coef * vals[k]
-    ns = null_space(a) if len(rows) else np.eye(len(hidden))
+    # A hidden cell is determined when its unit vector lies in the row space of ``a``: the squared norm of its
+    # projection onto an orthonormal row-space basis (right singular vectors) is 1.
+    if len(rows):
+        _, sv, vt = np.linalg.svd(a, full_matrices=False)
+        basis = vt[: int((sv > 1e-9 * max(1.0, sv.max(initial=0.0))).sum())]
+        in_row_space = (basis**2).sum(axis=0)
+    else:
+        in_row_space = np.zeros(len(hidden))
     out = []
     for k in hidden:
         j = pos[k]
-        determined = bool(ns.shape[1] == 0 or np.max(np.abs(ns[j, :])) < 1e-9)
-        if not len(rows) or not a[:, j].any():
+        determined = bool(in_row_space[j] > 1 - 1e-9)
+        if k not in lp:
+            lo = hi = np.nan
+        elif determined:
+            lo = hi = float(vals[k])
+        elif not len(rows) or not a[:, j].any():
             lo, hi = 0.0, np.inf
         else:
             cost = np.zeros(len(hidden))
@@ -357,42 +373,85 @@ def disclosure_ranges(
     return pd.DataFrame(out, columns=["cell", "determined", "lower", "upper"])
 
 
+def _components(constraints: Sequence[Mapping[int, float]]) -> list[list[Mapping[int, float]]]:
+    """Group constraints that share cells (independent sub-tables are protected separately)."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for c in constraints:
+        keys = list(c)
+        for k in keys[1:]:
+            ra, rb = find(keys[0]), find(k)
+            if ra != rb:
+                parent[rb] = ra
+    groups: dict[int, list[Mapping[int, float]]] = {}
+    for c in constraints:
+        groups.setdefault(find(next(iter(c))), []).append(c)
+    return list(groups.values())
+
+
 def _secondary(cells: list[_Cell], constraints, suppressed: dict[int, str], protect: list[int], min_cell: int) -> None:
     """Hide further cells until no hidden cell is determined and each protected cell's range is >= ``min_cell`` wide.
 
-    Greedy: for the first exposed cell, hide a published cell that shares a sum with it, preferring interior cells
-    over margins, cells whose other sums already hold a hidden cell (so no new single-hidden line is created),
-    non-zero over zero, then the smallest value; repeat. Always terminates: at worst every linked cell is hidden.
+    Independent sub-tables (sets of sums sharing no cell) are handled separately. In each round, for every exposed
+    cell, hide one published cell that shares a sum with it, preferring interior cells over margins, cells whose other
+    sums already hold a hidden cell (so no new single-hidden line is created), non-zero over zero, then the smallest
+    value. Always terminates: at worst every linked cell is hidden.
     """
     if not constraints or not protect:
         return
     values = [c.value for c in cells]
-    for _ in range(len(cells) + 1):
-        ranges = disclosure_ranges(values, constraints, suppressed)
-        by_cell = ranges.set_index("cell")
-        exposed = [
-            k for k in by_cell.index
-            if (by_cell.at[k, "determined"] and (cells[k].published or k in protect))
-            or (k in protect and by_cell.at[k, "upper"] - by_cell.at[k, "lower"] < min_cell - 1e-9)
-        ]
-        exposed.sort(key=lambda k: (k not in protect, k))
-        if not exposed:
-            return
-        picked = None
-        for k in exposed:
-            linked = sorted({j for c in constraints if k in c for j in c if j not in suppressed and cells[j].published})
-            if not linked:
-                continue
+    protect_set = set(protect)
+    for cons in _components(constraints):
+        members = {k for c in cons for k in c}
+        targets = sorted(protect_set & members)
+        if not targets:
+            continue
+        wide: set[int] = set()  # hiding more cells only widens ranges, so a protected cell once safe stays safe
+        for _ in range(len(members) + 1):
+            hidden = [k for k in members if k in suppressed]
+            ranges = disclosure_ranges(values, cons, hidden, lp_cells=[k for k in targets if k not in wide])
+            ranges = ranges.set_index("cell")
+            exposed = []
+            for k in ranges.index:
+                if ranges.at[k, "determined"]:
+                    if cells[k].published or k in protect_set:
+                        exposed.append(k)
+                elif k in protect_set and k not in wide:
+                    if ranges.at[k, "upper"] - ranges.at[k, "lower"] < min_cell - 1e-9:
+                        exposed.append(k)
+                    else:
+                        wide.add(k)
+            if not exposed:
+                break
+            # Protected cells first; hidden secondaries that are still determined only once no protected cell is
+            # exposed (they are often fixed by the pending picks).
+            first = [k for k in exposed if k in protect_set]
+            exposed = sorted(first) if first else sorted(exposed)
+            picked: set[int] = set()
+            for k in exposed:
+                lines = [c for c in cons if k in c]
+                if any(j in picked for c in lines for j in c):
+                    continue  # this round already opened one of its sums; re-check next round
+                linked = sorted({j for c in lines for j in c if j not in suppressed and cells[j].published})
+                if not linked:
+                    continue
 
-            def new_singletons(j: int) -> int:
-                return sum(1 for c in constraints if j in c and k not in c and not any(i in suppressed for i in c))
+                def new_singletons(j: int, k: int = k) -> int:
+                    return sum(1 for c in cons if j in c and k not in c and not any(i in suppressed for i in c))
 
-            picked = min(linked, key=lambda j: (cells[j].margin, new_singletons(j), cells[j].value == 0,
-                                                cells[j].value, j))
-            break
-        if picked is None:
-            return
-        suppressed[picked] = "secondary"
+                picked.add(min(linked, key=lambda j: (cells[j].margin, new_singletons(j), cells[j].value == 0,
+                                                      cells[j].value, j)))
+            if not picked:
+                break
+            for j in picked:
+                suppressed[j] = "secondary"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -423,7 +482,7 @@ def _geography_level(values: pd.Series, column: str) -> str:
 def _period_level(values: pd.Series) -> str:
     v = values.dropna()
     if isinstance(v.dtype, pd.PeriodDtype):
-        freq = v.dtype.freq.name[0].upper()
+        freq = str(getattr(v.dtype.freq, "rule_code", None) or v.dtype.freq.freqstr)[0].upper()
         return {"Y": "year", "A": "year", "Q": "quarter", "M": "month", "W": "week", "D": "day"}.get(freq, "day")
     if pd.api.types.is_integer_dtype(v) or (len(v) and v.astype(str).str.fullmatch(r"\d{4}").all()):
         return "year"
@@ -488,7 +547,8 @@ def publishable_panel(
         raise TppoError(f"publishable_panel: {codes[bad].iloc[0]!r} in {village_column!r} is not a village code")
     dates = pd.to_datetime(df[date_column], errors="coerce")
     if dates.isna().any():
-        raise TppoError(f"publishable_panel: {df[date_column][dates.isna()].iloc[0]!r} in {date_column!r} is not a date")
+        bad_date = df[date_column][dates.isna()].iloc[0]
+        raise TppoError(f"publishable_panel: {bad_date!r} in {date_column!r} is not a date")
     if level == "village-year":
         keys = pd.DataFrame({"village_code": dotted, "year": dates.dt.year.astype(int)})
     else:
@@ -530,7 +590,9 @@ _ID_WORDS = {
     "BIRTH_DATE": {"tgllahir", "tanggallahir", "tempatlahir", "dob", "birthdate", "dateofbirth", "ttl"},
     "EMAIL": {"email", "surel"},
 }
-_PASSPORT_KEY = re.compile(r"(?:no|nomor|number|num|id)_?(?:paspor|passport)|(?:paspor|passport)(?:_?(?:no|nomor|number|num|id))?")
+_PASSPORT_KEY = re.compile(
+    r"(?:no|nomor|number|num|id)_?(?:paspor|passport)|(?:paspor|passport)(?:_?(?:no|nomor|number|num|id))?"
+)
 _LOKAL_IDENTIFIER_TYPES = {
     "NIK", "KK", "PASSPORT", "PHONE", "ADDRESS", "BIRTH_DATE", "EMAIL", "NPWP", "SIM", "BPJS", "BANK_ACCOUNT",
     "CARD", "AKTA", "NIP", "NISN", "BIOMETRIC",
@@ -676,9 +738,13 @@ def mask_value(value: str) -> str:
 
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|id|net|org|info|io|tv|my|sg|co)/\S*",
                   re.IGNORECASE)
-_NIK_RUN = re.compile(r"(?<![0-9A-Za-z_])(?<!\d[.,])(\d{16}|\d{4}(?:[ -]\d{4}){3}|\d{6} \d{6} \d{4})(?![0-9A-Za-z_])(?![.,]\d)")
+_NIK_RUN = re.compile(
+    r"(?<![0-9A-Za-z_])(?<!\d[.,])(\d{16}|\d{4}(?:[ -]\d{4}){3}|\d{6} \d{6} \d{4})(?![0-9A-Za-z_])(?![.,]\d)"
+)
 _KK_WORD = re.compile(r"\b(?:kk|no\.?\s*kk|kartu\s+keluarga|family\s+card)\b[^0-9]{0,20}$", re.IGNORECASE)
-_MOBILE = re.compile(r"(?<![0-9A-Za-z_+.,/=-])(?:\+62|0062|62|0)[ -]?8\d{1,2}(?:[ -]?\d{3,5}){2,3}(?![0-9A-Za-z_])(?![.,]\d)")
+_MOBILE = re.compile(
+    r"(?<![0-9A-Za-z_+.,/=-])(?:\+62|0062|62|0)[ -]?8\d{1,2}(?:[ -]?\d{3,5}){2,3}(?![0-9A-Za-z_])(?![.,]\d)"
+)
 _PASSPORT_NO = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2} ?\d{6,8}(?![A-Za-z0-9])")
 _PASSPORT_WORD = re.compile(r"\b(?:paspor|passport|pasport|no\.?\s*paspor)\b", re.IGNORECASE)
 _MRZ_LINE1 = re.compile(r"P[A-Z<]IDN[A-Z<]{5,}")

@@ -169,8 +169,8 @@ def read_table(path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
             what = "more" if len(fields) > n else "fewer"
             hint = ("an unquoted separator inside a cell?" if what == "more"
                     else "a missing separator or a line break inside a cell?")
-            problems.append(Problem(file, line, None, None,
-                                    f"row has {len(fields)} fields, {what} than the {n} columns of the header ({hint})"))
+            reason = f"row has {len(fields)} fields, {what} than the {n} columns of the header ({hint})"
+            problems.append(Problem(file, line, None, None, reason))
             continue
         data.append(fields)
     if problems:
@@ -190,8 +190,11 @@ def read_table(path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
 
 # ---------------------------------------------------------------------------------------------- single cells
 
-_APPROX = re.compile(r"^(?:sekitar|kurang\s+lebih|kurang\s+dari|lebih\s+dari|hampir|ada|±|~|\+/-|>|<|about|around|over|"
-                     r"nearly|approximately|approx\.?|ca\.?)\s*", re.IGNORECASE)
+_APPROX = re.compile(
+    r"^(?:sekitar|kurang\s+lebih|kurang\s+dari|lebih\s+dari|hampir|ada|±|~|\+/-|>|<|about|around|over|"
+    r"nearly|approximately|approx\.?|ca\.?)\s*",
+    re.IGNORECASE,
+)
 _MULTIPLIER = {"ribu": 1_000, "rb": 1_000, "ribuan": 1_000, "k": 1_000, "juta": 1_000_000, "jt": 1_000_000,
                "million": 1_000_000, "thousand": 1_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000}
 _NUMBER = re.compile(r"^(?P<num>[0-9][0-9., \u00a0\u202f]*)\s*(?P<mult>[A-Za-z]+)?\.?$")
@@ -355,7 +358,8 @@ def parse_count_column(
             continue
         changed += str(raw).strip() != str(v)
         values.append(v)
-    notes = [f"column {column}: {changed} count(s) normalised (thousands separators / 'ribu' / 'juta')"] if changed else []
+    what = "count(s) normalised (thousands separators / 'ribu' / 'juta')"
+    notes = [f"column {column}: {changed} {what}"] if changed else []
     return pd.Series(values, index=series.index, dtype="Int64", name=series.name), problems, notes
 
 
@@ -380,5 +384,6 @@ def parse_date_column(
             continue
         changed += str(raw).strip() != d.isoformat()
         values.append(pd.Timestamp(d))
-    notes = [f"column {column}: {changed} date(s) normalised to YYYY-MM-DD (Excel serials, day/month/year)"] if changed else []
+    what = "date(s) normalised to YYYY-MM-DD (Excel serials, day/month/year)"
+    notes = [f"column {column}: {changed} {what}"] if changed else []
     return pd.Series(pd.to_datetime(values), index=series.index, name=series.name), problems, notes

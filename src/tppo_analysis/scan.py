@@ -11,8 +11,8 @@ Findings print the file, the notebook cell (or line) and the kind of identifier,
 
 The fixed fake identifiers the test fixtures and the synthetic generator plant on purpose
 (:data:`tppo_analysis.privacy.KNOWN_FAKE_IDENTIFIERS`, ``tppo_analysis.synthetic.CANARY_*``) are ignored only in the
-files that define them (:data:`CANARY_HOMES`); anywhere else — a notebook output, a figure, a results table — they are
-reported like any other identifier, which is the point of planting them.
+files that define them (:data:`CANARY_HOMES`); anywhere else — a notebook output, a figure, a results table — they
+are reported like any other identifier, which is the point of planting them.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ _BINARY_SUFFIXES = {
     ".npz", ".woff", ".woff2", ".ttf", ".otf",
 }
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Embedded images (``<img src="data:image/png;base64,...">``): pixels, not text; blanked to the same length.
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,10 @@ def _canary_values() -> set[str]:
     for name in dir(synthetic):
         if name.startswith("CANARY"):
             obj = getattr(synthetic, name)
-            items = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, (list, tuple, set, frozenset)) else [obj]
+            if isinstance(obj, dict):
+                items = obj.values()
+            else:
+                items = obj if isinstance(obj, (list, tuple, set, frozenset)) else [obj]
             for item in items:
                 if isinstance(item, str):
                     values.add(canonical(item))
@@ -111,6 +116,7 @@ def scan_text(text: str, *, file: str, where_prefix: str = "", line_numbers: boo
     ``ignore`` holds canonical values not to report (canaries in their home files); ``names`` are the synthetic
     generator's canary names, reported as ``CANARY_NAME`` wherever they appear.
     """
+    text = _DATA_URI.sub(lambda m: "x" * len(m.group(0)), text)  # embedded images are pixels, not text
     hits = [(m.start, m.kind, m.masked) for m in find_identifiers(text)
             if not (ignore and canonical(text[m.start:m.end]) in ignore)]
     lowered = text.lower()
@@ -137,8 +143,10 @@ def _output_texts(output: dict) -> Iterator[tuple[str, str]]:
     for mime, data in (output.get("data") or {}).items():
         if mime.startswith("image/") and mime != "image/svg+xml":
             continue  # base64 pixels; alt text and titles live in metadata/HTML, scanned below
-        text = json.dumps(data, ensure_ascii=False) if isinstance(data, (dict, list)) and "json" in mime else _join(data)
-        yield mime, text
+        if isinstance(data, (dict, list)) and "json" in mime:
+            yield mime, json.dumps(data, ensure_ascii=False)
+        else:
+            yield mime, _join(data)
     if output.get("metadata"):
         yield "metadata", json.dumps(output["metadata"], ensure_ascii=False)
 

@@ -78,7 +78,8 @@ class SyntheticPanel:
     true_effects : event_time, rate_ratio (the planted dynamic effect).
     true_overall : the estimand of Poisson ETWFE's ``aggregate("simple")``: expected count of the treated
         village-months over their expected count without the program (a rate ratio).
-    params : the parameters used.
+    params : the parameters used, and ``true_att_count`` (the planted average effect in deferrals per treated
+        village-month, the estimand of the levels estimators).
     """
 
     panel: pd.DataFrame
@@ -309,7 +310,9 @@ def generate_panel(
     # the estimand of Poisson ETWFE's "simple" aggregate: expected treated count over counterfactual count
     direct = np.where(treated, np.log(effect_rr) * np.minimum(1.0, (e + 1) / ramp), 0.0)
     true_overall = float((mu0 * np.exp(direct))[treated].sum() / mu0[treated].sum()) if treated.any() else 1.0
+    true_att_count = float((mu0 * (np.exp(direct) - 1))[treated].mean()) if treated.any() else 0.0
     params = dict(seed=seed, start=start, end=end, n_villages=n_v, n_months=n_t, effect_rr=effect_rr, ramp=ramp,
+                  true_att_count=true_att_count,
                   spillover_rr=spillover_rr, dispersion=dispersion, national_monthly_2025=national_monthly_2025,
                   n_program=int((first >= 0).sum()), n_roster=int((source == "roster").sum()),
                   n_synthetic_additions=int((source == "synthetic_addition").sum()))

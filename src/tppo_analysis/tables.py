@@ -22,9 +22,11 @@ from .provenance import package_version
 __all__ = ["save_table"]
 
 # Integer columns with these names are keys or parameters, not counts of people, when count_columns is not given.
+# Design sizes (villages, units, periods, replications, observations of a panel) are not counts of people either.
 _NOT_COUNTS = re.compile(
     r"(^|_)(year|month|quarter|week|day|date|period|cohort|first_treated|g|t|rank|id|code|seed|rep|replication|"
-    r"horizon|event_time|relative_time|lag|df|order|index|figure|row|line|min_cell)s?($|_)"
+    r"horizon|event_time|relative_time|lag|df|order|index|figure|row|line|min_cell|village|unit|office|tpi|series|"
+    r"source|cluster|sim|simulation|draw|boot|bootstrap|obs|observation|parameter|knot|degree)s?($|_)"
 )
 
 
@@ -51,8 +53,9 @@ def save_table(
     ``public_record=True`` states that every count in the table is an already-public figure (exempt from small-cell
     suppression; recorded in the sidecar). Otherwise the counts go through :func:`tppo_analysis.privacy.suppress`
     (``count_columns``, ``total_column``, ``rates`` and ``margins`` are passed on) and suppressed cells are written
-    blank. ``count_columns`` defaults to the integer columns not named like keys or parameters (year, month, cohort,
-    id, code, seed, …); pass ``count_columns=[]`` for a table without counts of people. A table that already went
+    blank. ``count_columns`` defaults to the integer columns not named like keys or design sizes (year, month,
+    cohort, id, code, seed, n_villages, n_reps, n_obs, …) and is recorded in the sidecar; name the columns explicitly
+    for tables of record-level data, and pass ``count_columns=[]`` for a table without counts of people. A table that already went
     through ``suppress`` is written as it is. ``synthetic=True`` marks the table as simulated in its header and sidecar.
     """
     out = Path(directory) if directory is not None else paths.results_dir()

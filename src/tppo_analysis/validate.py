@@ -21,16 +21,16 @@ from .errors import DataValidationError, TppoError, display_path
 __all__ = ["validate_file", "infer_kind", "KINDS", "configure_parser", "run"]
 
 
-def _public_record(path: Path) -> int:
+def _public_record(path: Path) -> pd.DataFrame:
     from .sources.public_record import load_public_record
 
-    return len(load_public_record(path))
+    return load_public_record(path)
 
 
-def _desa_binaan(path: Path) -> int:
+def _desa_binaan(path: Path) -> pd.DataFrame:
     from .sources.roster import load_desa_binaan
 
-    return len(load_desa_binaan(path))
+    return load_desa_binaan(path)
 
 
 def _restricted_kinds() -> dict:
@@ -41,13 +41,12 @@ def _restricted_kinds() -> dict:
     return dict(RESTRICTED_KINDS)
 
 
-def _restricted(kind: str) -> Callable[[Path], int]:
-    def check(path: Path) -> int:
+def _restricted(kind: str) -> Callable[[Path], pd.DataFrame]:
+    def check(path: Path) -> pd.DataFrame:
         from . import schemas_restricted
 
         if hasattr(schemas_restricted, "validate_restricted"):
-            result = schemas_restricted.validate_restricted(path, kind)
-            return len(result) if hasattr(result, "__len__") else int(result)
+            return schemas_restricted.validate_restricted(path, kind)
         from .validation import finish, missing_column_problems, read_text_table, schema_problems
 
         schema = schemas_restricted.RESTRICTED_KINDS[kind]
@@ -56,14 +55,14 @@ def _restricted(kind: str) -> Callable[[Path], int]:
         problems = missing_column_problems(df, [c for c, col in schema.columns.items() if col.required], file)
         if not problems:
             problems = schema_problems(df, schema, file)
-        return len(finish(df, problems, file=file, on_error="raise", convert=lambda d: d))
+        return finish(df, problems, file=file, on_error="raise", convert=lambda d: d)
 
     return check
 
 
-def kinds() -> dict[str, Callable[[Path], int]]:
-    """Every kind ``tppo validate`` knows, mapped to a checker returning the number of valid rows."""
-    out: dict[str, Callable[[Path], int]] = {"public_record": _public_record, "desa_binaan": _desa_binaan}
+def kinds() -> dict[str, Callable[[Path], pd.DataFrame]]:
+    """Every kind ``tppo validate`` knows, mapped to a checker returning the validated frame."""
+    out: dict[str, Callable[[Path], pd.DataFrame]] = {"public_record": _public_record, "desa_binaan": _desa_binaan}
     for name in _restricted_kinds():
         out[name] = _restricted(name)
     return out
@@ -96,14 +95,20 @@ def infer_kind(path: str | os.PathLike) -> str:
     raise TppoError(f"{display_path(path)}: header fits several kinds ({', '.join(candidates)}); pass --kind")
 
 
-def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str, int]:
-    """Validate one file; return ``(kind, number of rows)`` or raise with every problem."""
+def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str, int, list[str]]:
+    """Validate one file; return ``(kind, number of rows, read notes)`` or raise with every problem.
+
+    The read notes say what was normalised on reading (encoding, separator, skipped blank lines), so nothing changes
+    without being said.
+    """
     p = Path(path)
     available = kinds()
     kind = kind or infer_kind(p)
     if kind not in available:
         raise TppoError(f"unknown kind {kind!r}; choose one of: {', '.join(sorted(available))}")
-    return kind, available[kind](p)
+    result = available[kind](p)
+    notes = list(getattr(result, "attrs", {}).get("read_notes", []))
+    return kind, len(result), notes
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -113,12 +118,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        kind, n = validate_file(args.path, args.kind)
+        kind, n, notes = validate_file(args.path, args.kind)
     except DataValidationError as exc:
         print(f"{exc.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} ({args.kind or 'kind inferred'})",
               file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    for note in notes:
+        print(f"  note: {note}", file=sys.stderr)
     print(f"{display_path(args.path)}: valid {kind}, {n} rows")
     return 0

@@ -62,10 +62,12 @@ def read_text_table(path: str | os.PathLike) -> pd.DataFrame:
 def missing_column_problems(df: pd.DataFrame, required: Iterable[str], file: str) -> list[Problem]:
     """One problem per required column absent from the header (line 1)."""
     present = set(df.columns)
+    required = list(required)
+    unexpected = present - set(required)
     problems = []
     for col in required:
         if col not in present:
-            hint = _closest(col, present)
+            hint = _closest(col, unexpected)
             reason = "required column is missing" + (f" (found {hint!r} — renamed?)" if hint else "")
             problems.append(Problem(file, 1, col, None, reason))
     return problems

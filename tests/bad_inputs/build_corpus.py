@@ -2,8 +2,8 @@
 
 Each file is a small, realistic mistake a researcher might hand over, derived from the first rows of the committed
 public data. The manifest says what must happen: ``error`` (a clear message naming file, line — the header is line 1
-— and column) or ``normalised`` (read losslessly; the message fragment is the note that says what was normalised, ``rows`` the number
-of data rows that must come out — none dropped).
+— and column) or ``normalised`` (read losslessly; the message fragment is the note that says what was normalised,
+``rows`` the number of data rows that must come out — none dropped).
 
     .venv/bin/python tests/bad_inputs/build_corpus.py
 

@@ -51,6 +51,8 @@ __all__ = [
     "robustness_table",
     "seasonal_profile",
     "plot_windows_fit",
+    "holiday_effects_table",
+    "observed_vs_baseline",
 ]
 
 #: Daily holiday indicators used when ``holidays=True``.
@@ -285,10 +287,16 @@ class IntervalCountModel:
         return np.log(e.to_numpy(dtype=float))
 
     # ----------------------------------------------------------------------------------------------------------
-    def fit(self, obs: pd.DataFrame, *, maxiter: int = 2000) -> IntervalCountResults:
-        """Fit to ``obs`` (columns ``period_start``, ``period_end`` — inclusive dates — ``value`` and optionally
-        ``exposure``); return :class:`IntervalCountResults`."""
+    def max_loglike(self, obs: pd.DataFrame, *, maxiter: int = 2000) -> float:
+        """The maximised log-likelihood for ``obs`` without standard errors or boundary checks.
+
+        For likelihood-ratio tests: it stays valid when a coefficient runs off to the boundary (where the Wald test
+        of :meth:`fit` is meaningless and ``fit`` raises :class:`BoundaryError`)."""
         obs = _validate_obs(obs)
+        model, y, A, log_e, _, _, _ = self._setup(obs)
+        return float(model.loglike(_optimise(model, y, A, log_e, maxiter=maxiter)))
+
+    def _setup(self, obs: pd.DataFrame):
         first, last = obs["period_start"].min(), obs["period_end"].max()
         origin = self.origin if self.origin is not None else first + (last - first) / 2
         origin = pd.Timestamp(origin).normalize()
@@ -315,6 +323,13 @@ class IntervalCountModel:
             log_exposure=log_e,
             family=self.family,
         )
+        return model, y, A, log_e, X, origin, per_obs_exposure
+
+    def fit(self, obs: pd.DataFrame, *, maxiter: int = 2000) -> IntervalCountResults:
+        """Fit to ``obs`` (columns ``period_start``, ``period_end`` — inclusive dates — ``value`` and optionally
+        ``exposure``); return :class:`IntervalCountResults`."""
+        obs = _validate_obs(obs)
+        model, y, A, log_e, X, origin, per_obs_exposure = self._setup(obs)
         start = _optimise(model, y, A, log_e, maxiter=maxiter)
         if self.family == "negbin" and start[-1] < 1e-7:
             raise TppoError(
@@ -352,7 +367,8 @@ class IntervalCountModel:
 
 # --------------------------------------------------------------------------------------------------------------
 def _optimise(model: _CompositeLinkLikelihood, y, A, log_e, *, maxiter: int) -> np.ndarray:
-    """Maximise the likelihood with L-BFGS (analytic score); ``alpha`` is optimised on the log scale."""
+    """Maximise the likelihood with BFGS (analytic score); ``alpha`` is optimised on the log scale. The statsmodels
+    Newton step in :meth:`IntervalCountModel.fit` then polishes the optimum and supplies the Hessian."""
     k = model.daily_X.shape[1]
     base = A @ np.exp(log_e)
     beta0 = np.zeros(k)
@@ -367,11 +383,10 @@ def _optimise(model: _CompositeLinkLikelihood, y, A, log_e, *, maxiter: int) -> 
     def g_p(b):
         return -pois.score(b) / len(y)
 
-    r = optimize.minimize(f_p, beta0, jac=g_p, method="L-BFGS-B", options={"maxiter": maxiter, "gtol": 1e-10})
+    r = optimize.minimize(f_p, beta0, jac=g_p, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-9})
     beta = r.x
     if model.family == "poisson":
-        r2 = optimize.minimize(f_p, beta, jac=g_p, method="BFGS", options={"maxiter": maxiter, "gtol": 1e-9})
-        return r2.x if f_p(r2.x) <= f_p(beta) else beta
+        return beta
     _, m = pois._means(beta)
     alpha0 = float(np.clip(np.mean(((y - m) ** 2 - m) / np.maximum(m, 1e-8) ** 2), 1e-3, 10.0))
 
@@ -399,7 +414,7 @@ def _check_identified(exog: np.ndarray, names: list[str]) -> None:
             "use trend='none' or holidays=False"
         )
     # Linearised identifiability: the window-averaged design must have full column rank.
-    sv = np.linalg.svd(exog - 0.0, compute_uv=False)
+    sv = np.linalg.svd(exog, compute_uv=False)
     if sv[-1] <= 1e-10 * sv[0]:
         raise TppoError(
             f"the windows cannot separate the terms {names} (window-averaged design is rank deficient); "
@@ -533,9 +548,20 @@ class IntervalCountResults:
         cov = self.cov_params().to_numpy()
         draws = rng.multivariate_normal(p, cov, size=n_draws, method="eigh")
         if self.family == "negbin":
-            # alpha >= 0: draws below zero (alpha near its boundary) are set to a negligible positive value
-            draws[:, -1] = np.maximum(draws[:, -1], 1e-10)
+            # alpha >= 0: draws below zero (alpha near its boundary) are set to a negligible positive value.
+            # With few windows the ML alpha is biased low by about (n - k) / n (k parameters incl. alpha), which
+            # makes prediction intervals too narrow; predictions use the degrees-of-freedom corrected alpha
+            # (the coverage study, scripts/interval_coverage_study.py, checks the result). ``params`` keep ML alpha.
+            draws[:, -1] = np.maximum(draws[:, -1], 1e-10) * self.alpha_df_factor
         return draws
+
+    @property
+    def alpha_df_factor(self) -> float:
+        """n / (n - k): the small-sample correction applied to ``alpha`` in predictions (1 for Poisson)."""
+        if self.family != "negbin":
+            return 1.0
+        n, k = len(self.obs), len(self._names)
+        return n / max(n - k, 1)
 
     def _window_means(self, start, end, beta_draws: np.ndarray, exposure: float | None) -> np.ndarray:
         X = self.model.design(start, end, self.origin)
@@ -567,7 +593,8 @@ class IntervalCountResults:
 
         Returns a dict with ``mean`` (plug-in expected total), ``lower``/``upper`` (prediction interval at ``level``
         for the *observed* total: parameter uncertainty + count noise), ``ci_lower``/``ci_upper`` (interval for the
-        expected total, parameter uncertainty only), ``level``, ``n_draws``.
+        expected total, parameter uncertainty only), ``level``, ``n_draws``. For the negbin family the count noise
+        uses ``alpha`` times :attr:`alpha_df_factor` (small-sample correction; see :meth:`_param_draws`).
         """
         if not 0 < level < 1:
             raise TppoError(f"level must be between 0 and 1, got {level}")
@@ -666,11 +693,15 @@ def detection_power(
     For each rate ratio ``rr`` of ``term``, simulate ``reps`` record-like data sets: daily mean from
     ``base_params`` (``intercept``, ``trend`` and any holiday terms, log scale, trend per year from ``origin``) with
     ``term`` set to ``log(rr)``; window totals Poisson (``family="poisson"``) or gamma-Poisson with window-level
-    ``alpha``. Fit the model with the same trend and ``holidays`` (default: just ``term``) and count a detection when
-    the two-sided Wald p-value of ``term`` is below ``test_level``. Fits that fail (boundary, singular) count as
-    not detected and are reported in ``n_failed``.
+    ``alpha``. Refit with the same trend and ``holidays`` (default: just ``term``) and test ``term`` = 0 two ways:
 
-    Returns one row per rate ratio: rate_ratio, power, mc_se, n_failed, reps.
+    * ``power_wald`` — Wald test from :meth:`IntervalCountModel.fit`; fits that run to the boundary (or whose
+      information matrix is singular) cannot be tested and count as not detected (``n_failed``);
+    * ``power_lr`` — likelihood-ratio test (:meth:`IntervalCountModel.max_loglike` with and without ``term``,
+      chi-squared with 1 df), which stays valid at the boundary.
+
+    A rate ratio of 1 gives the false-positive rate (should be near ``test_level``). Returns one row per rate ratio:
+    rate_ratio, power_wald, mc_se_wald, power_lr, mc_se_lr, n_failed, reps.
     """
     hol = list(holidays) if holidays is not None else [term]
     if term not in hol:
@@ -687,16 +718,22 @@ def detection_power(
         if h != term and h in base_params:
             base_eta = base_eta + base_params[h] * cal[h].to_numpy()
     A = _incidence(w, cal.index)
+    full = IntervalCountModel(family, trend="linear", holidays=hol, origin=origin)
+    reduced = IntervalCountModel(family, trend="linear", holidays=[h for h in hol if h != term] or False,
+                                 origin=origin)
+    crit = stats.chi2.ppf(1 - test_level, 1)
     rows = []
     for k, rr in enumerate(rate_ratios):
         rng = np.random.default_rng([seed, k])
         m = A @ np.exp(base_eta + np.log(rr) * cal[term].to_numpy())
-        hits = failed = 0
+        wald = lr = failed = 0
         for _ in range(reps):
             lam = m * rng.gamma(1.0 / alpha, alpha, size=len(m)) if family == "negbin" else m
             data = w.assign(value=rng.poisson(lam))
+            if 2.0 * (full.max_loglike(data) - reduced.max_loglike(data)) > crit:
+                lr += 1
             try:
-                res = IntervalCountModel(family, trend="linear", holidays=hol, origin=origin).fit(data)
+                res = full.fit(data)
             except TppoError as exc:
                 if family == "negbin" and "use family='poisson'" in str(exc):
                     # no overdispersion in this replicate: the Poisson fit is the NB fit at alpha = 0
@@ -710,10 +747,11 @@ def detection_power(
                     continue
             z = res.params[term] / res.bse[term]
             if 2 * stats.norm.sf(abs(z)) < test_level:
-                hits += 1
-        power = hits / reps
-        rows.append({"rate_ratio": float(rr), "power": power, "mc_se": float(np.sqrt(power * (1 - power) / reps)),
-                     "n_failed": failed, "reps": reps})
+                wald += 1
+        pw, pl = wald / reps, lr / reps
+        rows.append({"rate_ratio": float(rr), "power_wald": pw, "mc_se_wald": float(np.sqrt(pw * (1 - pw) / reps)),
+                     "power_lr": pl, "mc_se_lr": float(np.sqrt(pl * (1 - pl) / reps)), "n_failed": failed,
+                     "reps": reps})
     return pd.DataFrame(rows)
 
 
@@ -851,3 +889,58 @@ def plot_windows_fit(ax, res: IntervalCountResults, *, level: float = 0.9, seed:
     ax.plot(mid, mon["mean"] / dim, color=color, linewidth=1.5, zorder=3, label="fitted mean")
     ax.set_ylabel("per day")
     return ax
+
+
+def holiday_effects_table(
+    obs: pd.DataFrame,
+    specs: Sequence[tuple[str, str]],
+    holiday_sets: Sequence[Sequence[str]],
+    *,
+    family: str = "negbin",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Holiday effects (rate ratio for a day in the period) per series and holiday specification, with the fits
+    the windows cannot support reported as such instead of dropped.
+
+    Columns: series, measure, holidays (";"-joined spec), term, rate_ratio, ci_lower, ci_upper, status
+    (``"estimated"`` or the reason the fit failed, e.g. a coefficient at the boundary).
+    """
+    rows = []
+    for series, measure in specs:
+        o = series_obs(obs, series, measure)
+        for hol in holiday_sets:
+            spec = ";".join(hol)
+            try:
+                res = IntervalCountModel(family, trend="linear", holidays=list(hol)).fit(o)
+            except TppoError as exc:
+                for term in hol:
+                    rows.append({"series": series, "measure": measure, "holidays": spec, "term": term,
+                                 "status": str(exc).splitlines()[0]})
+                continue
+            t = res.conf_table(level).set_index("term")
+            for term in hol:
+                rows.append({"series": series, "measure": measure, "holidays": spec, "term": term,
+                             "rate_ratio": float(np.exp(t.loc[term, "estimate"])),
+                             "ci_lower": float(np.exp(t.loc[term, "ci_lower"])),
+                             "ci_upper": float(np.exp(t.loc[term, "ci_upper"])), "status": "estimated"})
+    cols = ["series", "measure", "holidays", "term", "rate_ratio", "ci_lower", "ci_upper", "status"]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def observed_vs_baseline(res: IntervalCountResults, monthly: pd.DataFrame) -> pd.DataFrame:
+    """Observed complete-month totals (``month``, ``value``) against the model's expectation for the month with every
+    holiday coefficient set to zero: ``ratio`` = observed / baseline is the raw month-by-month seasonal signal.
+
+    Columns: month, observed, baseline, ratio.
+    """
+    names = list(res.model.term_names)
+    k = len(names)
+    p0 = res.params.to_numpy()[:k].copy()
+    for h in res.model.holiday_terms:
+        p0[names.index(h)] = 0.0
+    rows = []
+    for row in monthly.sort_values("month").itertuples(index=False):
+        m0 = pd.Timestamp(row.month)
+        base = res._window_means(m0, m0 + pd.offsets.MonthEnd(0), p0[None, :], None)[0]
+        rows.append((m0, int(row.value), float(base), float(row.value / base)))
+    return pd.DataFrame(rows, columns=["month", "observed", "baseline", "ratio"])

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -104,7 +105,8 @@ class MonthlyNBResults:
 
     def forecast(self, start, end, level: float = 0.9, seed: int = 0, n_draws: int = 1000) -> pd.DataFrame:
         """Monthly predictions from ``start`` to ``end`` (months): month, mean, lower, upper (prediction interval
-        at ``level``: parameter draws from the asymptotic normal + gamma-Poisson noise), ci_lower, ci_upper."""
+        at ``level``: parameter draws from the asymptotic normal + gamma-Poisson noise with the small-sample
+        corrected alpha × n / (n − k)), ci_lower, ci_upper."""
         months = pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"), freq="M")
         X, offset = _monthly_design(
             pd.DataFrame({"month": months.to_timestamp()}), self.regressors, self.breaks, self.origin
@@ -113,7 +115,9 @@ class MonthlyNBResults:
         rng = np.random.default_rng(seed)
         p = self.params.to_numpy()
         draws = rng.multivariate_normal(p, self.cov_params().to_numpy(), size=n_draws, method="eigh")
-        alpha = np.maximum(draws[:, -1], 1e-10)
+        # ML alpha is biased low by about (n - k) / n with few months: the same correction as the interval model
+        n, k = len(self.data), len(p)
+        alpha = np.maximum(draws[:, -1], 1e-10) * n / max(n - k, 1)
         mean_draws = np.exp(X @ draws[:, :-1].T + offset[:, None])
         lam = np.minimum(mean_draws * rng.gamma(1.0 / alpha, alpha, size=mean_draws.shape), 1e15)
         counts = rng.poisson(lam)
@@ -140,11 +144,9 @@ def _monthly_design(frame: pd.DataFrame, regressors: Sequence[str], breaks: Mapp
         X[r] = regs[r].to_numpy(dtype=float)
     for name, when in breaks.items():
         # share of the month's days on or after the break date
-        first = months
         last = months + pd.offsets.MonthEnd(0)
         after = ((last - when).dt.days + 1).clip(lower=0, upper=regs["days_in_month"].to_numpy())
         X[name] = (after / regs["days_in_month"].to_numpy()).to_numpy(dtype=float)
-        del first
     return X, np.log(regs["days_in_month"].to_numpy(dtype=float))
 
 
@@ -177,8 +179,6 @@ def fit_monthly_nb(
         raise TppoError(f"{len(data)} months are too few for {n_par} parameters ({list(X.columns)} + alpha)")
     y = data["value"].to_numpy(dtype=float)
     mod = NegativeBinomial(y, X.to_numpy(dtype=float), offset=offset, loglike_method="nb2")
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         first = mod.fit(disp=0, method="bfgs", maxiter=2000)

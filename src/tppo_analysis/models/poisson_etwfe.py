@@ -191,16 +191,17 @@ class _Design:
     n_cohort_codes: int  # G + 1 (code 0 = never treated)
     n_t: int
     base_cohort: int
-    cohort_col: np.ndarray  # (G+1,) column of the cohort dummy or -1 for the base
+    cohort_col: np.ndarray  # (G+1,) column of the cohort dummy, -1 for the base or an empty cohort
     cell_col: np.ndarray  # (G+1, T) column of the treated-cell dummy or -1
+    first_time_col: int  # period code t >= 1 -> column first_time_col + t - 1
     k: int
 
 
-def _design(n_codes: int, n_t: int, treated: np.ndarray, base_cohort: int) -> _Design:
+def _design(n_codes: int, n_t: int, treated: np.ndarray, base_cohort: int, sizes: np.ndarray) -> _Design:
     cohort_col = np.full(n_codes, -1, dtype=np.int64)
     j = 1
     for g in range(n_codes):
-        if g != base_cohort:
+        if g != base_cohort and sizes[g] > 0:
             cohort_col[g] = j
             j += 1
     # period dummies occupy columns j .. j + n_t - 2 (period code t -> j + t - 1)
@@ -209,15 +210,13 @@ def _design(n_codes: int, n_t: int, treated: np.ndarray, base_cohort: int) -> _D
     cell_col = np.full((n_codes, n_t), -1, dtype=np.int64)
     gi, ti = np.nonzero(treated)
     cell_col[gi, ti] = np.arange(j, j + len(gi))
-    d = _Design(n_codes, n_t, base_cohort, cohort_col, cell_col, j + len(gi))
-    d._first_time_col = first_time_col  # type: ignore[attr-defined]
-    return d
+    return _Design(n_codes, n_t, base_cohort, cohort_col, cell_col, first_time_col, j + len(gi))
 
 
 def _dense_rows(d: _Design, g: int, *, treated: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Compact design block of cohort ``g``: (T x m) dense matrix and its m parameter columns."""
     n_t = d.n_t
-    ftc = d._first_time_col  # type: ignore[attr-defined]
+    ftc = d.first_time_col
     cols = [0]
     if d.cohort_col[g] >= 0:
         cols.append(int(d.cohort_col[g]))
@@ -258,11 +257,30 @@ def _fit_table(Y: np.ndarray, N: np.ndarray, treated: np.ndarray, base: int, tol
     X[np.flatnonzero(m), t0 + ti[m] - 1] = 1.0
     y = Y[gi, ti]
     off = np.log(N[gi].astype(float))
+    # Starting values by iterative proportional fitting on the table (monotone, cannot diverge): the model
+    # N_g A_g B_t matches the cohort and period margins of the untreated cells at the optimum.
+    Yu = np.where(untreated, Y, 0.0)
+    Nu = np.where(untreated, N[:, None].astype(float), 0.0)
+    A = np.ones(n_codes)
+    B = np.ones(n_t)
+    row_tot, col_tot = Yu.sum(axis=1), Yu.sum(axis=0)
+    for _ in range(50):
+        A = np.divide(row_tot, Nu @ B, out=np.zeros(n_codes), where=(Nu @ B) > 0)
+        B = np.divide(col_tot, A @ Nu, out=np.ones(n_t), where=(A @ Nu) > 0)
     beta = np.zeros(k)
-    beta[0] = np.log(max(y.sum(), 1e-300) / np.exp(off).sum())
-    dev_old = np.inf
+    beta[0] = np.log(A[base] * B[0])
+    for g in present:
+        if c_idx[g] >= 0:
+            beta[c_idx[g]] = np.log(A[g]) - np.log(A[base])
+    beta[t0:] = np.log(B[1:]) - np.log(B[0])
+
+    # Newton-Raphson with step halving on the Poisson log-likelihood, to full precision
+    def loglik(b):
+        eta = X @ b + off
+        return float(y @ eta - np.exp(eta).sum()), eta
+
+    ll, eta = loglik(beta)
     for _ in range(max_iter):
-        eta = X @ beta + off
         mu = np.exp(eta)
         grad = X.T @ (y - mu)
         H = X.T @ (X * mu[:, None])
@@ -270,11 +288,17 @@ def _fit_table(Y: np.ndarray, N: np.ndarray, treated: np.ndarray, base: int, tol
             step = np.linalg.solve(H, grad)
         except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by support checks
             raise TppoError("Poisson ETWFE: the untreated cells do not identify the period effects") from exc
-        beta = beta + step
-        dev = float(np.abs(step).max())
-        if dev < tol * (1 + float(np.abs(beta).max())) or dev == dev_old:
+        size = 1.0
+        for _half in range(30):
+            ll_new, eta_new = loglik(beta + size * step)
+            if ll_new >= ll - 1e-12 * abs(ll):
+                break
+            size /= 2
+        beta, ll, eta = beta + size * step, ll_new, eta_new
+        if float(np.abs(size * step).max()) < tol * (1 + float(np.abs(beta).max())):
             break
-        dev_old = dev
+    else:  # pragma: no cover
+        raise TppoError("Poisson ETWFE: the fit on the cohort x period table did not converge")
     eta0 = np.full((n_codes, n_t), np.nan)
     cg = np.zeros(n_codes)
     cg[c_idx >= 0] = beta[c_idx[c_idx >= 0]]
@@ -371,9 +395,11 @@ class PoissonETWFEFit:
         D0 = np.zeros((n_keys, G1.shape[1]))
         np.add.at(D1, keys, w[:, None] * G1)
         np.add.at(D0, keys, w[:, None] * G0)
-        J = D1 / S1[:, None] - D0 / S0[:, None]
-        log_est = np.log(S1) - np.log(S0)
-        log_se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, V, J), 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):  # a key whose cells all had no event: ratio 0, se NaN
+            J = D1 / S1[:, None] - D0 / S0[:, None]
+            log_est = np.log(S1) - np.log(S0)
+            log_se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, V, J), 0.0))
+            log_se[S1 == 0] = np.nan
         est = np.exp(log_est)
         out = pd.DataFrame(
             {
@@ -497,7 +523,7 @@ def fit(
 
     # ---- pooled-parameter sandwich, one pass over the unit x period matrix -----------------------------
     cells_present = treated & (N[:, None] > 0)
-    d = _design(n_codes, n_t, cells_present, base)
+    d = _design(n_codes, n_t, cells_present, base, N)
     k = d.k
     free = np.ones(k, dtype=bool)
     cg, ct = np.nonzero(cells_present)
@@ -570,7 +596,7 @@ def fit(
         if d.cohort_col[g] >= 0:
             cols0.append(int(d.cohort_col[g]))
         if t >= 1:
-            cols0.append(d._first_time_col + t - 1)  # type: ignore[attr-defined]
+            cols0.append(d.first_time_col + t - 1)
         f0 = free_idx[cols0]
         G0[j, f0] = mu0[j]
         G1[j, f0] = mu1[j]

@@ -140,9 +140,32 @@ def validate_public_record(df: pd.DataFrame, file: str, aliases: pd.DataFrame | 
     aliases = load_series_aliases() if aliases is None else aliases
     subset = df[list(PUBLIC_RECORD_COLUMNS)]
     subset.attrs = dict(df.attrs)
-    problems = schema_problems(subset, PUBLIC_RECORD_SCHEMA, file)
+    problems = [_with_hint(p) for p in schema_problems(subset, PUBLIC_RECORD_SCHEMA, file)]
     problems += _cross_checks(df, file, aliases)
     return problems
+
+
+def _with_hint(problem: Problem) -> Problem:
+    """Add what the cell probably means ("5.000" -> 5000, an Excel serial -> a date) without changing the data:
+    the public record is stored canonically, so the fix belongs in the file."""
+    from dataclasses import replace
+
+    from ..read import CellError, parse_count, parse_date_cell
+
+    if problem.value in (None, ""):
+        return problem
+    try:
+        if problem.column == "value":
+            hint = f"did you mean {parse_count(problem.value, allow_approximate=True)}? write it as digits only"
+        elif problem.column in ("period_start", "period_end"):
+            hint = f"did you mean {parse_date_cell(problem.value):%Y-%m-%d}? write it as YYYY-MM-DD"
+        else:
+            return problem
+    except CellError as exc:
+        hint = str(exc)
+    except (TypeError, ValueError):
+        return problem
+    return replace(problem, reason=f"{problem.reason} ({hint})")
 
 
 @overload
