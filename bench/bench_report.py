@@ -34,6 +34,7 @@ def _timed(cmd, cwd, timeout) -> dict:
         return {"status": f"timeout > {timeout:.0f} s", "seconds": None}
     secs = time.perf_counter() - t0
     tail = (p.stdout + p.stderr).strip().splitlines()[-1:] if p.returncode else []
+    tail = [line.replace(str(REPO) + "/", "") for line in tail]  # no absolute paths in results
     return {"status": "ok" if p.returncode == 0 else f"failed (exit {p.returncode})", "seconds": secs,
             "last_line": " ".join(tail)[-300:]}
 
@@ -81,6 +82,11 @@ def markdown(res: dict) -> str:
             r = res[k]
             s = "—" if r["seconds"] is None else f"{r['seconds']:,.1f}"
             lines.append(f"| {label} | {r['status']} | {s} |")
+    failed = [(k, res[k]) for k in labels if k in res and res[k]["status"] != "ok"]
+    if failed:
+        lines += [""] + [f"- {k} failed: `{r.get('last_line', '').replace(str(REPO) + '/', '')}`" for k, r in failed]
+        lines += ["", "A failed run measures nothing: the notebooks were not all runnable when this ran (they are "
+                      "written in parallel). Re-run `python bench/run_all.py --only report` once `make test` passes."]
     return "\n".join(lines) + "\n"
 
 

@@ -208,3 +208,19 @@ def test_a_key_without_events_gives_ratio_zero_without_warnings():
         grp = res.aggregate("group").set_index("cohort")
     assert grp.loc[7, "estimate"] == 0 and np.isnan(grp.loc[7, "se"])
     assert np.isfinite(grp.loc[[4, 6], "se"]).all()
+
+
+def test_cohort_without_pre_adoption_events_is_left_out_and_listed():
+    df = _panel(n=200, seed=9)
+    df.loc[(df.g == 7) & (df.t < 7), "y"] = 0
+    res = pe.fit(df, outcome="y", unit="unit", time="t", cohort="g")
+    assert res.excluded[["cohort", "n_units"]].values.tolist() == [[7, df.loc[df.g == 7, "unit"].nunique()]]
+    assert 7 not in set(res.group_time["cohort"])
+    ref = pe.fit(df[df.g != 7], outcome="y", unit="unit", time="t", cohort="g")
+    pd.testing.assert_frame_equal(res.group_time, ref.group_time)
+    assert res.n_units == ref.n_units == df.loc[df.g != 7, "unit"].nunique() and ref.excluded.empty
+    never = df.copy()
+    never.loc[never.g == 0, "y"] = 0
+    never.loc[never.t < never.g, "y"] = 0
+    with pytest.raises(TppoError, match="never-treated units have no events"):
+        pe.fit(never, outcome="y", unit="unit", time="t", cohort="g")

@@ -48,9 +48,12 @@ def test_mde_interpolation():
     t = pd.DataFrame({"n_program": [10] * 3, "base_rate": [1.0] * 3, "effect_rr": [0.9, 0.8, 0.7],
                       "power_simulated": [0.2, 0.6, 1.0]})
     m = power.mde_table(t)
-    assert m["mde_reduction_pct"].iloc[0] == pytest.approx(25.0)
+    assert m["mde_reduction_pct"].iloc[0] == pytest.approx(25.0) and m["mde_bound"].iloc[0] == "="
     t["power_simulated"] = [0.1, 0.2, 0.3]
-    assert np.isnan(power.mde_table(t)["mde_reduction_pct"].iloc[0])
+    assert power.mde_table(t)["mde_bound"].iloc[0] == ">"
+    t["power_simulated"] = [0.9, 0.95, 1.0]
+    m = power.mde_table(t)
+    assert m["mde_bound"].iloc[0] == "<=" and m["mde_reduction_pct"].iloc[0] == pytest.approx(10.0)
 
 
 def test_power_script_small_run(tmp_path):

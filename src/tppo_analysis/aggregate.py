@@ -146,7 +146,7 @@ def cluster_sql(
 
 
 def _first_lines(con, source: str, condition: str, fmt: str, column: str) -> list[Problem]:
-    """Problems for the first rows matching ``condition`` (file line = row within file + 2 for CSV)."""
+    """Problems for the first rows matching ``condition``: CSV file line (header = line 1), or Parquet row number."""
     q = (
         f"SELECT filename, rn, CAST({_quote(column)} AS VARCHAR) FROM ("
         f"SELECT *, row_number() OVER (PARTITION BY filename) AS rn FROM {source}) WHERE {condition} "
@@ -242,8 +242,10 @@ def aggregate_records(
             raise TppoError(f"{shown}: cannot read records: {str(exc).splitlines()[0]}") from exc
         from .privacy import guard_columns
 
-        sample = con.sql(f"SELECT * EXCLUDE (filename) FROM {source} LIMIT 1000").df()
-        guard_columns(sample, file=shown, max_value_rows=1000)  # names, and values of the first 1,000 records
+        for path in paths:  # names, and values of the first 1,000 records of each file
+            one, _ = _source_sql([path])
+            sample = con.sql(f"SELECT * EXCLUDE (filename) FROM {one} LIMIT 1000").df()
+            guard_columns(sample, file=display_path(path), max_value_rows=1000)
         con.execute("SET preserve_insertion_order = false")  # the counts do not depend on row order
         date_cols, office_cols, category = KINDS[kind]
         dates = [c for c in date_cols if c in columns]

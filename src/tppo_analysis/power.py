@@ -37,7 +37,8 @@ def simulate_design(
     control_ratio: float = 4.0,
     n_months: int = 36,
     first_launch: int = 13,
-    last_launch: int = 24,
+    last_launch: int = 22,
+    n_waves: int = 4,
     base_rate: float = 1.0,
     effect_rr: float = 0.8,
     village_sd: float = 1.0,
@@ -47,7 +48,8 @@ def simulate_design(
 ) -> pd.DataFrame:
     """SYNTHETIC village x month panel for a power calculation.
 
-    ``n_program`` program villages launch in months ``first_launch..last_launch`` (uniformly); ``control_ratio``
+    ``n_program`` program villages launch in ``n_waves`` equally spaced waves from ``first_launch`` to ``last_launch``
+    (villages assigned to waves at random); ``control_ratio``
     comparison villages per program village never launch. Village mean rates are log-normal (sd ``village_sd``)
     with mean ``base_rate`` deferrals per village-month at month 1; counts are negative binomial with shape
     ``dispersion``; a common multiplicative trend of ``trend_per_year`` (log scale); program villages' rate is
@@ -57,7 +59,8 @@ def simulate_design(
     rng = np.random.default_rng(seed)
     n_c = int(round(n_program * control_ratio))
     n = n_program + n_c
-    g = np.concatenate([rng.integers(first_launch, last_launch + 1, n_program), np.zeros(n_c, dtype=np.int64)])
+    waves = np.round(np.linspace(first_launch, last_launch, n_waves)).astype(np.int64)
+    g = np.concatenate([rng.choice(waves, n_program), np.zeros(n_c, dtype=np.int64)])
     a = rng.normal(-village_sd**2 / 2, village_sd, n)
     t = np.arange(1, n_months + 1)
     mu = base_rate * np.exp(a)[:, None] * np.exp(trend_per_year / 12 * (t - 1))[None, :]
@@ -133,7 +136,7 @@ def power_table(
                     rej.append(bool(ov["ci_upper"] < 1.0 or ov["ci_lower"] > 1.0))
                     ests.append(ov["estimate"])
                 p = float(np.mean(rej))
-                post = n_months - (13 + 24) / 2 + 1
+                post = n_months - (13 + 22) / 2 + 1
                 rows.append(
                     {
                         "effect_rr": rr,
@@ -157,21 +160,25 @@ def power_table(
 def mde_table(power: pd.DataFrame, *, column: str = "power_simulated", target: float = 0.8) -> pd.DataFrame:
     """Minimum detectable effect (as a % reduction) at ``target`` power, by program size and baseline rate.
 
-    Linear interpolation of power in the effect size; NaN when even the largest effect of the grid is not
-    detectable with that power (reported as "> largest effect").
+    Linear interpolation of power in the effect size. ``mde_bound`` says how to read ``mde_reduction_pct``: "="
+    interpolated; "<=" the smallest effect of the grid already reaches the target; ">" even the largest effect of
+    the grid does not (the value is then that largest effect).
     """
     rows = []
     for (n_p, rate), grp in power.groupby(["n_program", "base_rate"]):
         grp = grp[grp["effect_rr"] < 1].assign(reduction=(1 - grp["effect_rr"]) * 100).sort_values("reduction")
         x, y = grp["reduction"].to_numpy(), grp[column].to_numpy()
-        mde = np.nan
+        mde, bound = np.nan, ">"
         if (y >= target).any():
             i = int(np.argmax(y >= target))
             if i == 0:
-                mde = x[0]
+                mde, bound = x[0], "<="
             else:
-                mde = x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1])
-        rows.append({"n_program": n_p, "base_rate": rate, "mde_reduction_pct": mde, "power_column": column})
+                mde, bound = x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1]), "="
+        elif len(x):
+            mde = x[-1]
+        rows.append({"n_program": n_p, "base_rate": rate, "mde_bound": bound, "mde_reduction_pct": mde,
+                     "power_column": column})
     return _label(pd.DataFrame(rows))
 
 

@@ -323,7 +323,8 @@ class PoissonETWFEFit:
     vcov : ndarray
         Cluster-robust covariance of ``group_time.estimate`` (rows/columns aligned to ``group_time``).
     control, small_sample, alpha : settings used.
-    n_units, n_periods, n_obs, n_clusters : sizes.
+    n_units, n_periods, n_obs, n_clusters : sizes (after exclusions).
+    excluded : cohorts left out (cohort, n_units, reason): treated cohorts without any event before adoption.
     """
 
     group_time: pd.DataFrame
@@ -335,6 +336,7 @@ class PoissonETWFEFit:
     n_periods: int
     n_obs: int
     n_clusters: int
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["cohort", "n_units", "reason"]))
     _state: dict = field(repr=False, default_factory=dict)
 
     # --- aggregation -------------------------------------------------------------------------------------
@@ -500,13 +502,32 @@ def fit(
             "restrict the panel to periods before the last cohort is treated"
         )
     Yu = np.where(untreated, Y, 0.0)
-    zero_g = [g for g in range(n_codes) if N[g] and Yu[g].sum() == 0]
+    if N[0] and Yu[0].sum() == 0:
+        raise TppoError("the never-treated units have no events at all: there is no baseline to compare with")
+    # A treated cohort without any event before its adoption has no estimable baseline rate, so no rate ratio
+    # (its cell coefficients diverge in any Poisson fit). Its units are left out, and listed in ``excluded``.
+    zero_g = [g for g in range(1, n_codes) if N[g] and Yu[g].sum() == 0]
+    excluded = pd.DataFrame(
+        {
+            "cohort": _from_ordinal(p.cohorts[np.array(zero_g, dtype=np.int64) - 1], p.time_kind).to_numpy(),
+            "n_units": N[zero_g].astype(np.int64),
+            "reason": "no event in any period before adoption: baseline rate not identified",
+        }
+    )
     if zero_g:
-        lab = ["never treated" if g == 0 else str(_from_ordinal(p.cohorts[[g - 1]], p.time_kind).iloc[0]) for g in zero_g]
-        raise TppoError(
-            f"cohort(s) {lab} have no events in any untreated period: their baseline rate (and hence any rate "
-            "ratio) is not identified"
-        )
+        keep = ~np.isin(p.unit_cohort, zero_g)
+        p.y, p.unit_cohort, p.n_units = p.y[keep], p.unit_cohort[keep], int(keep.sum())
+        N = np.bincount(p.unit_cohort, minlength=n_codes)
+        bounds = np.concatenate([[0], np.cumsum(N)])
+        Y[zero_g] = 0.0
+        untreated = (~treated) & (N[:, None] > 0)
+        Yu = np.where(untreated, Y, 0.0)
+        if not (N[1:] > 0).any():
+            raise TppoError("no treated cohort has an event before its adoption: no rate ratio is identified")
+        no_support = ~untreated.any(axis=0)
+        if no_support.any():
+            bad = _from_ordinal(p.times[no_support], p.time_kind).tolist()
+            raise TppoError(f"period(s) {bad} have no untreated units once cohorts without baseline are left out")
     zero_t = untreated.any(axis=0) & (Yu.sum(axis=0) == 0)
     if zero_t.any():
         bad = _from_ordinal(p.times[zero_t], p.time_kind).tolist()
@@ -516,7 +537,7 @@ def fit(
     eta0 = _fit_table(Y, N.astype(float), treated, base)  # log mean per unit, untreated counterfactual
     mu0_tab = np.exp(eta0)
     # treated cells are saturated: fitted = observed
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         delta_tab = np.where(treated, np.log(Y / (N[:, None] * mu0_tab)), 0.0)
     mu_tab = np.where(treated, Y / np.maximum(N[:, None], 1), mu0_tab)  # fitted mean per unit
     mu_tab[N == 0] = 0.0
@@ -626,5 +647,6 @@ def fit(
         n_periods=n_t,
         n_obs=n_obs,
         n_clusters=n_cl,
+        excluded=excluded,
         _state=state,
     )
