@@ -105,3 +105,22 @@ def test_audit_of_the_real_record_has_one_row_per_figure_and_adds_up():
 def test_bad_options_are_clear_errors():
     with pytest.raises(tppo.TppoError, match="vintage"):
         reconcile(pd.DataFrame([fig("PRF-0001", "2024-01-01", "2024-01-31", 1)]), vintage="newest")
+
+
+def test_committed_override_sets_the_early_july_outlier_aside_with_its_reason():
+    figures = tppo.load_public_record()
+    obs, audit = tppo.reconcile(figures)
+    row = audit.set_index("figure_id").loc["PRF-0094"]
+    assert row["status"] == "set_aside" and row["reason"].startswith("override:")
+    sh = obs[(obs["series"] == "tpi:soekarno-hatta") & (obs["measure"] == "dep_deferral_wni_pmi_suspected")]
+    july = sh[sh["period_start"] == pd.Timestamp("2023-07-01")]
+    assert july["value"].tolist() == [586]
+    _, raw = tppo.reconcile(figures, overrides=False)
+    assert raw.set_index("figure_id").loc["PRF-0094", "status"] == "kept"
+
+
+def test_override_with_an_unknown_action_is_refused():
+    rows = [fig("PRF-0001", "2024-01-01", "2024-01-31", 1)]
+    with pytest.raises(tppo.TppoError, match="unknown action"):
+        reconcile(pd.DataFrame(rows), overrides=pd.DataFrame({"figure_id": ["PRF-0001"], "action": ["drop"],
+                                                               "reason": ["x"]}))

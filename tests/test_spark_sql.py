@@ -2,8 +2,11 @@
 
 Two checks: (1) always, the DuckDB statement is translated with sqlglot (strict: unsupported constructs raise), parsed
 back with the Spark parser, translated back and executed on DuckDB, giving the same counts as the original statement;
-(2) when PySpark and a Java runtime are installed (test extra; Debian's OpenJDK 17), the Spark text runs on Spark in
-local mode over a Parquet file and must give exactly the counts ``tppo aggregate`` writes.
+(2) when PySpark and a Java runtime are installed, the Spark text runs on Spark in local mode over a Parquet file and
+must give exactly the counts ``tppo aggregate`` writes. PySpark is deliberately *not* in the test extra: when it is
+installed, ``import pandera`` imports ``pyspark.pandas``, which warns under pandas 3 and slows every import of the
+package. To run check (2): ``pip install pyspark`` in a separate environment with this package (passed with PySpark
+4.3.0 on OpenJDK 17, see docs/scale_beyond_one_machine.md).
 """
 
 from __future__ import annotations

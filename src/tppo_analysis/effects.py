@@ -15,6 +15,11 @@ One entry point, :func:`fit`, returns an :class:`EffectResult` with tidy frames:
 * ``estimator="twfe"`` — the naive static two-way fixed effects regression in levels (``diff_diff.TwoWayFixedEffects``),
   kept as the contrast that the staggered design literature warns about; :func:`bacon` decomposes it.
 
+Diagnostics: :func:`bacon` (Goodman-Bacon decomposition, diff-diff), :func:`honest_bounds` and
+``EffectResult.sensitivity`` (HonestDiD), :func:`ring_exposure` (same-kecamatan / same-regency spillover rings),
+:func:`placebo_shift` (ratio-scale pre-trend placebo) and :func:`permutation_test` (placebo designations, for few
+treated villages).
+
 ``time`` and ``cohort`` may be integers (years) or monthly periods (``pandas.Period``/datetime); a cohort of 0 or
 missing means never treated. Units first treated at or before the first observed period are dropped (as R ``did``
 does) and cohorts after the last period are treated as never treated; both are listed in ``EffectResult.notes``.
@@ -41,6 +46,8 @@ __all__ = [
     "bacon",
     "honest_bounds",
     "ring_exposure",
+    "permutation_test",
+    "placebo_shift",
     "AGGREGATIONS",
 ]
 
@@ -355,6 +362,7 @@ class EffectResult:
         alpha: float = 0.05,
         max_pre: int | None = 6,
         max_post: int | None = 6,
+        rm_interval: Literal["clf", "naive"] = "clf",
     ) -> pd.DataFrame:
         """HonestDiD (Rambachan & Roth 2023) robust confidence sets for the post-treatment event-study effect.
 
@@ -385,7 +393,8 @@ class EffectResult:
             l_vec[:] = 1.0 / num_post
         else:
             raise TppoError(f"target must be 'first' or 'average', got {target!r}")
-        return honest_bounds(beta, sigma, num_pre, num_post, method=method, m_values=m_values, l_vec=l_vec, alpha=alpha)
+        return honest_bounds(beta, sigma, num_pre, num_post, method=method, m_values=m_values, l_vec=l_vec, alpha=alpha,
+                             rm_interval=rm_interval)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -1049,6 +1058,7 @@ def honest_bounds(
     m_values: Sequence[float] = (0.0,),
     l_vec: np.ndarray | None = None,
     alpha: float = 0.05,
+    rm_interval: Literal["clf", "naive"] = "clf",
 ) -> pd.DataFrame:
     """HonestDiD robust confidence intervals from an event study (``diff_diff.HonestDiD``).
 
@@ -1057,7 +1067,8 @@ def honest_bounds(
     HonestDiD README within 1e-3. For ``method="relative_magnitude"`` (Delta^RM) the identified set comes from
     diff-diff, but the confidence interval is computed here with R HonestDiD's C-LF procedure (diff-diff 3.13 only
     offers a naive FLCI for Delta^RM, which differs from R's by up to ~0.01 on the README example); it reproduces the
-    README within 1e-3 but takes tens of seconds per value of Mbar (one linear program per simulated draw and test).
+    README within 1e-3 but takes tens of seconds per value of Mbar (one linear program per simulated draw and test);
+    ``rm_interval="naive"`` returns diff-diff's quick naive FLCI instead (wider or narrower; not R's).
     """
     from diff_diff.honest_did import HonestDiD
 
@@ -1077,11 +1088,12 @@ def honest_bounds(
                 pre, post, sigma, sigma[num_pre:, num_pre:], l_vec, num_pre, num_post, float(m)
             )
         elif method == "relative_magnitude":
-            lb, ub, _, _ = h._compute_rm_bounds(
+            lb, ub, ci_lb, ci_ub = h._compute_rm_bounds(
                 pre, post, sigma, sigma[num_pre:, num_pre:], l_vec, num_pre, num_post, float(m),
                 list(range(-num_pre - 1, -1)), None,
             )
-            ci_lb, ci_ub = _rm_clf(betahat, sigma, num_pre, num_post, l_vec, float(m), alpha=alpha)
+            if rm_interval == "clf":
+                ci_lb, ci_ub = _rm_clf(betahat, sigma, num_pre, num_post, l_vec, float(m), alpha=alpha)
         else:
             raise TppoError(f"method must be 'smoothness' or 'relative_magnitude', got {method!r}")
         rows.append((float(m), float(ci_lb), float(ci_ub), float(lb), float(ub)))

@@ -26,6 +26,10 @@ same people twice). :func:`reconcile` applies these stated rules, in this order,
    A window that partly overlaps a kept window is a conflict: set aside (``conflicts="set_aside"``, default), or —
    for robustness checks — kept in place of the windows it overlaps (``conflicts="prefer_longer"``).
 
+Before these rules, figures named in the committed override table ``data/reference/reconciliation_overrides.csv``
+are set aside with the table's reason: a short, reviewable list of judgments the mechanical rules cannot make (two
+internally consistent releases that contradict each other). Pass ``overrides=False`` to ignore it.
+
 The audit has exactly one row per input figure: status ``kept``, ``derived`` or ``set_aside`` with the reason and
 the observation it went into, so its counts add up to the input.
 """
@@ -76,6 +80,7 @@ def reconcile(
     conflicts: Conflicts = "set_aside",
     measures: list[str] | None = None,
     max_rate_ratio: float = 10.0,
+    overrides: pd.DataFrame | bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Consistent, non-overlapping interval observations per (series, measure), and the audit.
 
@@ -88,6 +93,11 @@ def reconcile(
     conflicts
         ``"set_aside"`` (default) sets aside a window that partly overlaps a kept one; ``"prefer_longer"`` keeps
         the longer window and sets aside what it overlaps (a robustness alternative, not the default reading).
+    overrides
+        ``True`` (default): apply ``data/reference/reconciliation_overrides.csv``; ``False``: none; or a frame with
+        columns ``figure_id``, ``action`` (``set_aside``) and ``reason``. With ``conflicts="prefer_longer"`` and
+        ``overrides=False`` every figure the default reading sets aside for a conflict gets a chance: the
+        "with set-aside figures" robustness variant.
     max_rate_ratio
         Plausibility bound for derived remainders (see rule 3); ``float("inf")`` disables it.
     measures
@@ -117,8 +127,13 @@ def reconcile(
         raise TppoError(f"reconcile: duplicated figure IDs {dups[:5]}")
 
     status: dict[str, tuple[str, str]] = {}
+    table = _load_overrides(overrides)
+    overridden = figures["figure_id"].isin(table["figure_id"])
+    for fid, reason in zip(table["figure_id"], table["reason"]):
+        if fid in set(figures["figure_id"]):
+            status[fid] = ("set_aside", f"override: {reason}")
     obs_rows: list[dict] = []
-    for (series, measure), group in figures.groupby(["series", "measure"], sort=True, dropna=False):
+    for (series, measure), group in figures[~overridden].groupby(["series", "measure"], sort=True, dropna=False):
         if measures is not None and measure not in measures:
             for fid in group["figure_id"]:
                 status[fid] = ("set_aside", "measure not requested")
@@ -157,6 +172,23 @@ def reconcile(
     audit = pd.DataFrame(audit_rows, columns=list(AUDIT_COLUMNS))
     assert len(audit) == len(figures)
     return obs, audit
+
+
+def _load_overrides(overrides: pd.DataFrame | bool) -> pd.DataFrame:
+    empty = pd.DataFrame({"figure_id": [], "action": [], "reason": []})
+    if overrides is False:
+        return empty
+    if overrides is True:
+        from . import paths
+
+        path = paths.repo_root() / "data" / "reference" / "reconciliation_overrides.csv"
+        if not path.exists():
+            return empty
+        overrides = pd.read_csv(path, dtype=str, keep_default_na=False)
+    bad = set(overrides["action"]) - {"set_aside"}
+    if bad:
+        raise TppoError(f"reconciliation overrides: unknown action(s) {sorted(bad)}; only 'set_aside' is allowed")
+    return overrides
 
 
 def _pub_key(row, vintage: Vintage) -> tuple:
