@@ -242,7 +242,7 @@ def test_max_loglike_matches_fit():
 
 
 def test_profile_and_effects_helpers():
-    from tppo_analysis.models.interval import observed_vs_baseline, seasonal_profile
+    from tppo_analysis.trends import observed_vs_baseline, seasonal_profile
 
     obs, _, _ = _irregular_obs(seed=11)
     res = IntervalCountModel("poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"],
