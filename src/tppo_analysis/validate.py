@@ -52,7 +52,9 @@ def _restricted(kind: str) -> Callable[[Path], pd.DataFrame]:
         schema = schemas_restricted.RESTRICTED_KINDS[kind]
         df = read_text_table(path)
         file = display_path(path)
-        problems = missing_column_problems(df, [c for c, col in schema.columns.items() if col.required], file)
+        required = getattr(schemas_restricted, "REQUIRED_COLUMNS", {}).get(
+            kind, [c for c, col in schema.columns.items() if col.required])
+        problems = missing_column_problems(df, required, file)
         if not problems:
             problems = schema_problems(df, schema, file)
         return finish(df, problems, file=file, on_error="raise", convert=lambda d: d)

@@ -92,7 +92,16 @@ def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> 
             line = None if idx is None or pd.isna(idx) else line_of(int(idx), df)
             column = None if row.column is None or pd.isna(row.column) else str(row.column)
             value = None if row.failure_case is None or pd.isna(row.failure_case) else str(row.failure_case)
-            reason = _describe_check(str(row.check), schema, column)
+            check = str(row.check)
+            if check == "column_in_schema":
+                problems.append(Problem(file, 1, value, None,
+                                        "unexpected column for this kind of file (not in its schema); remove it "
+                                        "or check --kind — free-text columns may hold personal data"))
+                continue
+            if check == "column_in_dataframe":
+                problems.append(Problem(file, 1, value, None, "required column is missing"))
+                continue
+            reason = _describe_check(check, schema, column)
             if line is None and column is not None and reason.startswith("column_in_dataframe"):
                 problems.append(Problem(file, 1, column, None, "required column is missing"))
                 continue
