@@ -183,8 +183,6 @@ def test_million_row_file_reports_the_one_bad_line(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="pending (aggregate.py): DuckDB row_number() without ORDER BY and "
-                   "preserve_insertion_order=false report the wrong line on large files (911026 instead of 876543)")
 def test_million_row_file_cli_names_the_bad_line(tmp_path, capsys):
     path = _million_rows(tmp_path / "million_records.csv")
     rc = cli.main(["aggregate", str(path), "--kind", "deferrals", "--out", str(tmp_path / "p.csv"), "--quiet"])

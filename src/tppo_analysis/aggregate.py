@@ -283,7 +283,9 @@ def aggregate_records(
         n_records, n_date_bad, n_key_bad, *rest = con.sql(f"{checks} FROM {source}").fetchall()[0]
         n_records, n_date_bad, n_key_bad = int(n_records), int(n_date_bad or 0), int(n_key_bad or 0)
         if n_date_bad or n_key_bad:
-            con.execute("SET preserve_insertion_order = true")  # so row numbers follow the file
+            # Row numbers must follow the file: a single-threaded, order-preserving scan for this (error) path only.
+            con.execute("SET preserve_insertion_order = true")
+            con.execute("SET threads = 1")
             problems = []
             if n_date_bad:
                 for p in _first_lines(con, source, date_bad, fmt, date):
