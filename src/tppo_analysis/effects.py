@@ -164,87 +164,246 @@ def _from_ordinal(values: np.ndarray, prep: _Prepared):
 # --------------------------------------------------------------------------------------------------------------------
 
 
+class _DensePsi:
+    """Influence functions held as a dense n_units x K matrix (the covariate path; R scale: Var = psi' psi)."""
+
+    def __init__(self, psi: np.ndarray):
+        self.psi = psi
+        self.n = psi.shape[0]
+
+    def matmul(self, W: np.ndarray) -> np.ndarray:
+        return self.psi @ W
+
+    def cell_se(self) -> np.ndarray:
+        return np.sqrt((self.psi**2).sum(axis=0))
+
+
+class _CompactPsi:
+    """Influence functions of difference-in-means ATT(g,t) cells (no covariates), never materialised.
+
+    Cell k compares the change ``Y[:, t_k] - Y[:, b_k]`` of cohort ``g_k`` (n_t units, mean change mu_t) with its
+    control units (n_c units, mean change mu_c); its influence function (R scale) is ``(dy_i - mu_t) / n_t`` on
+    treated units, ``-(dy_j - mu_c) / n_c`` on control units and 0 elsewhere. A weighted sum of cells is therefore,
+    for the units of one cohort h, a linear function of their outcome rows: ``Y_h @ A_h + c_h``. :meth:`matmul`
+    forms the n_units x m matrix ``psi @ W`` cohort by cohort from the n_units x T outcome matrix, instead of the
+    n_units x K matrix (K = number of cells, thousands on a monthly national panel).
+    """
+
+    def __init__(self, Y, unit_g, g, t_val, b_val, tcol, bcol, n_t, n_c, mu_t, mu_c, se, not_yet: bool):
+        self.n = Y.shape[0]
+        self.unit_g = unit_g
+        self.g, self.thr = g, np.maximum(t_val, b_val)
+        self.n_t, self.n_c, self.mu_t, self.mu_c, self._se = n_t, n_c, mu_t, mu_c, se
+        self.not_yet = not_yet
+        K, T = len(g), Y.shape[1]
+        self.E = np.zeros((K, T))  # dy_k = Y @ E[k]
+        self.E[np.arange(K), tcol] += 1.0
+        self.E[np.arange(K), bcol] -= 1.0
+        self.order = np.argsort(unit_g, kind="stable")
+        self.Ys = np.ascontiguousarray(Y[self.order])
+        self.hs, starts = np.unique(unit_g[self.order], return_index=True)
+        self.bounds = np.append(starts, self.n)
+
+    def cell_se(self) -> np.ndarray:
+        return self._se
+
+    def matmul(self, W: np.ndarray) -> np.ndarray:
+        W = np.asarray(W, dtype=float)
+        out = np.empty((self.n, W.shape[1]))
+        for h, lo, hi in zip(self.hs, self.bounds[:-1], self.bounds[1:]):
+            treated = self.g == h
+            control = np.full(len(self.g), h == 0)
+            if self.not_yet:
+                control |= (h > self.thr) & (self.g != h)
+            s = np.where(treated, 1.0 / self.n_t, np.where(control, -1.0 / self.n_c, 0.0))
+            if not s.any():
+                out[lo:hi] = 0.0
+                continue
+            mu = np.where(treated, self.mu_t, self.mu_c)
+            sw = s[:, None] * W
+            out[lo:hi] = self.Ys[lo:hi] @ (self.E.T @ sw) - (mu @ sw)[None, :]
+        res = np.empty_like(out)
+        res[self.order] = out
+        return res
+
+
+def _base_period(kind: str, g: int, t: int, periods: np.ndarray):
+    """R did / diff-diff positional base period: the last observed period before g (post-treatment cells and the
+    universal base) or before t (varying base, pre-treatment cells); None when there is none."""
+    thr = g if (kind == "universal" or t >= g) else t
+    i = int(np.searchsorted(periods, thr, side="left"))
+    return int(periods[i - 1]) if i > 0 else None
+
+
+def _cs_cells_fast(prep: _Prepared, control: str, base_period: str):
+    """ATT(g,t) without covariates as diff-diff's CallawaySantAnna (doubly robust = difference in means; same cells,
+    base periods, control sets and influence functions) on the wide outcome matrix, with compact influence
+    functions. Returns None when the panel is not a full unit x period grid (then diff-diff is used)."""
+    d = prep.data
+    units, uidx = np.unique(d["_u"].to_numpy(), return_inverse=True)
+    periods, tidx = np.unique(d["_t"].to_numpy(), return_inverse=True)
+    n, T = len(units), len(periods)
+    if len(d) != n * T:
+        return None
+    Yt = np.empty((T, n))
+    Yt[tidx, uidx] = d["_y"].to_numpy(dtype=float)
+    Y = Yt.T  # n x T, columns contiguous
+    unit_g = np.zeros(n, dtype=np.int64)
+    unit_g[uidx] = d["_g"].to_numpy(dtype=np.int64)
+    groups = np.unique(unit_g[unit_g > 0])
+    never = unit_g == 0
+    not_yet = control == "not_yet_treated"
+    rows = []
+    ctrl_cache: dict = {}
+    for g in groups:
+        tr_mask = unit_g == g
+        n_t = int(tr_mask.sum())
+        if base_period == "universal":
+            ub = _base_period("universal", g, g, periods)
+            tlist = [t for t in periods if t != ub]
+        else:
+            tlist = [t for t in periods if t >= g or t > periods[0]]
+        for t in tlist:
+            t = int(t)
+            b = _base_period(base_period, g, t, periods)
+            if b is None:
+                continue
+            tc, bc = int(np.searchsorted(periods, t)), int(np.searchsorted(periods, b))
+            thr = max(t, b)
+            if not_yet:
+                ckey = (tc, bc, thr, g if g > thr else None)
+            else:
+                ckey = (tc, bc)
+            dy = None
+            if ckey not in ctrl_cache:
+                c_mask = never | ((unit_g > thr) & (unit_g != g)) if not_yet else never
+                n_c = int(c_mask.sum())
+                if n_c == 0:
+                    ctrl_cache[ckey] = (0, np.nan, np.nan)
+                else:
+                    dy = Y[:, tc] - Y[:, bc]
+                    co = dy[c_mask]
+                    mu_c = float(np.mean(co))
+                    ctrl_cache[ckey] = (n_c, mu_c, float(np.sum((-(co - mu_c) / n_c) ** 2)))
+            n_c, mu_c, ss_c = ctrl_cache[ckey]
+            if n_t == 0 or n_c == 0:
+                continue
+            if dy is None:
+                dy = Y[:, tc] - Y[:, bc]
+            tr = dy[tr_mask]
+            mu_t = float(np.mean(tr))
+            att = mu_t - mu_c
+            if not np.isfinite(att):
+                continue
+            se = float(np.sqrt(np.sum(((tr - mu_t) / n_t) ** 2) + ss_c))
+            rows.append((g, t, b, tc, bc, n_t, n_c, mu_t, mu_c, att, se))
+    if not rows:
+        raise TppoError("Callaway-Sant'Anna: no estimable cohort x period cell (no treated or no control units)")
+    a = [np.array(col) for col in zip(*rows)]
+    g, t, b, tc, bc = (x.astype(np.int64) for x in a[:5])
+    n_t, n_c, mu_t, mu_c, att, se = (x.astype(float) for x in a[5:])
+    psi = _CompactPsi(Y, unit_g, g, t, b, tc, bc, n_t, n_c, mu_t, mu_c, se, not_yet)
+    return g, t, att, psi, unit_g
+
+
 class _Aggregator:
     """Aggregations of ATT(g,t) exactly as R ``did::aggte`` (compute.aggte.R), on influence functions.
 
-    ``psi`` is the n_units x K matrix of influence functions scaled so that Var(ATT) = psi' psi (i.e. R's IF / n).
-    ``unit_g`` is each unit's cohort (0 never treated). ``pg`` are cohort shares P(G = g) over all units.
+    ``psi`` holds the influence functions of the K cells, scaled so that Var(ATT) = psi' psi (i.e. R's IF / n): a
+    :class:`_CompactPsi` (no covariates; never materialised) or a :class:`_DensePsi` (n_units x K matrix).
+    ``unit_g`` is each unit's cohort (0 never treated). ``pg`` are cohort shares P(G = g) over all units. Each
+    aggregation forms all its weight vectors first and asks ``psi`` for the weighted sums in one call; the
+    influence function of the estimated weights (R's ``wif``) is applied per cohort, never as an n x K matrix.
     """
 
-    def __init__(self, g: np.ndarray, t: np.ndarray, att: np.ndarray, psi: np.ndarray, unit_g: np.ndarray):
-        self.g, self.t, self.att, self.psi = g.astype(np.int64), t.astype(np.int64), att, psi
+    def __init__(self, g: np.ndarray, t: np.ndarray, att: np.ndarray, psi, unit_g: np.ndarray):
+        self.g, self.t, self.att = g.astype(np.int64), t.astype(np.int64), att
+        self.psi = psi if hasattr(psi, "matmul") else _DensePsi(np.asarray(psi))
         self.unit_g = unit_g.astype(np.int64)
         self.n = len(unit_g)
         self.glist = np.unique(g)
-        share = {gg: np.mean(self.unit_g == gg) for gg in self.glist}
-        self.pg = np.array([share[gg] for gg in g])
-        self.pgg = np.array([share[gg] for gg in self.glist])
+        self.hvals, self.hinv, hcount = np.unique(self.unit_g, return_inverse=True, return_counts=True)
+        share = dict(zip(self.hvals.tolist(), (hcount / self.n).tolist()))
+        self.pg = np.array([share[gg] for gg in g.tolist()])
+        self.pgg = np.array([share[gg] for gg in self.glist.tolist()])
 
-    # weight influence function, R's wif(): n x len(keepers), on IF (not /n) scale
-    def _wif(self, keepers: np.ndarray, pg: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        ind = (self.unit_g[:, None] == groups[keepers][None, :]).astype(float)
-        s = pg[keepers].sum()
-        dev = ind - pg[keepers][None, :]
-        if1 = dev / s
-        if2 = dev.sum(axis=1)[:, None] * (pg[keepers] / s**2)[None, :]
-        return if1 - if2
+    def cell_se(self) -> np.ndarray:
+        return self.psi.cell_se()
 
-    def _combine(self, cols: np.ndarray, w: np.ndarray, psi: np.ndarray, att: np.ndarray, wif: np.ndarray | None):
-        est = float(np.dot(w, att[cols]))
-        inf = psi[:, cols] @ w
-        if wif is not None:
-            inf = inf + (wif @ att[cols]) / self.n
-        return est, inf
+    def _wif_dot(self, keepers: np.ndarray, pg: np.ndarray, groups: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """R's ``wif(keepers, pg, ...) @ a`` (IF scale, n-vector) without forming the n x len(keepers) matrix:
+        its row for a unit depends only on the unit's cohort."""
+        p = pg[keepers]
+        s = p.sum()
+        pos = np.searchsorted(self.hvals, groups[keepers])
+        B = np.zeros(len(self.hvals))
+        cnt = np.zeros(len(self.hvals))
+        np.add.at(B, pos, a)
+        np.add.at(cnt, pos, 1.0)
+        pa = float(p @ a)
+        per_h = (B - pa) / s - (cnt - s) * (pa / s**2)
+        return per_h[self.hinv]
+
+    def _weighted(self, specs, psi=None, att=None):
+        """specs: list of (cols, w, wif-or-None); returns ests (m,) and inf (n x m), inf = psi W + wif att / n."""
+        psi = self.psi if psi is None else psi
+        att = self.att if att is None else att
+        K = len(att)
+        W = np.zeros((K, len(specs)))
+        ests = np.empty(len(specs))
+        for j, (cols, w, _) in enumerate(specs):
+            W[cols, j] = w
+            ests[j] = float(np.dot(w, att[cols]))
+        inf = psi.matmul(W)
+        for j, (cols, _, wif) in enumerate(specs):
+            if wif is not None:
+                keepers, pg, groups = wif
+                inf[:, j] += self._wif_dot(keepers, pg, groups, att[cols]) / self.n
+        return ests, inf
 
     def simple(self):
         keep = np.flatnonzero(self.g <= self.t)
         w = self.pg[keep] / self.pg[keep].sum()
-        est, inf = self._combine(keep, w, self.psi, self.att, self._wif(keep, self.pg, self.g))
-        return [("overall", None, est, inf)]
+        ests, inf = self._weighted([(keep, w, (keep, self.pg, self.g))])
+        return [("overall", None, float(ests[0]), inf[:, 0])]
 
     def event(self):
         e = self.t - self.g
         eseq = np.unique(e)
-        rows, infs, ests = [], [], []
+        specs = []
         for ee in eseq:
             idx = np.flatnonzero(e == ee)
             w = self.pg[idx] / self.pg[idx].sum()
-            est, inf = self._combine(idx, w, self.psi, self.att, self._wif(idx, self.pg, self.g))
-            rows.append(("element", int(ee), est, inf))
-            ests.append(est)
-            infs.append(inf)
+            specs.append((idx, w, (idx, self.pg, self.g)))
+        ests, infs = self._weighted(specs)
+        rows = [("element", int(ee), float(ests[j]), infs[:, j]) for j, ee in enumerate(eseq)]
         pos = eseq >= 0
-        ests_a, infs_a = np.array(ests)[pos], np.column_stack(infs)[:, pos]
-        overall = ("overall", None, float(ests_a.mean()), infs_a.mean(axis=1))
+        overall = ("overall", None, float(ests[pos].mean()), infs[:, pos].mean(axis=1))
         return [overall, *rows]
 
     def group(self):
-        rows, ests, infs = [], [], []
+        specs = []
         for gg in self.glist:
             idx = np.flatnonzero((self.g == gg) & (self.g <= self.t))
-            w = np.full(len(idx), 1.0 / len(idx))
-            est, inf = self._combine(idx, w, self.psi, self.att, None)
-            rows.append(("element", int(gg), est, inf))
-            ests.append(est)
-            infs.append(inf)
-        ests_a, infs_a = np.array(ests), np.column_stack(infs)
+            specs.append((idx, np.full(len(idx), 1.0 / len(idx)), None))
+        ests, infs = self._weighted(specs)
+        rows = [("element", int(gg), float(ests[j]), infs[:, j]) for j, gg in enumerate(self.glist)]
         keep = np.arange(len(self.glist))
         w = self.pgg / self.pgg.sum()
-        est, inf = self._combine(keep, w, infs_a, ests_a, self._wif(keep, self.pgg, self.glist))
-        return [("overall", None, est, inf), *rows]
+        est, inf = self._weighted([(keep, w, (keep, self.pgg, self.glist))], psi=_DensePsi(infs), att=ests)
+        return [("overall", None, float(est[0]), inf[:, 0]), *rows]
 
     def calendar(self):
         tlist = np.unique(self.t)
         tlist = tlist[tlist >= self.glist.min()]
-        rows, ests, infs = [], [], []
+        specs = []
         for tt in tlist:
             idx = np.flatnonzero((self.t == tt) & (self.g <= self.t))
             w = self.pg[idx] / self.pg[idx].sum()
-            est, inf = self._combine(idx, w, self.psi, self.att, self._wif(idx, self.pg, self.g))
-            rows.append(("element", int(tt), est, inf))
-            ests.append(est)
-            infs.append(inf)
-        overall = ("overall", None, float(np.mean(ests)), np.column_stack(infs).mean(axis=1))
+            specs.append((idx, w, (idx, self.pg, self.g)))
+        ests, infs = self._weighted(specs)
+        rows = [("element", int(tt), float(ests[j]), infs[:, j]) for j, tt in enumerate(tlist)]
+        overall = ("overall", None, float(np.mean(ests)), infs.mean(axis=1))
         return [overall, *rows]
 
 
@@ -483,6 +642,10 @@ def _r_dr_cells(prep: _Prepared, covariates: Sequence[str], keys, kit, base_peri
 
 
 def _cs_fit(prep: _Prepared, control: str, covariates: Sequence[str], base_period: str, warn: list[str]):
+    if not covariates:
+        fast = _cs_cells_fast(prep, control, base_period)
+        if fast is not None:
+            return _Aggregator(*fast)
     from diff_diff import CallawaySantAnna
 
     # pscore_trim: R DRDID does not trim below; a tiny symmetric clip only guards against 0/1 scores.
@@ -535,7 +698,7 @@ def _event_from_agg(ev: pd.DataFrame) -> pd.DataFrame:
 
 def _fit_cs(prep, control, covariates, n_boot, seed, warn) -> EffectResult:
     agg = _cs_fit(prep, control, covariates, "varying", warn)
-    se = np.sqrt((agg.psi**2).sum(axis=0))
+    se = agg.cell_se()
     gt = _gt_frame(agg.g, agg.t, agg.att, se, prep)
 
     def aggregate(kind):
