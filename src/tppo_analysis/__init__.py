@@ -42,6 +42,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "models": ("tppo_analysis.models", None),
     "power": ("tppo_analysis.power", None),
     "rates": ("tppo_analysis.rates", None),
+    "trends": ("tppo_analysis.trends", None),
+    "record_summary": ("tppo_analysis.record_summary", None),
     "panel": ("tppo_analysis.panel", None),
     "tables": ("tppo_analysis.tables", None),
 }
