@@ -195,3 +195,41 @@ def test_units_treated_in_first_period_are_listed_not_silently_dropped(mpdta):
     res = effects.fit(d, "lemp", "countyreal", "year", "first.treat", estimator="cs")
     assert len(res.excluded) == 1 and "first period" in res.excluded["reason"].iloc[0]
     assert any("dropped" in n for n in res.notes)
+
+
+@pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
+@pytest.mark.parametrize("gap", [False, True])
+def test_compact_influence_functions_equal_diff_diff_cells(mpdta, monkeypatch, control, gap):
+    """Without covariates effects.py computes the cells itself and keeps their influence functions compact
+    (never an n_units x n_cells matrix); the result must equal diff-diff's cells aggregated on the dense matrix,
+    including the bootstrap and the universal-base event study of ``sensitivity`` (and with a gap in the periods,
+    where base periods are positional)."""
+    d = mpdta[mpdta["year"] != 2005] if gap else mpdta
+    kw = dict(estimator="cs", control=control, n_boot=199, seed=5)
+    fast = effects.fit(d, "lemp", "countyreal", "year", "first.treat", **kw)
+    monkeypatch.setattr(effects, "_cs_cells_fast", lambda *a, **k: None)
+    dense = effects.fit(d, "lemp", "countyreal", "year", "first.treat", **kw)
+    assert len(fast.group_time) == len(dense.group_time) > 0
+    pd.testing.assert_frame_equal(fast.group_time, dense.group_time, check_exact=False, rtol=0, atol=1e-12)
+    for kind in ("simple", "event", "group", "calendar"):
+        pd.testing.assert_frame_equal(fast.aggregate(kind), dense.aggregate(kind), check_exact=False, rtol=0,
+                                      atol=1e-12, obj=kind)
+    s_fast, s_dense = fast._sensitivity(), dense._sensitivity()
+    np.testing.assert_array_equal(s_fast[0], s_dense[0])
+    np.testing.assert_allclose(s_fast[1], s_dense[1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(s_fast[2], s_dense[2], rtol=0, atol=1e-12)
+
+
+def test_engine_switch_gives_diff_diffs_own_cs_with_the_same_numbers():
+    import pandas as pd
+
+    from tppo_analysis import effects
+
+    d = pd.read_csv(Path(__file__).parent / "reference" / "mpdta.csv")
+    kw = dict(outcome="lemp", unit="countyreal", time="year", cohort="first.treat", estimator="cs",
+              control="not_yet_treated")
+    ours, theirs = effects.fit(d, **kw), effects.fit(d, engine="diff_diff", **kw)
+    for kind in ("simple", "event", "group", "calendar"):
+        a, b = ours.aggregate(kind), theirs.aggregate(kind)
+        assert np.allclose(a["estimate"], b["estimate"], atol=1e-12)
+        assert np.allclose(a["se"], b["se"], rtol=1e-9)

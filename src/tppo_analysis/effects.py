@@ -7,11 +7,17 @@ One entry point, :func:`fit`, returns an :class:`EffectResult` with tidy frames:
   group, calendar), including the influence function of the estimated aggregation weights. Analytic standard errors by
   default; ``n_boot > 0`` adds the R ``did`` multiplier bootstrap (Mammen weights, IQR-based standard errors) and
   uniform (sup-t) bands. Scale "count": effects are in outcome units (e.g. deferrals per village-month).
+  Without covariates the cells (then a difference in means, the same cells, base periods, control sets and influence
+  functions as diff-diff's) are computed here on the unit x period outcome matrix, and their influence functions are
+  never stored as a units x cells matrix: each aggregation forms its weighted sums cohort by cohort
+  (:class:`_CompactPsi`), so a national monthly panel (83,762 villages x 72 months) takes seconds and ~1 GB.
 * ``estimator="poisson_etwfe"`` — Wooldridge (2023) Poisson extended TWFE. Cell coefficients are log rate ratios
   (treated vs counterfactual mean count), identified by parallel trends *on the ratio scale* (multiplicative common
   trends). Without covariates the fast national implementation in :mod:`tppo_analysis.models.poisson_etwfe` is used
   when it is importable; otherwise (and always with covariates) ``diff_diff.WooldridgeDiD(method="poisson")``.
-  Scale "ratio"; ``aggregate("count")`` gives the average effect in counts per treated village-month.
+  Scale "ratio"; ``aggregate("count")`` gives the average effect in counts per treated village-month. Cohorts the
+  fast implementation leaves out (no event before adoption: baseline rate not identified) are listed, unit by unit,
+  in ``EffectResult.excluded`` and named in ``notes``.
 * ``estimator="twfe"`` — the naive static two-way fixed effects regression in levels (``diff_diff.TwoWayFixedEffects``),
   kept as the contrast that the staggered design literature warns about; :func:`bacon` decomposes it.
 
@@ -68,6 +74,8 @@ class _Prepared:
     freq: Any
     notes: list[str]
     excluded: pd.DataFrame
+    unit: str = "unit"  # name of the unit column
+    unit_labels: Any = None  # unit label of each code in data["_u"]
 
 
 def _to_ordinal(values: pd.Series, name: str) -> tuple[np.ndarray, str]:
@@ -150,7 +158,7 @@ def _prepare(
             "build the panel with tppo_analysis.panel (zero-filled months) first"
         )
     freq = panel[time].dtype.freq if isinstance(panel[time].dtype, pd.PeriodDtype) else ("M" if kind_t == "month" else None)
-    return _Prepared(d, kind_t, freq, notes, excluded)
+    return _Prepared(d, kind_t, freq, notes, excluded, unit, ulabels)
 
 
 def _from_ordinal(values: np.ndarray, prep: _Prepared):
@@ -215,13 +223,15 @@ class _CompactPsi:
             control = np.full(len(self.g), h == 0)
             if self.not_yet:
                 control |= (h > self.thr) & (self.g != h)
-            s = np.where(treated, 1.0 / self.n_t, np.where(control, -1.0 / self.n_c, 0.0))
-            if not s.any():
+            nz = np.flatnonzero(treated | control)  # cells touching cohort h (all of them for the controls)
+            if not len(nz):
                 out[lo:hi] = 0.0
                 continue
-            mu = np.where(treated, self.mu_t, self.mu_c)
-            sw = s[:, None] * W
-            out[lo:hi] = self.Ys[lo:hi] @ (self.E.T @ sw) - (mu @ sw)[None, :]
+            tr = treated[nz]
+            s = np.where(tr, 1.0 / self.n_t[nz], -1.0 / self.n_c[nz])
+            mu = np.where(tr, self.mu_t[nz], self.mu_c[nz])
+            sw = s[:, None] * W[nz]
+            out[lo:hi] = self.Ys[lo:hi] @ (self.E[nz].T @ sw) - (mu @ sw)[None, :]
         res = np.empty_like(out)
         res[self.order] = out
         return res
@@ -641,11 +651,14 @@ def _r_dr_cells(prep: _Prepared, covariates: Sequence[str], keys, kit, base_peri
     return att, psi
 
 
-def _cs_fit(prep: _Prepared, control: str, covariates: Sequence[str], base_period: str, warn: list[str]):
-    if not covariates:
+def _cs_fit(prep: _Prepared, control: str, covariates: Sequence[str], base_period: str, warn: list[str],
+            engine: str = "auto"):
+    if not covariates and engine in ("auto", "fast"):
         fast = _cs_cells_fast(prep, control, base_period)
         if fast is not None:
             return _Aggregator(*fast)
+        if engine == "fast":
+            raise TppoError("engine='fast' needs a balanced unit x period panel without covariates")
     from diff_diff import CallawaySantAnna
 
     # pscore_trim: R DRDID does not trim below; a tiny symmetric clip only guards against 0/1 scores.
@@ -696,8 +709,8 @@ def _event_from_agg(ev: pd.DataFrame) -> pd.DataFrame:
     return es
 
 
-def _fit_cs(prep, control, covariates, n_boot, seed, warn) -> EffectResult:
-    agg = _cs_fit(prep, control, covariates, "varying", warn)
+def _fit_cs(prep, control, covariates, n_boot, seed, warn, engine: str = "auto") -> EffectResult:
+    agg = _cs_fit(prep, control, covariates, "varying", warn, engine)
     se = agg.cell_se()
     gt = _gt_frame(agg.g, agg.t, agg.att, se, prep)
 
@@ -705,7 +718,7 @@ def _fit_cs(prep, control, covariates, n_boot, seed, warn) -> EffectResult:
         return _rows_to_frame(kind, getattr(agg, kind)(), n_boot, seed, "count", prep)
 
     def sensitivity():
-        uni = _cs_fit(prep, control, covariates, "universal", [])
+        uni = _cs_fit(prep, control, covariates, "universal", [], engine)
         rows = uni.event()[1:]
         e = np.array([r[1] for r in rows])
         inf = np.column_stack([r[3] for r in rows])
@@ -869,6 +882,7 @@ def _fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
                 return _with_level(fast.aggregate(kind), simple, _KEY[kind], prep)
 
         engine_used = "tppo_analysis.models.poisson_etwfe"
+        excluded, more_notes = _fast_poisson_excluded(fast, prep)
     else:
         g, t, delta, Vd, ysum, count_df = _poisson_diffdiff(prep, control, covariates, warn)
         agg = _RatioAggregator(g, t, delta, Vd, ysum, prep)
@@ -878,12 +892,38 @@ def _fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
             return _count_frame(count_df) if kind == "count" else agg.frame(kind)
 
         engine_used = "diff_diff.WooldridgeDiD(method='poisson')"
+        excluded, more_notes = prep.excluded, []
     gt["scale"] = "log_ratio"
     res = EffectResult("poisson_etwfe", control, pd.DataFrame(), gt, pd.DataFrame(),
-                       [*prep.notes, f"engine: {engine_used}"], prep.excluded, warn, aggregate, None)
+                       [*prep.notes, *more_notes, f"engine: {engine_used}"], excluded, warn, aggregate, None)
     res.overall = res.aggregate("simple").drop(columns=["level"]).reset_index(drop=True)
     res.event_study = _event_from_agg(res.aggregate("event"))
     return res
+
+
+def _fast_poisson_excluded(fast, prep: _Prepared) -> tuple[pd.DataFrame, list[str]]:
+    """Units of the cohorts the fast Poisson ETWFE left out (``fast.excluded``: cohort, n_units, reason), added to
+    the units ``_prepare`` dropped, with one note naming the cohorts."""
+    fx = getattr(fast, "excluded", None)
+    if fx is None or not len(fx):
+        return prep.excluded, []
+    d = prep.data
+    cohorts = np.asarray(fx["cohort"], dtype=np.int64)  # the fast fit ran on prep.data: cohorts are ordinals
+    labels = {int(c): str(v) for c, v in zip(cohorts, _from_ordinal(cohorts, prep))}
+    reasons = dict(zip(cohorts.tolist(), fx["reason"].astype(str)))
+    units = d.loc[d["_g"].isin(cohorts), ["_u", "_g"]].drop_duplicates("_u")
+    unit_ids = prep.unit_labels[units["_u"].to_numpy()] if prep.unit_labels is not None else units["_u"].to_numpy()
+    new = pd.DataFrame({
+        prep.unit: np.asarray(unit_ids),
+        "reason": [f"cohort {labels[int(g)]}: {reasons[int(g)]} (left out of the Poisson ETWFE)"
+                   for g in units["_g"]],
+    })
+    parts = [x for x in (prep.excluded, new) if len(x)]
+    excluded = pd.concat(parts, ignore_index=True) if len(parts) > 1 else new
+    listed = ", ".join(f"{labels[int(c)]} ({int(n)} unit(s))" for c, n in zip(cohorts, fx["n_units"]))
+    note = (f"{len(new)} unit(s) of {len(cohorts)} cohort(s) without any event before adoption are left out of the "
+            f"Poisson ETWFE (baseline rate not identified): {listed}")
+    return excluded, [note]
 
 
 def _count_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -975,7 +1015,10 @@ def fit(
         outcome and propensity models; for "poisson_etwfe" they enter as regressors (diff-diff path).
     n_boot : "cs" only: number of multiplier-bootstrap draws (R did mboot, Mammen weights) for SEs and uniform bands.
     seed : seed of the bootstrap draws.
-    engine : "auto" uses the fast national Poisson implementation when available and there are no covariates.
+    engine : "auto" (default) uses the project's compact implementations when there are no covariates and the panel is
+        a full unit x period grid — for "cs" the ATT(g,t) cells and influence functions computed directly (equal to
+        diff-diff's to 1e-12, tested), for "poisson_etwfe" :mod:`tppo_analysis.models.poisson_etwfe` — and diff-diff
+        otherwise. "diff_diff" forces diff-diff's estimators; "fast" requires the compact path.
     """
     if estimator not in ("poisson_etwfe", "cs", "twfe"):
         raise TppoError(f"estimator must be 'poisson_etwfe', 'cs' or 'twfe', got {estimator!r}")
@@ -993,7 +1036,7 @@ def fit(
     if estimator == "cs":
         if control == "never_treated" and not (prep.data["_g"] == 0).any():
             raise TppoError("control='never_treated' but the panel has no never-treated units; use 'not_yet_treated'")
-        return _fit_cs(prep, control, covariates, n_boot, seed, warn)
+        return _fit_cs(prep, control, covariates, n_boot, seed, warn, engine)
     if n_boot:
         raise TppoError("n_boot (multiplier bootstrap) is implemented for estimator='cs' only")
     if estimator == "poisson_etwfe":
