@@ -248,26 +248,19 @@ def _reconcile_group(group: pd.DataFrame, vintage: Vintage, conflicts: Conflicts
         covered = sum(k.value for k in inside)
         gaps = _uncovered(cand, inside)
         comp_ids = ";".join(k.owner for k in sorted(inside, key=lambda o: o.start))
-        if not gaps:
-            if covered == cand.value:
-                status[cand.owner] = ("set_aside", f"implied by {comp_ids} (totals agree: {covered})")
-            elif conflicts == "prefer_longer":
-                for k in inside:
-                    _drop(k, kept, status, f"nested inside {cand.owner}, whose total differs (conflicts='prefer_longer')")
-                kept.append(cand)
-            else:
-                status[cand.owner] = (
-                    "set_aside", f"conflict: nested figures {comp_ids} sum to {covered}, not {cand.value}")
-            continue
         residual = cand.value - covered
-        if residual < 0:
+        if not gaps and residual == 0:
+            status[cand.owner] = ("set_aside", f"implied by {comp_ids} (totals agree: {covered})")
+            continue
+        if not gaps or residual < 0:  # the nested figures contradict the long window's total
+            relation = "not" if not gaps else "more than"
             if conflicts == "prefer_longer":
                 for k in inside:
-                    _drop(k, kept, status, f"nested inside {cand.owner}, whose total is smaller (conflicts='prefer_longer')")
+                    _drop(k, kept, status, f"nested inside {cand.owner}, whose total disagrees (conflicts='prefer_longer')")
                 kept.append(cand)
             else:
                 status[cand.owner] = (
-                    "set_aside", f"conflict: nested figures {comp_ids} sum to {covered}, more than {cand.value}")
+                    "set_aside", f"conflict: nested figures {comp_ids} sum to {covered}, {relation} {cand.value}")
             continue
         if len(gaps) == 1:
             g_start, g_end = gaps[0]
