@@ -55,7 +55,7 @@ ROSTER_FILE_COLUMNS = (
 ROSTER_COLUMNS = (
     "village_code", "match_status", "match_method", "unmatched_reason", "candidates", "village", "village_type",
     "kecamatan", "regency_city", "province", "immigration_office", "launch_date", "precision", "existing_by",
-    "source_url", "source_outlet", "notes", "synthetic",
+    "source", "source_url", "source_outlet", "notes", "synthetic",
 )
 
 _DATE_FORMS = {"day": r"^\d{4}-\d{2}-\d{2}$", "approximate": r"^\d{4}-\d{2}-\d{2}$", "month": r"^\d{4}-\d{2}$",
@@ -181,6 +181,8 @@ def _convert(df: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
     out["existing_by"] = pd.to_datetime(df["existing_by"].map(lambda s: _parse_date(s) if s else pd.NaT))
     for column in ("source_url", "source_outlet", "notes"):
         out[column] = df[column].replace("", pd.NA).astype("string")
+    # one citation string per village ("Outlet, URL"), the ``source`` column of the public API
+    out["source"] = (out["source_outlet"].fillna("") + ", " + out["source_url"].fillna("(no URL)")).astype("string")
     out["synthetic"] = False
     out = out[list(ROSTER_COLUMNS)].reset_index(drop=True)
     n = len(out)
@@ -220,7 +222,7 @@ def load_desa_binaan(path: str | os.PathLike | None = None, *, on_error: str = "
         ``curated`` when the file's code settles a name the matcher could not), ``unmatched_reason``,
         ``candidates``, the names as reported, ``launch_date`` (datetime64; day-precision dates as given,
         ``month`` → 1st of month, ``year`` → 1 January; NaT when ``unknown``), ``precision`` (categorical, see
-        the module doc), ``existing_by`` (datetime64, NaT if none), ``source_url``, ``source_outlet``, ``notes``,
+        the module doc), ``existing_by`` (datetime64, NaT if none), ``source`` ("outlet, URL"), ``source_url``, ``source_outlet``, ``notes``,
         ``synthetic`` (always False). ``attrs["match_rate"]`` is the share of rows with a code.
     """
     p = Path(path) if path is not None else _default_path()
