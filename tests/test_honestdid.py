@@ -25,15 +25,20 @@ def _ehec():
     return np.array(d["betahat"]), np.array(d["sigma"])
 
 
-def _published_4b():
+def _published_table(section: str, until: str) -> list[tuple[float, float, float]]:
+    """Rows (M, lb, ub) of one table of mpdta_published.md section 4 (e.g. "4b" up to "Verdict")."""
     text = (REF / "mpdta_published.md").read_text()
-    block = text.split("**4b.")[1].split("Verdict")[0]
+    block = text.split(f"**{section}.")[1].split(until)[0]
     rows = []
     for line in block.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
         if line.startswith("|") and re.match(r"^-?\d", cells[0]):
             rows.append((float(cells[0]), float(cells[1]), float(cells[2])))
     return rows
+
+
+def _published_4b():
+    return _published_table("4b", "Verdict")
 
 
 def test_smoothness_bounds_match_honestdid_readme():
@@ -49,14 +54,7 @@ def test_smoothness_bounds_match_honestdid_readme():
 
 
 def _published_4a():
-    text = (REF / "mpdta_published.md").read_text()
-    block = text.split("**4a.")[1].split("**4b.")[0]
-    rows = []
-    for line in block.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if line.startswith("|") and re.match(r"^-?\d", cells[0]):
-            rows.append((float(cells[0]), float(cells[1]), float(cells[2])))
-    return rows
+    return _published_table("4a", "**4b.")
 
 
 def test_relative_magnitude_identified_set():

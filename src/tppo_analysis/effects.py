@@ -1160,6 +1160,17 @@ def _is_sol(c, s_T, g, sigma, W, tol=1e-6):
     return abs(c - _max_program(s_T, g, sigma, W, c)) <= tol
 
 
+
+def _bisect_edge(inside, a: float, b: float, iters: int = 40) -> float:
+    """Edge of a set between ``a`` (inside) and ``b`` (outside) by bisection; returns the last inside point."""
+    for _ in range(iters):
+        m = (a + b) / 2
+        if inside(m):
+            a = m
+        else:
+            b = m
+    return a
+
 def _arp_dual_reject(y, X, sigma, eta, g, cv, mod_size):
     sd = np.sqrt(np.diag(sigma))
     W = np.column_stack([sd, X])
@@ -1172,28 +1183,9 @@ def _arp_dual_reject(y, X, sigma, eta, g, cv, mod_size):
     if not _is_sol(eta, s_T, g, sigma, W):
         vlo, vup = eta, np.inf
     else:
-        if _is_sol(hi0, s_T, g, sigma, W):
-            vup = np.inf
-        else:
-            a, b = eta, hi0
-            for _ in range(40):
-                m = (a + b) / 2
-                if _is_sol(m, s_T, g, sigma, W):
-                    a = m
-                else:
-                    b = m
-            vup = a
-        if _is_sol(lo0, s_T, g, sigma, W):
-            vlo = -np.inf
-        else:
-            a, b = lo0, eta
-            for _ in range(40):
-                m = (a + b) / 2
-                if _is_sol(m, s_T, g, sigma, W):
-                    b = m
-                else:
-                    a = m
-            vlo = b
+        inside = lambda v: _is_sol(v, s_T, g, sigma, W)  # noqa: E731
+        vup = np.inf if inside(hi0) else _bisect_edge(inside, eta, hi0)
+        vlo = -np.inf if inside(lo0) else _bisect_edge(inside, eta, lo0)
     stat = eta / sB
     zlo, zup = vlo / sB, min(vup, cv) / sB
     if not (zlo <= stat <= zup):
