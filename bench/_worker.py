@@ -131,29 +131,25 @@ def _national(a):
     return p
 
 
-def effects_cs(a):
+def _effects_national(a, estimator):
     from tppo_analysis import effects
 
     p = _national(a)
 
     def run():
         return effects.fit(p, outcome="deferrals", unit="village_code", time="month", cohort="first_treated",
-                           estimator="cs", control="never_treated")
+                           estimator=estimator, control="never_treated")
 
-    r, m = measure(run)
+    return measure(run)
+
+
+def effects_cs(a):
+    r, m = _effects_national(a, "cs")
     return {**m, "overall": float(r.overall["estimate"].iloc[0]), "overall_se": float(r.overall["se"].iloc[0])}
 
 
 def effects_poisson(a):
-    from tppo_analysis import effects
-
-    p = _national(a)
-
-    def run():
-        return effects.fit(p, outcome="deferrals", unit="village_code", time="month", cohort="first_treated",
-                           estimator="poisson_etwfe", control="never_treated")
-
-    r, m = measure(run)
+    r, m = _effects_national(a, "poisson_etwfe")
     return {**m, "overall": float(r.overall["estimate"].iloc[0]), "notes": r.notes[-1:]}
 
 

@@ -1233,13 +1233,7 @@ def _rm_clf(beta, sigma, num_pre, num_post, l_vec, mbar, alpha=0.05):
     i_lo, i_hi = int(np.argmax(ok)), len(ok) - 1 - int(np.argmax(ok[::-1]))
 
     def edge(inside, outside):
-        for _ in range(14):
-            m = (inside + outside) / 2
-            if accept(m):
-                inside = m
-            else:
-                outside = m
-        return inside
+        return _bisect_edge(accept, inside, outside, iters=14)
 
     lo = grid[0] if i_lo == 0 else edge(grid[i_lo], grid[i_lo - 1])
     hi = grid[-1] if i_hi == len(grid) - 1 else edge(grid[i_hi], grid[i_hi + 1])
