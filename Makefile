@@ -54,7 +54,7 @@ browser-deps:
 	@bash scripts/ensure_browser.sh
 
 notebooks: $(STAMP)
-	$(BIN)/python -m tppo_analysis.notebooks notebooks/*.ipynb
+	$(BIN)/python -m tppo_analysis.output.notebooks notebooks/*.ipynb
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
@@ -67,7 +67,7 @@ bench-tiny: $(STAMP)
 
 # Regenerate the lock file (maintainers only; needs network access to PyPI and `uv`).
 lock:
-	uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+	uv pip compile pyproject.toml --extra test --extra lint --python-version 3.11 -o requirements.lock
 
 clean:
 	rm -rf report build .pytest_cache

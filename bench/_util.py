@@ -29,47 +29,8 @@ WORKER = BENCH / "_worker.py"
 
 
 # --------------------------------------------------------------------------------------------------------------
-# synthetic inputs
+# synthetic inputs (the panel itself: tppo_analysis.design.synthetic.benchmark_panel)
 # --------------------------------------------------------------------------------------------------------------
-def synthetic_etwfe_panel(n_villages: int, n_months: int = 72, n_cohorts: int = 36, n_treated: int | None = None,
-                          seed: int = 0, rate: float = 2.0, effect: float = 0.8) -> pd.DataFrame:
-    """SYNTHETIC balanced village x month count panel with monthly staggered cohorts.
-
-    Cohorts are months ``n_months//3 .. n_months//3 + n_cohorts - 1`` (24..59 for 72 months), equally filled;
-    ``n_treated`` defaults to 20% of villages but at least 10 per cohort (at most 75%). Village rates are gamma
-    (heavy tailed) with mean ``rate`` per month, a multiplicative trend and seasonality, and a constant rate ratio
-    ``effect`` after adoption.
-    """
-    rng = np.random.default_rng(seed)
-    if n_treated is None:  # 20% of villages, but at least 10 per cohort (no empty treated cells), at most 75%
-        n_treated = min(max(round(0.2 * n_villages), 10 * n_cohorts), round(0.75 * n_villages))
-    n_treated = int(n_treated)
-    months = pd.period_range("2019-01", periods=n_months, freq="M")
-    first = n_months // 3
-    cohort_idx = np.full(n_villages, -1)
-    treated = rng.choice(n_villages, size=n_treated, replace=False)
-    cohort_idx[treated] = first + (np.arange(n_treated) % n_cohorts)
-    alpha = rng.gamma(2.0, rate / 2.0, n_villages)
-    t = np.arange(n_months)
-    trend = np.exp(0.004 * t + 0.1 * np.sin(2 * np.pi * t / 12))
-    mu = alpha[:, None] * trend[None, :]
-    post = (cohort_idx[:, None] >= 0) & (t[None, :] >= cohort_idx[:, None])
-    mu = np.where(post, mu * effect, mu)
-    y = rng.poisson(mu).astype(np.int32)
-    cohort = pd.PeriodIndex.from_ordinals(months.asi8[0] + np.maximum(cohort_idx, 0), freq="M")
-    cohort_arr = np.where(cohort_idx >= 0, cohort.asi8, np.iinfo(np.int64).min)
-    codes = np.array([f"{11 + i // 100000:02d}.{(i // 1000) % 100:02d}.{(i // 10) % 100:02d}.{2001 + i % 10000:04d}"
-                      for i in range(n_villages)])
-    return pd.DataFrame(
-        {
-            "village_code": np.repeat(codes, n_months),
-            "month": pd.PeriodIndex.from_ordinals(np.tile(months.asi8, n_villages), freq="M"),
-            "first_treated": pd.PeriodIndex.from_ordinals(np.repeat(cohort_arr, n_months), freq="M"),
-            "deferrals": y.reshape(-1),
-        }
-    )
-
-
 def to_int_panel(panel: pd.DataFrame) -> pd.DataFrame:
     """Integer unit / period / cohort columns (months since 2019-01 + 1; never treated = 0) for peers."""
     t0 = panel["month"].array.asi8.min()
@@ -103,7 +64,12 @@ def run_task(task: str, args: dict, *, mem_cap_gb: float | None = None, timeout:
         try:
             proc = subprocess.run(
                 [sys.executable, str(WORKER), task, json.dumps(args), str(out)],
-                preexec_fn=limit, capture_output=True, text=True, timeout=timeout, env=env, cwd=str(REPO),
+                preexec_fn=limit,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                cwd=str(REPO),
             )
         except subprocess.TimeoutExpired:
             return {"task": task, "status": f"timeout > {timeout:.0f} s", "wall_s": time.perf_counter() - t0}
@@ -115,7 +81,9 @@ def run_task(task: str, args: dict, *, mem_cap_gb: float | None = None, timeout:
         memory = any("MemoryError" in line or "Unable to allocate" in line or "memory" in line.lower() for line in tail)
         if proc.returncode < 0 and not tail:
             memory = True
-        status = f"out of memory (cap {mem_cap_gb:g} GB)" if memory and mem_cap_gb else f"failed (exit {proc.returncode})"
+        status = (
+            f"out of memory (cap {mem_cap_gb:g} GB)" if memory and mem_cap_gb else f"failed (exit {proc.returncode})"
+        )
         return {"task": task, "status": status, "error": " | ".join(tail)[-400:], "wall_s": time.perf_counter() - t0}
 
 

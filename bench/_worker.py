@@ -38,23 +38,33 @@ def measure(fn):
     out = fn()
     seconds = time.perf_counter() - t0
     peak = _status_kb("VmHWM")
-    return out, {"seconds": seconds, "peak_mb": peak / 1024, "extra_mb": (peak - before) / 1024,
-                 "rss_before_mb": before / 1024}
+    return out, {
+        "seconds": seconds,
+        "peak_mb": peak / 1024,
+        "extra_mb": (peak - before) / 1024,
+        "rss_before_mb": before / 1024,
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------------
 def ours_etwfe(a):
     import pandas as pd
 
-    from tppo_analysis.models import poisson_etwfe as pe
+    from tppo_analysis.effects import _etwfe_fast as pe
 
     panel = pd.read_parquet(a["panel"])
     panel["month"] = pd.PeriodIndex(panel["month"], freq="M")
     panel["first_treated"] = pd.PeriodIndex(panel["first_treated"], freq="M")
 
     def run():
-        r = pe.fit(panel, outcome="deferrals", unit="village_code", time="month", cohort="first_treated",
-                   small_sample=a.get("small_sample", "fixest"))
+        r = pe.fit(
+            panel,
+            outcome="deferrals",
+            unit="village_code",
+            time="month",
+            cohort="first_treated",
+            small_sample=a.get("small_sample", "fixest"),
+        )
         return r, r.aggregate("simple"), r.aggregate("count"), r.aggregate("event")
 
     (r, simple, count, _), m = measure(run)
@@ -63,9 +73,15 @@ def ours_etwfe(a):
         _, m2 = measure(run)
         times.append(m2["seconds"])
     m["seconds"], m["seconds_all"] = min(times), times
-    return {**m, "n_cells": len(r.group_time), "rate_ratio": float(simple["estimate"].iloc[0]),
-            "att_count": float(count["estimate"].iloc[0]), "att_count_se": float(count["se"].iloc[0]),
-            "coef": r.group_time["estimate"].tolist(), "se": r.group_time["se"].tolist()}
+    return {
+        **m,
+        "n_cells": len(r.group_time),
+        "rate_ratio": float(simple["estimate"].iloc[0]),
+        "att_count": float(count["estimate"].iloc[0]),
+        "att_count_se": float(count["se"].iloc[0]),
+        "coef": r.group_time["estimate"].tolist(),
+        "se": r.group_time["se"].tolist(),
+    }
 
 
 def diffdiff_etwfe(a):
@@ -76,7 +92,8 @@ def diffdiff_etwfe(a):
 
     def run():
         return WooldridgeDiD(method="poisson", control_group="never_treated").fit(
-            d, outcome="y", unit="unit", time="t", cohort="g")
+            d, outcome="y", unit="unit", time="t", cohort="g"
+        )
 
     r, m = measure(run)
     return {**m, "att_count": float(r.overall_att), "att_count_se": float(r.overall_se)}
@@ -104,7 +121,7 @@ def pyfixest_etwfe(a):
 def panel_build(a):
     import pandas as pd
 
-    from tppo_analysis.panel import build_panel
+    from tppo_analysis.design.panel import build_panel
     from tppo_analysis.sources.geography import load_villages
 
     roster = pd.read_parquet(a["roster"])
@@ -112,8 +129,16 @@ def panel_build(a):
 
     def run():
         villages = pd.read_parquet(a["villages"]) if a.get("villages") else load_villages()
-        return build_panel(roster, counts, start=a["start"], end=a["end"], villages=villages,
-                           count_column="deferrals", baseline_months=None, source="synthetic counts")
+        return build_panel(
+            roster,
+            counts,
+            start=a["start"],
+            end=a["end"],
+            villages=villages,
+            count_column="deferrals",
+            baseline_months=None,
+            source="synthetic counts",
+        )
 
     pb, m = measure(run)
     pb.panel[["village_code", "month", "first_treated", "deferrals"]].assign(
@@ -137,8 +162,15 @@ def _effects_national(a, estimator):
     p = _national(a)
 
     def run():
-        return effects.fit(p, outcome="deferrals", unit="village_code", time="month", cohort="first_treated",
-                           estimator=estimator, control="never_treated")
+        return effects.fit(
+            p,
+            outcome="deferrals",
+            unit="village_code",
+            time="month",
+            cohort="first_treated",
+            estimator=estimator,
+            control="never_treated",
+        )
 
     return measure(run)
 
@@ -160,15 +192,20 @@ def diffdiff_cs(a):
 
     p = _national(a)
     t0 = p["month"].array.asi8.min()
-    d = pd.DataFrame({"unit": pd.factorize(p["village_code"])[0], "t": p["month"].array.asi8 - t0 + 1,
-                      "g": np.where(p["first_treated"].isna(), 0, p["first_treated"].array.asi8 - t0 + 1),
-                      "y": p["deferrals"].to_numpy(float)})
+    d = pd.DataFrame(
+        {
+            "unit": pd.factorize(p["village_code"])[0],
+            "t": p["month"].array.asi8 - t0 + 1,
+            "g": np.where(p["first_treated"].isna(), 0, p["first_treated"].array.asi8 - t0 + 1),
+            "y": p["deferrals"].to_numpy(float),
+        }
+    )
     del p
 
     def run():
-        return CallawaySantAnna(control_group="never_treated", estimation_method="dr", base_period="varying",
-                                n_bootstrap=0).fit(d, outcome="y", unit="unit", time="t", first_treat="g",
-                                                   aggregate="simple")
+        return CallawaySantAnna(
+            control_group="never_treated", estimation_method="dr", base_period="varying", n_bootstrap=0
+        ).fit(d, outcome="y", unit="unit", time="t", first_treat="g", aggregate="simple")
 
     r, m = measure(run)
     return {**m, "overall": float(r.overall_att), "overall_se": float(r.overall_se)}
@@ -178,11 +215,17 @@ def duckdb_agg(a):
     import duckdb  # noqa: F401 - imported before the clock, as pandas is for the pandas path
 
     import tppo_analysis.privacy  # noqa: F401
-    from tppo_analysis.aggregate import aggregate_records
+    from tppo_analysis.sources.extracts import aggregate_records
 
     def run():
-        return aggregate_records(a["records"], kind="crossings", out=a["out"], by=a.get("by", "office_month"),
-                                 memory_limit=a.get("memory_limit"), temp_dir=a.get("temp_dir"))
+        return aggregate_records(
+            a["records"],
+            kind="crossings",
+            out=a["out"],
+            by=a.get("by", "office_month"),
+            memory_limit=a.get("memory_limit"),
+            temp_dir=a.get("temp_dir"),
+        )
 
     r, m = measure(run)
     return {**m, "rows": r.n_rows, "records": r.n_records}
@@ -195,8 +238,13 @@ def pandas_agg(a):
         df = pd.read_parquet(a["records"])
         key = "tpi" if a.get("by", "office_month") == "office_month" else "village_code"
         month = pd.to_datetime(df["event_date"]).dt.strftime("%Y-%m")
-        out = (df.assign(month=month).groupby([key, "month", "direction"]).size()
-               .unstack("direction", fill_value=0).reset_index())
+        out = (
+            df.assign(month=month)
+            .groupby([key, "month", "direction"])
+            .size()
+            .unstack("direction", fill_value=0)
+            .reset_index()
+        )
         out.to_parquet(a["out"], index=False)
         return out
 
@@ -204,8 +252,20 @@ def pandas_agg(a):
     return {**m, "rows": len(r)}
 
 
-TASKS = {f.__name__: f for f in (ours_etwfe, diffdiff_etwfe, pyfixest_etwfe, panel_build, effects_cs,
-                                  effects_poisson, diffdiff_cs, duckdb_agg, pandas_agg)}
+TASKS = {
+    f.__name__: f
+    for f in (
+        ours_etwfe,
+        diffdiff_etwfe,
+        pyfixest_etwfe,
+        panel_build,
+        effects_cs,
+        effects_poisson,
+        diffdiff_cs,
+        duckdb_agg,
+        pandas_agg,
+    )
+}
 
 if __name__ == "__main__":
     task, args, out = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])

@@ -5,8 +5,8 @@
 About 22 million citizen crossings a year pass Indonesia's immigration checkpoints (TPI). The records are generated
 (seeded) into a temporary Parquet file: record_id, event_date (one year), tpi (150 checkpoints, skewed), direction
 (departure/arrival); no personal fields. Both paths produce the same TPI x month x direction counts from the file:
-DuckDB through :func:`tppo_analysis.aggregate.aggregate_records` (with its validation scans and identifier guard),
-pandas by ``read_parquet`` + ``groupby``. Each runs in its own subprocess; time and peak RSS are the call's own.
+DuckDB through :func:`tppo_analysis.sources.extracts.aggregate_records` (with its validation scans and identifier
+guard), pandas by ``read_parquet`` + ``groupby``. Each runs in its own subprocess; time and peak RSS are the call's own.
 """
 
 from __future__ import annotations
@@ -34,8 +34,14 @@ def write_records(path: Path, n: int, seed: int = 0, chunk: int = 2_000_000) -> 
     weights = 1 / np.arange(1, 151) ** 1.1
     weights /= weights.sum()
     start = np.datetime64("2024-01-01")
-    schema = pa.schema([("record_id", pa.int64()), ("event_date", pa.date32()),
-                        ("tpi", pa.dictionary(pa.int16(), pa.string())), ("direction", pa.dictionary(pa.int8(), pa.string()))])
+    schema = pa.schema(
+        [
+            ("record_id", pa.int64()),
+            ("event_date", pa.date32()),
+            ("tpi", pa.dictionary(pa.int16(), pa.string())),
+            ("direction", pa.dictionary(pa.int8(), pa.string())),
+        ]
+    )
     with pq.ParquetWriter(path, schema, compression="snappy") as w:
         done = 0
         while done < n:
@@ -45,10 +51,12 @@ def write_records(path: Path, n: int, seed: int = 0, chunk: int = 2_000_000) -> 
                 {
                     "record_id": pa.array(np.arange(done, done + m, dtype=np.int64)),
                     "event_date": pa.array((start + day).astype("datetime64[D]")),
-                    "tpi": pa.DictionaryArray.from_arrays(pa.array(rng.choice(150, m, p=weights).astype(np.int16)),
-                                                          pa.array(tpis)),
-                    "direction": pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 2, m).astype(np.int8)),
-                                                                pa.array(["arrival", "departure"])),
+                    "tpi": pa.DictionaryArray.from_arrays(
+                        pa.array(rng.choice(150, m, p=weights).astype(np.int16)), pa.array(tpis)
+                    ),
+                    "direction": pa.DictionaryArray.from_arrays(
+                        pa.array(rng.integers(0, 2, m).astype(np.int8)), pa.array(["arrival", "departure"])
+                    ),
                 },
                 schema=schema,
             )
@@ -64,20 +72,34 @@ def bench(n_records: int, *, memory_limit: str | None, timeout: float = 900, mem
         size_mb = rec.stat().st_size / 1024**2
         res = {"records": n_records, "file_mb": size_mb, "memory_limit": memory_limit}
         print("bench_aggregate: duckdb", file=sys.stderr, flush=True)
-        res["duckdb"] = run_task("duckdb_agg", {"records": str(rec), "out": str(Path(tmp) / "d.parquet"),
-                                                "memory_limit": memory_limit, "temp_dir": str(Path(tmp) / "spill")},
-                                 timeout=timeout, mem_cap_gb=mem_cap_gb)
+        res["duckdb"] = run_task(
+            "duckdb_agg",
+            {
+                "records": str(rec),
+                "out": str(Path(tmp) / "d.parquet"),
+                "memory_limit": memory_limit,
+                "temp_dir": str(Path(tmp) / "spill"),
+            },
+            timeout=timeout,
+            mem_cap_gb=mem_cap_gb,
+        )
         print("bench_aggregate: pandas", file=sys.stderr, flush=True)
-        res["pandas"] = run_task("pandas_agg", {"records": str(rec), "out": str(Path(tmp) / "p.parquet")},
-                                 timeout=timeout, mem_cap_gb=mem_cap_gb)
+        res["pandas"] = run_task(
+            "pandas_agg",
+            {"records": str(rec), "out": str(Path(tmp) / "p.parquet")},
+            timeout=timeout,
+            mem_cap_gb=mem_cap_gb,
+        )
         if res["duckdb"].get("status") == "ok" and res["pandas"].get("status") == "ok":
             d = pd.read_parquet(Path(tmp) / "d.parquet")
             p = pd.read_parquet(Path(tmp) / "p.parquet")
             d = d.rename(columns={"direction_arrival": "arrival", "direction_departure": "departure"})
             m = d.merge(p, on=["tpi", "month"], suffixes=("_duckdb", "_pandas"), how="outer")
-            res["same_counts"] = bool(len(m) == len(d) == len(p)
-                                      and (m["arrival_duckdb"] == m["arrival_pandas"]).all()
-                                      and (m["departure_duckdb"] == m["departure_pandas"]).all())
+            res["same_counts"] = bool(
+                len(m) == len(d) == len(p)
+                and (m["arrival_duckdb"] == m["arrival_pandas"]).all()
+                and (m["departure_duckdb"] == m["departure_pandas"]).all()
+            )
     return res
 
 
@@ -91,12 +113,17 @@ def markdown(res: dict) -> str:
         "|---|---|---:|---:|---:|",
     ]
     for name, r in (("DuckDB (tppo aggregate)", d), ("pandas read_parquet + groupby", p)):
-        lines.append(f"| {name} | {r.get('status')} | {fmt_s(r.get('seconds'))} | {fmt_mb(r.get('peak_mb'))} | "
-                     f"{fmt_mb(r.get('extra_mb'))} |")
+        lines.append(
+            f"| {name} | {r.get('status')} | {fmt_s(r.get('seconds'))} | {fmt_mb(r.get('peak_mb'))} | "
+            f"{fmt_mb(r.get('extra_mb'))} |"
+        )
     if d.get("status") == "ok" and p.get("status") == "ok":
-        lines += ["", f"Ratios pandas / DuckDB: time {ratio(d['seconds'], p['seconds'])}, peak RSS "
-                      f"{ratio(d['peak_mb'], p['peak_mb'])}, extra RSS {ratio(max(d['extra_mb'], 1), p['extra_mb'])}; "
-                      f"identical counts: {res.get('same_counts')}."]
+        lines += [
+            "",
+            f"Ratios pandas / DuckDB: time {ratio(d['seconds'], p['seconds'])}, peak RSS "
+            f"{ratio(d['peak_mb'], p['peak_mb'])}, extra RSS {ratio(max(d['extra_mb'], 1), p['extra_mb'])}; "
+            f"identical counts: {res.get('same_counts')}.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -107,8 +134,9 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-limit", default="1GB")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
-    res = bench(20_000 if args.tiny else args.records, memory_limit=args.memory_limit,
-                timeout=120 if args.tiny else 900)
+    res = bench(
+        20_000 if args.tiny else args.records, memory_limit=args.memory_limit, timeout=120 if args.tiny else 900
+    )
     print(markdown(res))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

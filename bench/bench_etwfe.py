@@ -23,35 +23,53 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _util import fmt_mb, fmt_s, ratio, run_task, synthetic_etwfe_panel, to_int_panel  # noqa: E402
+from _util import fmt_mb, fmt_s, ratio, run_task, to_int_panel  # noqa: E402
+
+from tppo_analysis.design.synthetic import benchmark_panel  # noqa: E402
 
 NATIONAL = 83_762
 
 
-def bench(sizes, *, national: bool, mem_cap_gb: float, timeout: float, n_months: int = 72, n_cohorts: int = 36,
-          peers=("diffdiff", "pyfixest")) -> dict:
+def bench(
+    sizes,
+    *,
+    national: bool,
+    mem_cap_gb: float,
+    timeout: float,
+    n_months: int = 72,
+    n_cohorts: int = 36,
+    peers=("diffdiff", "pyfixest"),
+) -> dict:
     rows = []
     with tempfile.TemporaryDirectory(prefix="tppo-bench-etwfe-") as tmp:
         for n in list(sizes) + ([NATIONAL] if national else []):
             is_nat = n == NATIONAL
-            panel = synthetic_etwfe_panel(n, n_months, n_cohorts, n_treated=1000 if is_nat else None, seed=n)
+            panel = benchmark_panel(n, n_months, n_cohorts, n_treated=1000 if is_nat else None, seed=n)
             p1, p2 = Path(tmp) / f"panel_{n}.parquet", Path(tmp) / f"int_{n}.parquet"
-            panel.assign(month=panel["month"].astype(str), first_treated=panel["first_treated"].astype(str)).to_parquet(p1)
+            panel.assign(month=panel["month"].astype(str), first_treated=panel["first_treated"].astype(str)).to_parquet(
+                p1
+            )
             to_int_panel(panel).to_parquet(p2)
             del panel
             entry = {"villages": n, "months": n_months, "cohorts": n_cohorts}
             print(f"bench_etwfe: {n:,} villages x {n_months} months: ours", file=sys.stderr, flush=True)
-            entry["ours"] = run_task("ours_etwfe", {"panel": str(p1), "repeat": 3}, mem_cap_gb=mem_cap_gb,
-                                     timeout=timeout)
+            entry["ours"] = run_task(
+                "ours_etwfe", {"panel": str(p1), "repeat": 3}, mem_cap_gb=mem_cap_gb, timeout=timeout
+            )
             entry["ours_dd"] = None
             if not is_nat:
                 for peer in peers:
                     print(f"bench_etwfe: {n:,} villages: {peer}", file=sys.stderr, flush=True)
-                    entry[peer] = run_task(f"{peer}_etwfe", {"int_panel": str(p2)}, mem_cap_gb=mem_cap_gb,
-                                           timeout=timeout)
+                    entry[peer] = run_task(
+                        f"{peer}_etwfe", {"int_panel": str(p2)}, mem_cap_gb=mem_cap_gb, timeout=timeout
+                    )
                 if "diffdiff" in peers and entry["diffdiff"]["status"] == "ok":
-                    entry["ours_dd"] = run_task("ours_etwfe", {"panel": str(p1), "small_sample": "cohort_dummies"},
-                                                mem_cap_gb=mem_cap_gb, timeout=timeout)
+                    entry["ours_dd"] = run_task(
+                        "ours_etwfe",
+                        {"panel": str(p1), "small_sample": "cohort_dummies"},
+                        mem_cap_gb=mem_cap_gb,
+                        timeout=timeout,
+                    )
             rows.append(entry)
     return {"rows": rows, "mem_cap_gb": mem_cap_gb, "timeout": timeout}
 
@@ -88,8 +106,11 @@ def markdown(res: dict) -> str:
             if r is None:
                 continue
             ok = r.get("status") == "ok"
-            label = {"ours": "ours (tppo_analysis.models.poisson_etwfe)", "diffdiff": "diff-diff WooldridgeDiD(poisson)",
-                     "pyfixest": "pyfixest fepois"}[name]
+            label = {
+                "ours": "ours (tppo_analysis.effects._etwfe_fast)",
+                "diffdiff": "diff-diff WooldridgeDiD(poisson)",
+                "pyfixest": "pyfixest fepois",
+            }[name]
             tr = ratio(ours.get("seconds"), r.get("seconds")) if name != "ours" and ok else ""
             mr = ratio(max(ours.get("extra_mb") or 0, 1), r.get("extra_mb")) if name != "ours" and ok else ""
             if name != "ours" and not ok and ours.get("status") == "ok":
@@ -98,17 +119,24 @@ def markdown(res: dict) -> str:
                 mr = "blew up" if "memory" in r["status"] else "—"
                 err = r.get("error", "").split(" | ")[-1]
                 notes.append(f"- {size}: {label} {r['status']}: `{err[-160:]}`")
-            lines.append(f"| {size} | {label} | {r.get('status')} | {fmt_s(r.get('seconds'))} | "
-                         f"{fmt_mb(r.get('peak_mb'))} | {fmt_mb(r.get('extra_mb'))} | {tr} | {mr} |")
+            lines.append(
+                f"| {size} | {label} | {r.get('status')} | {fmt_s(r.get('seconds'))} | "
+                f"{fmt_mb(r.get('peak_mb'))} | {fmt_mb(r.get('extra_mb'))} | {tr} | {mr} |"
+            )
         c = compare(e)
         if c:
             notes.append(f"- {size}: " + ", ".join(f"{k} = {v:.2e}" for k, v in c.items()))
         if ours.get("status") == "ok":
-            notes.append(f"- {size}: {ours['n_cells']} treated cells; overall rate ratio {ours['rate_ratio']:.4f} "
-                         f"(planted 0.8), ATT {ours['att_count']:.4f} events per treated village-month")
-    lines.insert(0, f"Memory cap per estimator: {res['mem_cap_gb']:g} GB of address space (RLIMIT_AS); timeout "
-                    f"{res['timeout']:,.0f} s. A peer that failed gets a lower bound: wall time until it failed "
-                    "(including its start-up) over our time.\n")
+            notes.append(
+                f"- {size}: {ours['n_cells']} treated cells; overall rate ratio {ours['rate_ratio']:.4f} "
+                f"(planted 0.8), ATT {ours['att_count']:.4f} events per treated village-month"
+            )
+    lines.insert(
+        0,
+        f"Memory cap per estimator: {res['mem_cap_gb']:g} GB of address space (RLIMIT_AS); timeout "
+        f"{res['timeout']:,.0f} s. A peer that failed gets a lower bound: wall time until it failed "
+        "(including its start-up) over our time.\n",
+    )
     return "\n".join(lines + [""] + notes) + "\n"
 
 

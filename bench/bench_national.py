@@ -7,7 +7,7 @@ with launch months spread over 36 monthly cohorts (2021-01 .. 2023-12), and vill
 ``tppo aggregate`` writes them (only non-zero village-months; heavy-tailed village rates, program villages drawn
 among high senders, multiplicative trend, rate ratio 0.8 after launch). Timed, each in its own subprocess:
 
-1. panel build: ``load_villages`` + ``tppo_analysis.panel.build_panel`` (zero-filled balanced panel);
+1. panel build: ``load_villages`` + ``tppo_analysis.design.panel.build_panel`` (zero-filled balanced panel);
 2. CS through ``tppo_analysis.effects.fit(estimator="cs", control="never_treated")``;
 3. diff-diff's own ``CallawaySantAnna`` on the same panel (integer columns, ``aggregate="simple"``);
 4. Poisson ETWFE through ``effects.fit(estimator="poisson_etwfe")``.
@@ -31,8 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _util import fmt_mb, fmt_s, run_task  # noqa: E402
 
 
-def synthetic_inputs(villages: pd.DataFrame, *, n_program: int, start: str, n_months: int, first_cohort: int,
-                     n_cohorts: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def synthetic_inputs(
+    villages: pd.DataFrame,
+    *,
+    n_program: int,
+    start: str,
+    n_months: int,
+    first_cohort: int,
+    n_cohorts: int,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """SYNTHETIC roster (village_code, launch_date, precision) and non-zero village x month counts."""
     rng = np.random.default_rng(seed)
     n = len(villages)
@@ -50,8 +58,9 @@ def synthetic_inputs(villages: pd.DataFrame, *, n_program: int, start: str, n_mo
     vi, ti = np.nonzero(y)
     counts = pd.DataFrame({"village_code": codes[vi], "month": months[ti].strftime("%Y-%m"), "deferrals": y[vi, ti]})
     launch = months[cohort[program]].to_timestamp() + pd.to_timedelta(rng.integers(0, 28, len(program)), unit="D")
-    roster = pd.DataFrame({"village_code": codes[program], "launch_date": launch.strftime("%Y-%m-%d"),
-                           "precision": "day"})
+    roster = pd.DataFrame(
+        {"village_code": codes[program], "launch_date": launch.strftime("%Y-%m-%d"), "precision": "day"}
+    )
     return roster, counts
 
 
@@ -65,23 +74,38 @@ def bench(*, tiny: bool, n_program: int, mem_cap_gb: float, timeout: float) -> d
         start, n_months, first, n_coh, n_program = "2022-01", 24, 8, 6, min(n_program, 60)
     else:
         start, n_months, first, n_coh = "2019-01", 72, 24, 36
-    roster, counts = synthetic_inputs(villages, n_program=n_program, start=start, n_months=n_months,
-                                      first_cohort=first, n_cohorts=n_coh)
+    roster, counts = synthetic_inputs(
+        villages, n_program=n_program, start=start, n_months=n_months, first_cohort=first, n_cohorts=n_coh
+    )
     end = str(pd.Period(start, freq="M") + n_months - 1)
-    res = {"villages": len(villages), "months": n_months, "cohorts": n_coh, "program_villages": len(roster),
-           "nonzero_village_months": len(counts)}
+    res = {
+        "villages": len(villages),
+        "months": n_months,
+        "cohorts": n_coh,
+        "program_villages": len(roster),
+        "nonzero_village_months": len(counts),
+    }
     with tempfile.TemporaryDirectory(prefix="tppo-bench-nat-") as tmp:
         tmp = Path(tmp)
         roster.to_parquet(tmp / "roster.parquet")
         counts.to_parquet(tmp / "counts.parquet")
         if tiny:  # build_panel takes the geography from load_villages; the tiny run restricts it via a file
             villages.to_parquet(tmp / "villages.parquet")
-        args = {"roster": str(tmp / "roster.parquet"), "counts": str(tmp / "counts.parquet"), "start": start,
-                "end": end, "out": str(tmp / "panel.parquet")}
+        args = {
+            "roster": str(tmp / "roster.parquet"),
+            "counts": str(tmp / "counts.parquet"),
+            "start": start,
+            "end": end,
+            "out": str(tmp / "panel.parquet"),
+        }
         if tiny:
             args["villages"] = str(tmp / "villages.parquet")
-        steps = [("panel_build", args), ("effects_cs", {"panel": args["out"]}), ("diffdiff_cs", {"panel": args["out"]}),
-                 ("effects_poisson", {"panel": args["out"]})]
+        steps = [
+            ("panel_build", args),
+            ("effects_cs", {"panel": args["out"]}),
+            ("diffdiff_cs", {"panel": args["out"]}),
+            ("effects_poisson", {"panel": args["out"]}),
+        ]
         for task, a in steps:
             print(f"bench_national: {task}", file=sys.stderr, flush=True)
             res[task] = run_task(task, a, mem_cap_gb=mem_cap_gb, timeout=timeout)
@@ -99,8 +123,12 @@ def markdown(res: dict) -> str:
         "| step | status | time (s) | peak RSS (MB) | extra RSS (MB) | estimate |",
         "|---|---|---:|---:|---:|---|",
     ]
-    labels = {"panel_build": "panel build (load_villages + build_panel)", "effects_cs": "CS via effects.fit",
-              "diffdiff_cs": "diff-diff CallawaySantAnna (own)", "effects_poisson": "Poisson ETWFE via effects.fit"}
+    labels = {
+        "panel_build": "panel build (load_villages + build_panel)",
+        "effects_cs": "CS via effects.fit",
+        "diffdiff_cs": "diff-diff CallawaySantAnna (own)",
+        "effects_poisson": "Poisson ETWFE via effects.fit",
+    }
     for k, label in labels.items():
         r = res.get(k)
         if r is None:
@@ -108,14 +136,19 @@ def markdown(res: dict) -> str:
         est = ""
         if r.get("status") == "ok" and "overall" in r:
             est = f"{r['overall']:.4f}" + (f" (se {r['overall_se']:.4f})" if "overall_se" in r else "")
-        lines.append(f"| {label} | {r.get('status')} | {fmt_s(r.get('seconds'))} | {fmt_mb(r.get('peak_mb'))} | "
-                     f"{fmt_mb(r.get('extra_mb'))} | {est} |")
+        lines.append(
+            f"| {label} | {r.get('status')} | {fmt_s(r.get('seconds'))} | {fmt_mb(r.get('peak_mb'))} | "
+            f"{fmt_mb(r.get('extra_mb'))} | {est} |"
+        )
     ok = all(res.get(k, {}).get("status") == "ok" for k in labels)
     if ok:
         pb, cs, dd, po = (res[k]["seconds"] for k in labels)
-        lines += ["", f"Overhead ratio (panel build + our CS) / diff-diff's own CS = {(pb + cs) / dd:.2f} "
-                      f"(target <= 1.2); build + CS + Poisson ETWFE = {pb + cs + po:.1f} s, largest peak RSS "
-                      f"{max(res[k]['peak_mb'] for k in labels):,.0f} MB."]
+        lines += [
+            "",
+            f"Overhead ratio (panel build + our CS) / diff-diff's own CS = {(pb + cs) / dd:.2f} "
+            f"(target <= 1.2); build + CS + Poisson ETWFE = {pb + cs + po:.1f} s, largest peak RSS "
+            f"{max(res[k]['peak_mb'] for k in labels):,.0f} MB.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -127,8 +160,12 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=1200.0)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
-    res = bench(tiny=args.tiny, n_program=args.program_villages, mem_cap_gb=args.mem_cap_gb,
-                timeout=120 if args.tiny else args.timeout)
+    res = bench(
+        tiny=args.tiny,
+        n_program=args.program_villages,
+        mem_cap_gb=args.mem_cap_gb,
+        timeout=120 if args.tiny else args.timeout,
+    )
     print(markdown(res))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

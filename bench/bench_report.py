@@ -35,8 +35,11 @@ def _timed(cmd, cwd, timeout) -> dict:
     secs = time.perf_counter() - t0
     tail = (p.stdout + p.stderr).strip().splitlines()[-1:] if p.returncode else []
     tail = [line.replace(str(REPO) + "/", "") for line in tail]  # no absolute paths in results
-    return {"status": "ok" if p.returncode == 0 else f"failed (exit {p.returncode})", "seconds": secs,
-            "last_line": " ".join(tail)[-300:]}
+    return {
+        "status": "ok" if p.returncode == 0 else f"failed (exit {p.returncode})",
+        "seconds": secs,
+        "last_line": " ".join(tail)[-300:],
+    }
 
 
 def _tiny_notebook(folder: Path) -> Path:
@@ -59,7 +62,7 @@ def bench(tiny: bool, timeout: float = 900) -> dict:
             nbdir = Path(tmp) / "nb"
             nbdir.mkdir()
             nb = _tiny_notebook(nbdir)
-            res["notebook_run"] = _timed([py, "-m", "tppo_analysis.notebooks", str(nb)], REPO, 60)
+            res["notebook_run"] = _timed([py, "-m", "tppo_analysis.output.notebooks", str(nb)], REPO, 60)
             res["nbval"] = _timed([py, "-m", "pytest", "-q", *NBVAL, str(nb)], REPO, 60)
         res["what"] = "one-cell notebook (tiny)"
         return res
@@ -74,9 +77,11 @@ def bench(tiny: bool, timeout: float = 900) -> dict:
 
 def markdown(res: dict) -> str:
     lines = [f"Notebooks: {res['what']}.", "", "| command | status | time (s) |", "|---|---|---:|"]
-    labels = {"report": "`tppo report --out build/bench-report` (= make report's work)",
-              "notebook_run": "`python -m tppo_analysis.notebooks` (tiny notebook)",
-              "nbval": "`pytest --nbval notebooks/` (as in make test)"}
+    labels = {
+        "report": "`tppo report --out build/bench-report` (= make report's work)",
+        "notebook_run": "`python -m tppo_analysis.output.notebooks` (tiny notebook)",
+        "nbval": "`pytest --nbval notebooks/` (as in make test)",
+    }
     for k, label in labels.items():
         if k in res:
             r = res[k]
@@ -85,8 +90,11 @@ def markdown(res: dict) -> str:
     failed = [(k, res[k]) for k in labels if k in res and res[k]["status"] != "ok"]
     if failed:
         lines += [""] + [f"- {k} failed: `{r.get('last_line', '').replace(str(REPO) + '/', '')}`" for k, r in failed]
-        lines += ["", "A failed run measures nothing: the notebooks were not all runnable when this ran (they are "
-                      "written in parallel). Re-run `python bench/run_all.py --only report` once `make test` passes."]
+        lines += [
+            "",
+            "A failed run measures nothing: the notebooks were not all runnable when this ran (they are "
+            "written in parallel). Re-run `python bench/run_all.py --only report` once `make test` passes.",
+        ]
     return "\n".join(lines) + "\n"
 
 

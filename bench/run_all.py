@@ -37,7 +37,7 @@ TITLES = {
 }
 TARGETS = {
     "etwfe": "national Poisson ETWFE <= 10 s and <= 2 GB; >= 10x faster and >= 10x less memory than the best peer at "
-             "10,000 villages, identical estimates",
+    "10,000 villages, identical estimates",
     "national": "build + CS + Poisson ETWFE <= 60 s and <= 6 GB; (panel build + our CS) <= 1.2 x diff-diff's own CS",
     "aggregate": "<= 10 s, <= 1 GB, >= 5x faster than pandas",
     "report": "make report <= 60 s; nbval <= 120 s",
@@ -57,8 +57,12 @@ def _run_one(name: str, tiny: bool) -> dict:
 
 
 def _markdown(name: str, res: dict) -> str:
-    return {"etwfe": bench_etwfe.markdown, "national": bench_national.markdown,
-            "aggregate": bench_aggregate.markdown, "report": bench_report.markdown}[name](res)
+    return {
+        "etwfe": bench_etwfe.markdown,
+        "national": bench_national.markdown,
+        "aggregate": bench_aggregate.markdown,
+        "report": bench_report.markdown,
+    }[name](res)
 
 
 def compose() -> str:
@@ -115,8 +119,11 @@ def _summary() -> list[str]:
         if nat and nat["ours"].get("status") == "ok":
             o = nat["ours"]
             add("Poisson ETWFE national <= 10 s", f"{o['seconds']:.2f} s", o["seconds"] <= 10)
-            add("Poisson ETWFE national <= 2 GB", f"{o['peak_mb']:,.0f} MB peak RSS (process, inputs included)",
-                o["peak_mb"] <= 2048)
+            add(
+                "Poisson ETWFE national <= 2 GB",
+                f"{o['peak_mb']:,.0f} MB peak RSS (process, inputs included)",
+                o["peak_mb"] <= 2048,
+            )
         big = next((r for r in e["rows"] if r["villages"] == 10_000), None)
         if big and big["ours"].get("status") == "ok":
             o = big["ours"]
@@ -125,9 +132,16 @@ def _summary() -> list[str]:
             if okp:
                 best_t = min(r["seconds"] for _, r in okp)
                 best_m = min(r["peak_mb"] for _, r in okp)
-                add(">= 10x faster than the best peer at 10,000", f"{best_t / o['seconds']:.0f}x", best_t >= 10 * o["seconds"])
-                add(">= 10x less memory than the best peer at 10,000", f"{best_m / o['peak_mb']:.0f}x (peak RSS)",
-                    best_m >= 10 * o["peak_mb"])
+                add(
+                    ">= 10x faster than the best peer at 10,000",
+                    f"{best_t / o['seconds']:.0f}x",
+                    best_t >= 10 * o["seconds"],
+                )
+                add(
+                    ">= 10x less memory than the best peer at 10,000",
+                    f"{best_m / o['peak_mb']:.0f}x (peak RSS)",
+                    best_m >= 10 * o["peak_mb"],
+                )
             else:
                 cap = e["mem_cap_gb"]
                 fastest_fail = min(r.get("wall_s", 0) for _, r in peers)
@@ -137,22 +151,36 @@ def _summary() -> list[str]:
                 if mid:
                     ok2 = [mid[k] for k in ("diffdiff", "pyfixest") if mid.get(k, {}).get("status") == "ok"]
                     if ok2 and mid["ours"].get("status") == "ok":
-                        at2k = (f"; at 2,000 villages the best peer was {min(r['seconds'] for r in ok2) / mid['ours']['seconds']:.0f}x "
-                                f"slower and used {min(r['peak_mb'] for r in ok2) / mid['ours']['peak_mb']:.0f}x the peak RSS")
-                add(">= 10x faster than the best peer at 10,000",
+                        at2k = (
+                            f"; at 2,000 villages the best peer was {min(r['seconds'] for r in ok2) / mid['ours']['seconds']:.0f}x "
+                            f"slower and used {min(r['peak_mb'] for r in ok2) / mid['ours']['peak_mb']:.0f}x the peak RSS"
+                        )
+                add(
+                    ">= 10x faster than the best peer at 10,000",
                     f"not measurable: every peer failed ({failures}), after {fastest_fail:.0f} s or more "
-                    f"(> {fastest_fail / o['seconds']:.0f}x our time){at2k}", None)
+                    f"(> {fastest_fail / o['seconds']:.0f}x our time){at2k}",
+                    None,
+                )
                 allocs = "; ".join(f"{k}: `{r.get('error', '').split(' | ')[-1][-90:]}`" for k, r in peers)
-                add(">= 10x less memory than the best peer at 10,000",
+                add(
+                    ">= 10x less memory than the best peer at 10,000",
                     f"no peer ran within the {cap:g} GB address-space cap ({allocs}); ours {o['peak_mb']:,.0f} MB "
-                    "peak RSS", None)
+                    "peak RSS",
+                    None,
+                )
         cmp_rows = [bench_etwfe.compare(r) for r in e["rows"]]
         pf = [c["pyfixest_max_abs_coef_diff"] for c in cmp_rows if "pyfixest_max_abs_coef_diff" in c]
         dd = [c["diffdiff_abs_att_diff"] for c in cmp_rows if "diffdiff_abs_att_diff" in c]
         if pf or dd:
-            add("identical estimates", "largest absolute difference: " + "; ".join(
-                ([f"cell log rate ratios vs pyfixest {max(pf):.1e}"] if pf else [])
-                + ([f"overall ATT vs diff-diff {max(dd):.1e}"] if dd else [])), max(pf + dd) < 1e-6)
+            add(
+                "identical estimates",
+                "largest absolute difference: "
+                + "; ".join(
+                    ([f"cell log rate ratios vs pyfixest {max(pf):.1e}"] if pf else [])
+                    + ([f"overall ATT vs diff-diff {max(dd):.1e}"] if dd else [])
+                ),
+                max(pf + dd) < 1e-6,
+            )
     n = _load("national")
     keys = ("panel_build", "effects_cs", "diffdiff_cs", "effects_poisson")
     if n and all(n.get(k, {}).get("status") == "ok" for k in keys):
@@ -174,8 +202,11 @@ def _summary() -> list[str]:
         for k, lim, label in (("report", 60, "make report <= 60 s"), ("nbval", 120, "nbval <= 120 s")):
             x = r.get(k, {})
             if x.get("seconds") is not None:
-                add(label, f"{x['seconds']:.1f} s ({x['status']}; {r.get('what', '')})",
-                    x["seconds"] <= lim if x["status"] == "ok" else None)
+                add(
+                    label,
+                    f"{x['seconds']:.1f} s ({x['status']}; {r.get('what', '')})",
+                    x["seconds"] <= lim if x["status"] == "ok" else None,
+                )
     if not rows:
         return []
     return ["## Targets", "", "| target | measured | met |", "|---|---|---|", *rows, ""]
@@ -201,9 +232,11 @@ def main(argv=None) -> int:
                 failed.append(name)
             if not args.tiny:
                 RESULTS.mkdir(exist_ok=True)
-                res["_run"] = {"date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
-                               "seconds": time.perf_counter() - t0,
-                               "load": [round(load0, 1), round(os.getloadavg()[0], 1)]}
+                res["_run"] = {
+                    "date": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+                    "seconds": time.perf_counter() - t0,
+                    "load": [round(load0, 1), round(os.getloadavg()[0], 1)],
+                }
                 (RESULTS / f"{name}.json").write_text(json.dumps(res, indent=1))
     if not args.tiny:
         (BENCH / "RESULTS.md").write_text(compose())
@@ -218,10 +251,13 @@ def _ok(name: str, res: dict) -> bool:
     if name == "etwfe":
         return all(r["ours"].get("status") == "ok" for r in res["rows"]) and (
             res["rows"][0]["villages"] > 100
-            or all(r.get(k, {}).get("status") == "ok" for r in res["rows"] for k in ("diffdiff", "pyfixest")))
+            or all(r.get(k, {}).get("status") == "ok" for r in res["rows"] for k in ("diffdiff", "pyfixest"))
+        )
     if name == "national":
-        return all(res.get(k, {}).get("status") == "ok"
-                   for k in ("panel_build", "effects_cs", "diffdiff_cs", "effects_poisson"))
+        return all(
+            res.get(k, {}).get("status") == "ok"
+            for k in ("panel_build", "effects_cs", "diffdiff_cs", "effects_poisson")
+        )
     if name == "aggregate":
         return res["duckdb"].get("status") == "ok" and res["pandas"].get("status") == "ok" and res.get("same_counts")
     return all(v.get("status") == "ok" for v in res.values() if isinstance(v, dict))

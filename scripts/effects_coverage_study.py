@@ -14,7 +14,7 @@ import argparse
 import warnings
 from pathlib import Path
 
-from tppo_analysis import power
+from tppo_analysis.design import power
 
 REPO = Path(__file__).resolve().parents[1]
 

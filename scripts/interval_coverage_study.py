@@ -23,28 +23,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tppo_analysis.calendar import daily_holiday_indicators
+from tppo_analysis.design.power import detection_power
+from tppo_analysis.design.synthetic.windows import ALPHA, ORIGIN, TRUTH, simulate_totals, true_daily_mean
 from tppo_analysis.errors import TppoError
 from tppo_analysis.models import IntervalCountModel
-from tppo_analysis.models.interval import detection_power
 
-#: Planted coefficients (log scale; trend per year; intercept = log daily mean at ORIGIN outside holidays).
-TRUTH = {"intercept": np.log(12.0), "trend": 0.15, "pre_idul_fitri": 0.5, "post_idul_fitri": -0.4}
-ORIGIN = pd.Timestamp("2023-07-02")
-ALPHA = 0.02  # window-level NB2 overdispersion in the negbin scenario
-SPAN = (pd.Timestamp("2022-01-01"), pd.Timestamp("2025-09-30"))
+# The planted truth (TRUTH, ORIGIN, ALPHA) and its simulation (true_daily_mean, simulate_totals) are the documented
+# DGP of tppo_analysis.design.synthetic.windows; the observed and held-out windows below are this study's design.
 
 #: Observed windows, shaped like the reconciled Soekarno-Hatta record (irregular, disjoint, with gaps).
 WINDOWS = [
-    ("2022-01-01", "2022-01-19"), ("2022-01-20", "2022-08-13"), ("2022-08-14", "2022-12-29"),
-    ("2023-01-01", "2023-01-31"), ("2023-02-01", "2023-02-28"), ("2023-03-01", "2023-03-31"),
-    ("2023-04-01", "2023-04-30"), ("2023-05-01", "2023-05-31"), ("2023-06-01", "2023-06-30"),
-    ("2023-07-01", "2023-07-23"), ("2023-07-24", "2023-12-31"),
-    ("2024-01-01", "2024-01-31"), ("2024-02-01", "2024-02-29"), ("2024-03-01", "2024-03-31"),
-    ("2024-04-01", "2024-04-30"), ("2024-05-01", "2024-05-31"), ("2024-06-01", "2024-06-30"),
-    ("2024-07-01", "2024-07-31"), ("2024-08-01", "2024-08-31"), ("2024-09-01", "2024-09-16"),
+    ("2022-01-01", "2022-01-19"),
+    ("2022-01-20", "2022-08-13"),
+    ("2022-08-14", "2022-12-29"),
+    ("2023-01-01", "2023-01-31"),
+    ("2023-02-01", "2023-02-28"),
+    ("2023-03-01", "2023-03-31"),
+    ("2023-04-01", "2023-04-30"),
+    ("2023-05-01", "2023-05-31"),
+    ("2023-06-01", "2023-06-30"),
+    ("2023-07-01", "2023-07-23"),
+    ("2023-07-24", "2023-12-31"),
+    ("2024-01-01", "2024-01-31"),
+    ("2024-02-01", "2024-02-29"),
+    ("2024-03-01", "2024-03-31"),
+    ("2024-04-01", "2024-04-30"),
+    ("2024-05-01", "2024-05-31"),
+    ("2024-06-01", "2024-06-30"),
+    ("2024-07-01", "2024-07-31"),
+    ("2024-08-01", "2024-08-31"),
+    ("2024-09-01", "2024-09-16"),
     ("2024-09-17", "2024-12-15"),
-    ("2025-01-01", "2025-02-28"), ("2025-05-01", "2025-06-30"),
+    ("2025-01-01", "2025-02-28"),
+    ("2025-05-01", "2025-06-30"),
 ]
 #: Held-out windows whose realised totals the 90% prediction intervals must cover.
 TARGETS = {"gap_idul_fitri_2025": ("2025-03-01", "2025-04-30"), "forecast_q3_2025": ("2025-07-01", "2025-09-30")}
@@ -56,40 +67,20 @@ def windows_frame(windows=WINDOWS) -> pd.DataFrame:
     )
 
 
-def true_daily_mean(truth: dict = TRUTH) -> pd.Series:
-    cal = daily_holiday_indicators(*SPAN).set_index("date")
-    years = (cal.index - ORIGIN).days.to_numpy() / 365.25
-    eta = truth["intercept"] + truth["trend"] * years
-    for term in ("ramadan", "pre_idul_fitri", "post_idul_fitri", "pre_idul_adha"):
-        eta = eta + truth.get(term, 0.0) * cal[term].to_numpy()
-    return pd.Series(np.exp(eta), index=cal.index)
-
-
-def simulate_totals(mu: pd.Series, windows: pd.DataFrame, family: str, rng: np.random.Generator) -> np.ndarray:
-    """One realisation of the totals over ``windows`` (Poisson: daily Poisson counts summed; negbin: window-level
-    gamma-Poisson with ``ALPHA``)."""
-    cum = np.concatenate([[0.0], np.cumsum(mu.to_numpy())])
-    day0 = mu.index[0]
-    i0 = (windows["period_start"] - day0).dt.days.to_numpy()
-    i1 = (windows["period_end"] - day0).dt.days.to_numpy() + 1
-    m = cum[i1] - cum[i0]
-    if family == "negbin":
-        m = m * rng.gamma(1.0 / ALPHA, ALPHA, size=len(m))
-    return rng.poisson(m)
-
-
 def one_replication(rep: int, family: str, seed: int = 20250601, n_draws: int = 400) -> dict:
     rng = np.random.default_rng([seed, rep, 0 if family == "poisson" else 1])
     mu = true_daily_mean()
     obs = windows_frame()
     targets = pd.DataFrame(
-        {"period_start": pd.to_datetime([t[0] for t in TARGETS.values()]),
-         "period_end": pd.to_datetime([t[1] for t in TARGETS.values()])}
+        {
+            "period_start": pd.to_datetime([t[0] for t in TARGETS.values()]),
+            "period_end": pd.to_datetime([t[1] for t in TARGETS.values()]),
+        }
     )
     both = pd.concat([obs, targets], ignore_index=True)
     totals = simulate_totals(mu, both, family, rng)
     obs["value"] = totals[: len(obs)]
-    realised = totals[len(obs):]
+    realised = totals[len(obs) :]
     model = IntervalCountModel(family, trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"], origin=ORIGIN)
     row = {"family": family, "rep": rep}
     try:
@@ -116,27 +107,65 @@ def summarise(reps: pd.DataFrame) -> pd.DataFrame:
     for family, g_all in reps.groupby("family", sort=True):
         g = g_all[g_all["failed"] == ""]
         n = len(g)
-        rows.append({"family": family, "quantity": "failed_fits", "truth": np.nan,
-                     "estimate": float(len(g_all) - n), "mc_se": np.nan, "target": 0.0,
-                     "within_2_mc_se": bool(len(g_all) == n), "reps": len(g_all)})
+        rows.append(
+            {
+                "family": family,
+                "quantity": "failed_fits",
+                "truth": np.nan,
+                "estimate": float(len(g_all) - n),
+                "mc_se": np.nan,
+                "target": 0.0,
+                "within_2_mc_se": bool(len(g_all) == n),
+                "reps": len(g_all),
+            }
+        )
         for term, true in TRUTH.items():
             err = g[f"est_{term}"] - true
             mc_se = float(err.std(ddof=1) / np.sqrt(n))
-            rows.append({"family": family, "quantity": f"bias:{term}", "truth": true, "estimate": float(err.mean()),
-                         "mc_se": mc_se, "target": 0.0, "within_2_mc_se": bool(abs(err.mean()) <= 2 * mc_se),
-                         "reps": n})
-            cover = ((g[f"est_{term}"] - 1.6449 * g[f"se_{term}"] <= true)
-                     & (true <= g[f"est_{term}"] + 1.6449 * g[f"se_{term}"])).mean()
+            rows.append(
+                {
+                    "family": family,
+                    "quantity": f"bias:{term}",
+                    "truth": true,
+                    "estimate": float(err.mean()),
+                    "mc_se": mc_se,
+                    "target": 0.0,
+                    "within_2_mc_se": bool(abs(err.mean()) <= 2 * mc_se),
+                    "reps": n,
+                }
+            )
+            cover = (
+                (g[f"est_{term}"] - 1.6449 * g[f"se_{term}"] <= true)
+                & (true <= g[f"est_{term}"] + 1.6449 * g[f"se_{term}"])
+            ).mean()
             se_c = float(np.sqrt(0.9 * 0.1 / n))
-            rows.append({"family": family, "quantity": f"ci90_coverage:{term}", "truth": true,
-                         "estimate": float(cover), "mc_se": se_c, "target": 0.9,
-                         "within_2_mc_se": bool(abs(cover - 0.9) <= 2 * se_c), "reps": n})
+            rows.append(
+                {
+                    "family": family,
+                    "quantity": f"ci90_coverage:{term}",
+                    "truth": true,
+                    "estimate": float(cover),
+                    "mc_se": se_c,
+                    "target": 0.9,
+                    "within_2_mc_se": bool(abs(cover - 0.9) <= 2 * se_c),
+                    "reps": n,
+                }
+            )
         for name in TARGETS:
             cover = float(g[f"covered_{name}"].mean())
             se_c = float(np.sqrt(0.9 * 0.1 / n))
-            rows.append({"family": family, "quantity": f"pi90_coverage:{name}", "truth": np.nan, "estimate": cover,
-                         "mc_se": se_c, "target": 0.9, "within_2_mc_se": bool(abs(cover - 0.9) <= 2 * se_c),
-                         "reps": n})
+            rows.append(
+                {
+                    "family": family,
+                    "quantity": f"pi90_coverage:{name}",
+                    "truth": np.nan,
+                    "estimate": cover,
+                    "mc_se": se_c,
+                    "target": 0.9,
+                    "within_2_mc_se": bool(abs(cover - 0.9) <= 2 * se_c),
+                    "reps": n,
+                }
+            )
     out = pd.DataFrame(rows)
     # The acceptance criteria of the study: no failed fits, unbiased estimates, 90% window prediction intervals
     # covering 90%. Wald-interval coverage of the coefficients is reported as information (with 8 such rows some
@@ -203,9 +232,15 @@ def run_power(reps: int, seed: int = 20250601) -> pd.DataFrame:
         base = IntervalCountModel("negbin", trend="linear", holidays=False, origin=origin).fit(o)
         p = base.params
         table = detection_power(
-            o, term=POWER_TERM, rate_ratios=POWER_RATE_RATIOS,
+            o,
+            term=POWER_TERM,
+            rate_ratios=POWER_RATE_RATIOS,
             base_params={"intercept": float(p["intercept"]), "trend": float(p["trend"])},
-            origin=origin, family="negbin", alpha=float(p["alpha"]), reps=reps, seed=seed + i,
+            origin=origin,
+            family="negbin",
+            alpha=float(p["alpha"]),
+            reps=reps,
+            seed=seed + i,
         )
         table.insert(0, "measure", measure)
         table.insert(0, "series", series)
@@ -230,9 +265,11 @@ def write_power_markdown(table: pd.DataFrame, path: Path, reps: int, seed: int) 
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in table.itertuples(index=False):
-        lines.append(f"| {r.series} | {r.measure} | {r.n_windows} | {r.alpha:.3f} | {r.rate_ratio:.2f} | "
-                     f"{r.power_wald:.3f} | {r.mc_se_wald:.3f} | {r.power_lr:.3f} | {r.mc_se_lr:.3f} | "
-                     f"{r.n_failed} |")
+        lines.append(
+            f"| {r.series} | {r.measure} | {r.n_windows} | {r.alpha:.3f} | {r.rate_ratio:.2f} | "
+            f"{r.power_wald:.3f} | {r.mc_se_wald:.3f} | {r.power_lr:.3f} | {r.mc_se_lr:.3f} | "
+            f"{r.n_failed} |"
+        )
     lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -242,10 +279,13 @@ def write_markdown(summary: pd.DataFrame, path: Path, reps: int, seed: int) -> N
         "# Interval count model: coverage study (SYNTHETIC data)",
         "",
         f"Script: `scripts/interval_coverage_study.py --reps {reps} --seed {seed}`. {reps} seeded replications per "
-        "family. Planted truth: " + ", ".join(f"{k} = {v:.4g}" for k, v in TRUTH.items())
+        "family. Planted truth: "
+        + ", ".join(f"{k} = {v:.4g}" for k, v in TRUTH.items())
         + f" (log scale; trend per year from {ORIGIN.date()}); negbin scenario window-level alpha = {ALPHA}.",
         f"Observed windows: {len(WINDOWS)} irregular, disjoint windows shaped like the reconciled Soekarno-Hatta "
-        "record (2022–2025, with gaps). Held-out windows: " + "; ".join(f"{k} {a}..{b}" for k, (a, b) in TARGETS.items()) + ".",
+        "record (2022–2025, with gaps). Held-out windows: "
+        + "; ".join(f"{k} {a}..{b}" for k, (a, b) in TARGETS.items())
+        + ".",
         "",
         "The primary scenario is `poisson` (daily Poisson counts, the model's own assumption): its rows are the "
         "acceptance check (script exit status): no failed fits, bias within 2 MC SE and 90% prediction-interval "
@@ -259,8 +299,10 @@ def write_markdown(summary: pd.DataFrame, path: Path, reps: int, seed: int) -> N
         "| --- | --- | ---: | ---: | ---: | --- | --- |",
     ]
     for r in summary.itertuples(index=False):
-        lines.append(f"| {r.family} | {r.quantity} | {r.estimate:.4f} | {r.mc_se:.4f} | {r.target:.2f} | "
-                     f"{'yes' if r.within_2_mc_se else 'NO'} | {'yes' if r.required else ''} |")
+        lines.append(
+            f"| {r.family} | {r.quantity} | {r.estimate:.4f} | {r.mc_se:.4f} | {r.target:.2f} | "
+            f"{'yes' if r.within_2_mc_se else 'NO'} | {'yes' if r.required else ''} |"
+        )
     lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")
 

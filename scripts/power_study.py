@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tppo_analysis import power
+from tppo_analysis.design import power
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,8 +47,10 @@ def main(argv=None) -> int:
 
 def _write_mde(table: pd.DataFrame, out: Path) -> None:
     mde = pd.concat(
-        [power.mde_table(table, column=c) for c in ("power_simulated", "power_negbin_2indep",
-                                                     "power_negbin_2indep_within")],
+        [
+            power.mde_table(table, column=c)
+            for c in ("power_simulated", "power_negbin_2indep", "power_negbin_2indep_within")
+        ],
         ignore_index=True,
     )
     mde.to_csv(out / "power_mde.csv", index=False, float_format="%.6g", lineterminator="\n")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tppo_analysis.aggregate import aggregate_records
 from tppo_analysis.cli import main
 from tppo_analysis.errors import DataValidationError, TppoError
+from tppo_analysis.sources.extracts import aggregate_records
 
 
 def _records(n=400, seed=0):
@@ -41,8 +41,9 @@ def test_counts_equal_pandas_groupby(tmp_path, by, key, fmt):
     df = _records()
     src = tmp_path / f"records.{fmt}"
     df.to_csv(src, index=False) if fmt == "csv" else df.to_parquet(src, index=False)
-    res = aggregate_records(src, kind="passports", out=tmp_path / "panel.csv", by=by, memory_limit="256MB",
-                            temp_dir=tmp_path / "spill")
+    res = aggregate_records(
+        src, kind="passports", out=tmp_path / "panel.csv", by=by, memory_limit="256MB", temp_dir=tmp_path / "spill"
+    )
     got = pd.read_csv(tmp_path / "panel.csv", dtype={key: str})
     exp = _expected(df, key)
     pd.testing.assert_frame_equal(got[exp.columns], exp, check_dtype=False)
@@ -55,8 +56,9 @@ def test_several_files_and_missing_categories_are_counted(tmp_path):
     df.loc[::7, "decision"] = None
     df.iloc[:150].to_parquet(tmp_path / "a.parquet", index=False)
     df.iloc[150:].to_parquet(tmp_path / "b.parquet", index=False)
-    res = aggregate_records([tmp_path / "a.parquet", tmp_path / "b.parquet"], kind="passports",
-                            out=tmp_path / "p.parquet")
+    res = aggregate_records(
+        [tmp_path / "a.parquet", tmp_path / "b.parquet"], kind="passports", out=tmp_path / "p.parquet"
+    )
     got = pd.read_parquet(tmp_path / "p.parquet")
     assert int(got["records"].sum()) == 300 == res.n_records
     assert int(got["decision_missing"].sum()) == int(df["decision"].isna().sum())
@@ -99,8 +101,18 @@ def test_option_and_input_errors(tmp_path):
 
 def test_cli_prints_one_progress_line_per_stage(tmp_path, capsys):
     _records(50).rename(columns={"office": "tpi", "decision": "direction"}).to_csv(tmp_path / "x.csv", index=False)
-    rc = main(["aggregate", str(tmp_path / "x.csv"), "--kind", "crossings", "--out", str(tmp_path / "o.parquet"),
-               "--memory-limit", "200MB"])
+    rc = main(
+        [
+            "aggregate",
+            str(tmp_path / "x.csv"),
+            "--kind",
+            "crossings",
+            "--out",
+            str(tmp_path / "o.parquet"),
+            "--memory-limit",
+            "200MB",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 0 and len(err) == 4 and err[0].startswith("tppo aggregate: [1/4]") and "[4/4] wrote" in err[-1]
     assert pd.read_parquet(tmp_path / "o.parquet")["records"].sum() == 50
@@ -109,14 +121,16 @@ def test_cli_prints_one_progress_line_per_stage(tmp_path, capsys):
 
 
 def test_deferral_records_in_the_synthetic_generator_format(tmp_path):
-    """Columns as tppo_analysis.synthetic.generate_records writes them (deferral_date, checkpoint, reason, ...)."""
-    df = _records(200, seed=4).rename(columns={"event_date": "deferral_date", "office": "checkpoint",
-                                               "decision": "reason"})
+    """Columns as tppo_analysis.design.synthetic.generate_records writes them (deferral_date, checkpoint, reason, ...)."""
+    df = _records(200, seed=4).rename(
+        columns={"event_date": "deferral_date", "office": "checkpoint", "decision": "reason"}
+    )
     df = df.assign(data="SYNTHETIC", age=30, sex="F", notes="")
     df.to_csv(tmp_path / "deferrals.csv", index=False)
     by_tpi = aggregate_records(tmp_path / "deferrals.csv", kind="deferrals", out=tmp_path / "t.csv")
-    by_village = aggregate_records(tmp_path / "deferrals.csv", kind="deferrals", out=tmp_path / "v.csv",
-                                   by="village_month")
+    by_village = aggregate_records(
+        tmp_path / "deferrals.csv", kind="deferrals", out=tmp_path / "v.csv", by="village_month"
+    )
     assert by_tpi.key == "checkpoint" and by_village.key == "village_code"
     got = pd.read_csv(tmp_path / "v.csv", dtype={"village_code": str})
     exp = _expected(df.rename(columns={"deferral_date": "event_date", "reason": "decision"}), "village_code")

@@ -16,7 +16,7 @@ import tppo_analysis as tppo
 from tppo_analysis import cli
 from tppo_analysis.errors import DataValidationError, TppoError
 from tppo_analysis.privacy import guard_columns
-from tppo_analysis.read import parse_date_column, read_table
+from tppo_analysis.sources._read import parse_date_column, read_table
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "bad_inputs"
@@ -68,16 +68,20 @@ def test_api_error_names_file_line_column_and_reason(case):
     if isinstance(exc, DataValidationError):
         matching = [p for p in exc.problems if case["message"] in p.reason]
         assert matching, f"no problem says {case['message']!r}: {[str(p) for p in exc.problems]}"
-        assert any(p.line == line and p.column == column and p.file == _shown(case) for p in matching), \
-            [str(p) for p in matching]
+        assert any(p.line == line and p.column == column and p.file == _shown(case) for p in matching), [
+            str(p) for p in matching
+        ]
     else:
         assert case["message"] in str(exc)
         if line is not None:
             assert f"line {line}" in str(exc)
 
 
-ROW_ERRORS = [c for c in ERRORS if c["kind"] in ("public_record", "desa_binaan") and c["line"]
-              and int(c["line"]) > 1 and c["column"]]
+ROW_ERRORS = [
+    c
+    for c in ERRORS
+    if c["kind"] in ("public_record", "desa_binaan") and c["line"] and int(c["line"]) > 1 and c["column"]
+]
 
 
 @pytest.mark.parametrize("case", ROW_ERRORS, ids=_ids(ROW_ERRORS))
@@ -148,8 +152,14 @@ def test_cli_reports_what_was_normalised(capsys, tmp_path):
 def test_cli_in_a_real_process_prints_no_traceback(name):
     case = next(c for c in CASES if c["file"] == name)
     exe = Path(sys.executable).with_name("tppo")
-    res = subprocess.run([str(exe), "validate", str(CORPUS / name), "--kind", case["kind"]], capture_output=True,
-                         text=True, cwd=REPO, env={**os.environ, "PYTHONWARNINGS": "ignore"}, timeout=120)
+    res = subprocess.run(
+        [str(exe), "validate", str(CORPUS / name), "--kind", case["kind"]],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        timeout=120,
+    )
     assert "Traceback" not in res.stdout + res.stderr
     assert res.returncode == (1 if case["outcome"] == "error" else 0)
     if case["outcome"] == "error":
@@ -165,8 +175,11 @@ def _million_rows(path: Path) -> Path:
         fh.write("event_date,tpi,village_code,reason\n")
         row = "2023-{m:02d}-{d:02d},Soekarno-Hatta,35.19.02.2009,pmi_nonprosedural\n"
         for i in range(1_000_000):
-            fh.write("2023-02-30,Soekarno-Hatta,35.19.02.2009,pmi_nonprosedural\n" if i + 2 == BAD_LINE
-                     else row.format(m=i % 12 + 1, d=i % 28 + 1))
+            fh.write(
+                "2023-02-30,Soekarno-Hatta,35.19.02.2009,pmi_nonprosedural\n"
+                if i + 2 == BAD_LINE
+                else row.format(m=i % 12 + 1, d=i % 28 + 1)
+            )
     return path
 
 

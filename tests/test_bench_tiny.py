@@ -11,12 +11,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_run_all_tiny_runs_every_benchmark():
     before = (REPO / "bench" / "RESULTS.md").read_bytes() if (REPO / "bench" / "RESULTS.md").exists() else None
-    proc = subprocess.run([sys.executable, str(REPO / "bench" / "run_all.py"), "--tiny"], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run_all.py"), "--tiny"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
-    for title in ("Poisson ETWFE: ours vs diff-diff and pyfixest", "National panel", "DuckDB vs pandas",
-                  "report and nbval"):
+    for title in (
+        "Poisson ETWFE: ours vs diff-diff and pyfixest",
+        "National panel",
+        "DuckDB vs pandas",
+        "report and nbval",
+    ):
         assert title in out
     # tiny run: estimates of ours and the peers agree, both aggregation paths give the same counts
     assert "pyfixest_max_abs_coef_diff" in out and "identical counts: True" in out

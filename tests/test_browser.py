@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from test_report import build_tiny_report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,9 +41,17 @@ def driver(tmp_path_factory):
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,1600", "--allow-file-access-from-files",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1600",
+        "--allow-file-access-from-files",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
@@ -123,8 +130,11 @@ def test_check_fails_when_an_image_is_missing(driver, tmp_path):
 def test_check_fails_when_a_page_reaches_the_network(driver, tmp_path):
     page = tmp_path / "leaky.html"
     # .invalid never resolves (RFC 2606); the attempt alone must be caught.
-    page.write_text('<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body>'
-                    '<img src="https://example.invalid/pixel.png"></body></html>', encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body>'
+        '<img src="https://example.invalid/pixel.png"></body></html>',
+        encoding="utf-8",
+    )
     problems = check_page(driver, page)
     assert any("request leaves the machine: https://example.invalid/pixel.png" in p for p in problems), problems
     assert any("image did not load" in p for p in problems)

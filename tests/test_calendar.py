@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tppo_analysis.calendar import (
+from tppo_analysis.errors import TppoError
+from tppo_analysis.sources.calendar import (
     daily_holiday_indicators,
     holiday_regressors,
     idul_adha_dates,
@@ -14,7 +15,6 @@ from tppo_analysis.calendar import (
     ramadan_periods,
     ramadan_start_table,
 )
-from tppo_analysis.errors import TppoError
 
 
 @pytest.mark.parametrize("year, day", [(2023, "2023-04-22"), (2024, "2024-04-10"), (2025, "2025-03-31")])
@@ -86,8 +86,15 @@ def test_april_2024_counts_by_hand():
 def test_daily_indicators_cover_range_and_cuti_bersama():
     d = daily_holiday_indicators("2024-04-01", "2024-04-30")
     assert len(d) == 30
-    assert set(d.columns) == {"date", "ramadan", "pre_idul_fitri", "post_idul_fitri", "pre_idul_adha",
-                              "holiday", "working_day"}
+    assert set(d.columns) == {
+        "date",
+        "ramadan",
+        "pre_idul_fitri",
+        "post_idul_fitri",
+        "pre_idul_adha",
+        "holiday",
+        "working_day",
+    }
     day = d.set_index("date")
     assert day.loc["2024-04-08", "holiday"] == 1  # cuti bersama (Eid al-Fitr Joint Holiday)
     assert day.loc["2024-04-08", "working_day"] == 0

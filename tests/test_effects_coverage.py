@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tppo_analysis import effects, power, synthetic
+from tppo_analysis import effects
+from tppo_analysis.design import power, synthetic
 from tppo_analysis.errors import TppoError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ def panel():
 def test_fast_and_diff_diff_poisson_give_the_same_overall_effect(panel):
     fast = effects.fit(panel.panel, "y", "unit", "period", "cohort", estimator="poisson_etwfe", engine="fast")
     dd = effects.fit(panel.panel, "y", "unit", "period", "cohort", estimator="poisson_etwfe", engine="diff_diff")
-    assert "poisson_etwfe" in fast.notes[-1] and "diff_diff" in dd.notes[-1]
+    assert "_etwfe_fast" in fast.notes[-1] and "diff_diff" in dd.notes[-1]
     np.testing.assert_allclose(fast.overall["estimate"], dd.overall["estimate"], rtol=1e-8)
     np.testing.assert_allclose(fast.group_time["estimate"], dd.group_time["estimate"], atol=1e-7)
     np.testing.assert_allclose(fast.aggregate("count")["estimate"], dd.aggregate("count")["estimate"], rtol=1e-7)
@@ -39,8 +40,9 @@ def test_poisson_recovers_planted_rate_ratio_with_and_without_covariates(panel):
     res = effects.fit(panel.panel, "y", "unit", "period", "cohort", estimator="poisson_etwfe")
     ov = res.overall.iloc[0]
     assert ov["scale"] == "ratio" and ov["ci_lower"] < panel.true_overall < ov["ci_upper"]
-    cov = effects.fit(panel.panel, "y", "unit", "period", "cohort", estimator="poisson_etwfe",
-                      covariates=("baseline_sending",))
+    cov = effects.fit(
+        panel.panel, "y", "unit", "period", "cohort", estimator="poisson_etwfe", covariates=("baseline_sending",)
+    )
     assert "diff_diff" in cov.notes[-1]
     assert abs(cov.overall["estimate"].iloc[0] - panel.true_overall) < 0.05
     es = res.event_study
@@ -65,8 +67,9 @@ def test_bacon_decomposition_sums_to_twfe(panel):
 
 
 def test_ring_exposure_for_spillovers():
-    p = pd.DataFrame({"v": list("abcd") * 2, "t": [1] * 4 + [2] * 4, "g": [2, 0, 0, 0] * 2,
-                      "kec": ["k1", "k1", "k2", "k2"] * 2})
+    p = pd.DataFrame(
+        {"v": list("abcd") * 2, "t": [1] * 4 + [2] * 4, "g": [2, 0, 0, 0] * 2, "kec": ["k1", "k1", "k2", "k2"] * 2}
+    )
     out = effects.ring_exposure(p, unit="v", cohort="g", ring="kec")
     assert set(out["v"]) == {"b", "c", "d"}
     assert out.drop_duplicates("v").set_index("v")["exposure_cohort"].to_dict() == {"b": 2, "c": 0, "d": 0}
@@ -83,11 +86,17 @@ def test_coverage_study_small_version():
 
 
 def test_coverage_script_small_run(tmp_path):
-    r = subprocess.run([sys.executable, str(REPO / "scripts" / "effects_coverage_study.py"), "--reps", "5",
-                        "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "effects_coverage_study.py"), "--reps", "5", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     s = pd.read_csv(tmp_path / "effects_coverage.csv")
-    assert list(s["estimator"]) == ["poisson_etwfe_rate_ratio", "naive_twfe_levels"] and (s["data"] == "SYNTHETIC").all()
+    assert (
+        list(s["estimator"]) == ["poisson_etwfe_rate_ratio", "naive_twfe_levels"] and (s["data"] == "SYNTHETIC").all()
+    )
 
 
 def test_committed_coverage_results_meet_the_criteria():
@@ -103,8 +112,12 @@ def test_committed_coverage_results_meet_the_criteria():
 
 @pytest.mark.slow
 def test_full_coverage_study(tmp_path):
-    r = subprocess.run([sys.executable, str(REPO / "scripts" / "effects_coverage_study.py"), "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=3600)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "effects_coverage_study.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     assert r.returncode == 0, r.stderr
     s = pd.read_csv(tmp_path / "effects_coverage.csv").set_index("estimator")
     p = s.loc["poisson_etwfe_rate_ratio"]

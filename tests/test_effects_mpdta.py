@@ -90,8 +90,9 @@ FITS = {
 @pytest.mark.parametrize("section", ["1a", "1b", "1c"])
 def test_cs_attgt_matches_published_r_did(mpdta, section):
     cov, control = FITS[section]
-    res = effects.fit(mpdta, "lemp", "countyreal", "year", "first.treat", estimator="cs", control=control,
-                      covariates=cov)
+    res = effects.fit(
+        mpdta, "lemp", "countyreal", "year", "first.treat", estimator="cs", control=control, covariates=cov
+    )
     rows = published(section)
     assert len(rows) == 12
     gt = res.group_time.set_index(["cohort", "time"])
@@ -125,8 +126,9 @@ CASES = [
 @pytest.mark.parametrize("cov,control,key,tol", CASES)
 def test_cs_matches_analytic_reference(mpdta, analytic, cov, control, key, tol):
     ref = analytic[key]
-    res = effects.fit(mpdta, "lemp", "countyreal", "year", "first.treat", estimator="cs", control=control,
-                      covariates=cov)
+    res = effects.fit(
+        mpdta, "lemp", "countyreal", "year", "first.treat", estimator="cs", control=control, covariates=cov
+    )
     gt = res.group_time
     np.testing.assert_allclose(gt["cohort"], ref["attgt"]["g"])
     np.testing.assert_allclose(gt["time"], ref["attgt"]["t"])
@@ -207,13 +209,14 @@ def test_compact_influence_functions_equal_diff_diff_cells(mpdta, monkeypatch, c
     d = mpdta[mpdta["year"] != 2005] if gap else mpdta
     kw = dict(estimator="cs", control=control, n_boot=199, seed=5)
     fast = effects.fit(d, "lemp", "countyreal", "year", "first.treat", **kw)
-    monkeypatch.setattr(effects, "_cs_cells_fast", lambda *a, **k: None)
+    monkeypatch.setattr(effects.cs, "_cs_cells_fast", lambda *a, **k: None)
     dense = effects.fit(d, "lemp", "countyreal", "year", "first.treat", **kw)
     assert len(fast.group_time) == len(dense.group_time) > 0
     pd.testing.assert_frame_equal(fast.group_time, dense.group_time, check_exact=False, rtol=0, atol=1e-12)
     for kind in ("simple", "event", "group", "calendar"):
-        pd.testing.assert_frame_equal(fast.aggregate(kind), dense.aggregate(kind), check_exact=False, rtol=0,
-                                      atol=1e-12, obj=kind)
+        pd.testing.assert_frame_equal(
+            fast.aggregate(kind), dense.aggregate(kind), check_exact=False, rtol=0, atol=1e-12, obj=kind
+        )
     s_fast, s_dense = fast._sensitivity(), dense._sensitivity()
     np.testing.assert_array_equal(s_fast[0], s_dense[0])
     np.testing.assert_allclose(s_fast[1], s_dense[1], rtol=0, atol=1e-12)
@@ -226,8 +229,9 @@ def test_engine_switch_gives_diff_diffs_own_cs_with_the_same_numbers():
     from tppo_analysis import effects
 
     d = pd.read_csv(Path(__file__).parent / "reference" / "mpdta.csv")
-    kw = dict(outcome="lemp", unit="countyreal", time="year", cohort="first.treat", estimator="cs",
-              control="not_yet_treated")
+    kw = dict(
+        outcome="lemp", unit="countyreal", time="year", cohort="first.treat", estimator="cs", control="not_yet_treated"
+    )
     ours, theirs = effects.fit(d, **kw), effects.fit(d, engine="diff_diff", **kw)
     for kind in ("simple", "event", "group", "calendar"):
         a, b = ours.aggregate(kind), theirs.aggregate(kind)

@@ -16,7 +16,8 @@ def _name(req: str) -> str:
 def pyproject_dependencies() -> set[str]:
     meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     deps = {_name(d) for d in meta["dependencies"]}
-    deps |= {_name(d) for d in meta["optional-dependencies"]["test"]}
+    for extra in ("test", "lint"):
+        deps |= {_name(d) for d in meta["optional-dependencies"][extra]}
     return deps
 
 
@@ -27,7 +28,7 @@ def conda_dependencies() -> set[str]:
         m = re.match(r"^\s+- ([A-Za-z0-9_.\-]+)", line)
         if m and not line.strip().startswith("- -e"):
             names.add(_name(m.group(1)))
-    return names - {"python", "pip"}
+    return names - {"python", "pip", "openjdk"}
 
 
 def test_environment_yml_lists_the_same_top_level_dependencies_as_pyproject():

@@ -7,11 +7,11 @@ import pytest
 
 from tppo_analysis.errors import DataValidationError, TppoError
 from tppo_analysis.sources import geography
+from tppo_analysis.sources._village_match import match_villages
 from tppo_analysis.sources.geography import (
     VILLAGE_COLUMNS,
     VillageCodeError,
     load_villages,
-    match_villages,
     normalise_village_code,
     validate_villages,
 )
@@ -71,8 +71,12 @@ def test_validation_reports_every_broken_row():
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("35.19.02.2009", "35.19.02.2009"), ("3519022009", "35.19.02.2009"), (" 3519022009 ", "35.19.02.2009"),
-     (3519022009, "35.19.02.2009")],
+    [
+        ("35.19.02.2009", "35.19.02.2009"),
+        ("3519022009", "35.19.02.2009"),
+        (" 3519022009 ", "35.19.02.2009"),
+        (3519022009, "35.19.02.2009"),
+    ],
 )
 def test_normalise_village_code_accepts_dotted_and_ten_digits(given, expected):
     assert normalise_village_code(given) == expected

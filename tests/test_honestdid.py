@@ -45,8 +45,9 @@ def test_smoothness_bounds_match_honestdid_readme():
     beta, sigma = _ehec()
     rows = _published_4b()
     assert len(rows) == 6
-    out = effects.honest_bounds(beta, sigma, 5, 2, method="smoothness", m_values=[r[0] for r in rows],
-                                l_vec=np.array([1.0, 0.0]))
+    out = effects.honest_bounds(
+        beta, sigma, 5, 2, method="smoothness", m_values=[r[0] for r in rows], l_vec=np.array([1.0, 0.0])
+    )
     np.testing.assert_allclose(out["lb"], [r[1] for r in rows], atol=1e-3)
     np.testing.assert_allclose(out["ub"], [r[2] for r in rows], atol=1e-3)
     # breakdown: the published conclusion is that the CI first includes 0 at M = 0.03
@@ -59,8 +60,16 @@ def _published_4a():
 
 def test_relative_magnitude_identified_set():
     beta, sigma = _ehec()
-    out = effects.honest_bounds(beta, sigma, 5, 2, method="relative_magnitude", m_values=[0.5, 1.0],
-                                l_vec=np.array([1.0, 0.0]), rm_interval="naive")
+    out = effects.honest_bounds(
+        beta,
+        sigma,
+        5,
+        2,
+        method="relative_magnitude",
+        m_values=[0.5, 1.0],
+        l_vec=np.array([1.0, 0.0]),
+        rm_interval="naive",
+    )
     # the identified set contains the point estimate and widens with Mbar; the interval contains the set
     assert (out["set_lb"] <= beta[5]).all() and (out["set_ub"] >= beta[5]).all()
     assert out["set_ub"].iloc[1] - out["set_lb"].iloc[1] > out["set_ub"].iloc[0] - out["set_lb"].iloc[0]
@@ -72,8 +81,9 @@ def test_relative_magnitude_clf_matches_honestdid_readme():
     beta, sigma = _ehec()
     rows = _published_4a()
     assert len(rows) == 4
-    out = effects.honest_bounds(beta, sigma, 5, 2, method="relative_magnitude", m_values=[r[0] for r in rows],
-                                l_vec=np.array([1.0, 0.0]))
+    out = effects.honest_bounds(
+        beta, sigma, 5, 2, method="relative_magnitude", m_values=[r[0] for r in rows], l_vec=np.array([1.0, 0.0])
+    )
     np.testing.assert_allclose(out["lb"], [r[1] for r in rows], atol=1e-3)
     np.testing.assert_allclose(out["ub"], [r[2] for r in rows], atol=1e-3)
 

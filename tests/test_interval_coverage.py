@@ -13,8 +13,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _study():
-    spec = importlib.util.spec_from_file_location("interval_coverage_study",
-                                                  REPO / "scripts" / "interval_coverage_study.py")
+    spec = importlib.util.spec_from_file_location(
+        "interval_coverage_study", REPO / "scripts" / "interval_coverage_study.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -41,7 +42,7 @@ def test_truth_is_what_the_windows_see():
     w = study.windows_frame().iloc[[4]]
     rng = np.random.default_rng(0)
     draws = np.array([study.simulate_totals(mu, w, "poisson", rng)[0] for _ in range(400)])
-    expected = mu[w["period_start"].iloc[0]: w["period_end"].iloc[0]].sum()
+    expected = mu[w["period_start"].iloc[0] : w["period_end"].iloc[0]].sum()
     assert abs(draws.mean() - expected) < 4 * np.sqrt(expected / 400)
 
 

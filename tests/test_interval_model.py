@@ -9,9 +9,9 @@ import statsmodels.api as sm
 from scipy import optimize, special
 from statsmodels.discrete.discrete_model import NegativeBinomial
 
-from tppo_analysis.calendar import daily_holiday_indicators
 from tppo_analysis.errors import DataValidationError, TppoError
 from tppo_analysis.models import IntervalCountModel
+from tppo_analysis.sources.calendar import daily_holiday_indicators
 
 MONTHS = pd.period_range("2022-01", "2024-12", freq="M")
 
@@ -77,12 +77,22 @@ def test_equivalence_check_is_sensitive_to_windows():
 
 
 def _irregular_obs(seed=3):
-    windows = [("2023-01-01", "2023-01-31"), ("2023-02-01", "2023-03-10"), ("2023-03-11", "2023-04-16"),
-               ("2023-04-17", "2023-05-20"), ("2023-05-21", "2023-08-13"), ("2023-08-14", "2023-12-31"),
-               ("2024-01-01", "2024-03-03"), ("2024-03-04", "2024-04-08"), ("2024-04-09", "2024-05-05"),
-               ("2024-05-06", "2024-09-16"), ("2024-09-17", "2024-12-31")]
-    obs = pd.DataFrame({"period_start": pd.to_datetime([w[0] for w in windows]),
-                        "period_end": pd.to_datetime([w[1] for w in windows])})
+    windows = [
+        ("2023-01-01", "2023-01-31"),
+        ("2023-02-01", "2023-03-10"),
+        ("2023-03-11", "2023-04-16"),
+        ("2023-04-17", "2023-05-20"),
+        ("2023-05-21", "2023-08-13"),
+        ("2023-08-14", "2023-12-31"),
+        ("2024-01-01", "2024-03-03"),
+        ("2024-03-04", "2024-04-08"),
+        ("2024-04-09", "2024-05-05"),
+        ("2024-05-06", "2024-09-16"),
+        ("2024-09-17", "2024-12-31"),
+    ]
+    obs = pd.DataFrame(
+        {"period_start": pd.to_datetime([w[0] for w in windows]), "period_end": pd.to_datetime([w[1] for w in windows])}
+    )
     cal = daily_holiday_indicators("2023-01-01", "2024-12-31").set_index("date")
     t = (cal.index - pd.Timestamp("2024-01-01")).days.to_numpy() / 365.25
     mu = np.exp(np.log(20) + 0.2 * t + 0.6 * cal["pre_idul_fitri"].to_numpy() - 0.5 * cal["post_idul_fitri"].to_numpy())
@@ -95,8 +105,9 @@ def _irregular_obs(seed=3):
 def test_irregular_windows_match_independent_likelihood():
     """An independent, loop-based composite-link log-likelihood maximised by scipy gives the same optimum."""
     obs, cal, t = _irregular_obs()
-    res = IntervalCountModel("poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"],
-                             origin="2024-01-01").fit(obs)
+    res = IntervalCountModel(
+        "poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"], origin="2024-01-01"
+    ).fit(obs)
     X = np.column_stack([np.ones(len(t)), t, cal["pre_idul_fitri"], cal["post_idul_fitri"]])
     day_index = {d: i for i, d in enumerate(cal.index)}
 
@@ -104,12 +115,16 @@ def test_irregular_windows_match_independent_likelihood():
         mu = np.exp(X @ b)
         total = 0.0
         for row in obs.itertuples():
-            m = mu[day_index[row.period_start]: day_index[row.period_end] + 1].sum()
+            m = mu[day_index[row.period_start] : day_index[row.period_end] + 1].sum()
             total += row.value * np.log(m) - m - special.gammaln(row.value + 1)
         return -total
 
-    ref = optimize.minimize(negll, np.array([3.0, 0, 0, 0]), method="Nelder-Mead",
-                            options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 20000, "maxfev": 40000})
+    ref = optimize.minimize(
+        negll,
+        np.array([3.0, 0, 0, 0]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 20000, "maxfev": 40000},
+    )
     assert -ref.fun == pytest.approx(res.llf, abs=1e-5)
     np.testing.assert_allclose(res.params.to_numpy(), ref.x, atol=1e-3)
 
@@ -128,8 +143,9 @@ def test_score_is_gradient_of_loglike():
 
 def test_planted_truth_recovered_from_large_counts():
     obs, _, _ = _irregular_obs(seed=11)
-    res = IntervalCountModel("poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"],
-                             origin="2024-01-01").fit(obs)
+    res = IntervalCountModel(
+        "poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"], origin="2024-01-01"
+    ).fit(obs)
     truth = {"intercept": np.log(20), "trend": 0.2, "pre_idul_fitri": 0.6, "post_idul_fitri": -0.5}
     for term, value in truth.items():
         assert abs(res.params[term] - value) < 4 * res.bse[term], term
@@ -167,7 +183,8 @@ def test_per_observation_exposure_equals_glm_offset():
     obs["exposure"] = exposure
     res = IntervalCountModel("poisson", trend="none", holidays=False, covariates=daily[["date", "x1"]]).fit(obs)
     glm = sm.GLM(obs["value"].to_numpy(), X[:, :2], family=sm.families.Poisson(), offset=np.log(exposure)).fit(
-        tol=1e-12)
+        tol=1e-12
+    )
     np.testing.assert_allclose(res.params.to_numpy(), glm.params, atol=1e-6)
     with pytest.raises(TppoError, match="exposure"):
         res.predict_window("2022-01-01", "2022-01-31")
@@ -176,9 +193,13 @@ def test_per_observation_exposure_equals_glm_offset():
 
 
 def test_bad_observations_name_line_and_column():
-    obs = pd.DataFrame({"period_start": ["2024-01-01", "2024-03-01", "2024-05-01"],
-                        "period_end": ["2024-01-31", "2024-02-01", "2024-05-31"],
-                        "value": [10, -3, 2.5]})
+    obs = pd.DataFrame(
+        {
+            "period_start": ["2024-01-01", "2024-03-01", "2024-05-01"],
+            "period_end": ["2024-01-31", "2024-02-01", "2024-05-31"],
+            "value": [10, -3, 2.5],
+        }
+    )
     with pytest.raises(DataValidationError) as err:
         IntervalCountModel().fit(obs)
     msg = str(err.value)
@@ -211,8 +232,7 @@ def test_boundary_effect_raises():
     obs, cal, _ = _irregular_obs()
     # windows made of post-Idul-Fitri days only, reporting zero, next to busy ordinary windows
     fitri = cal.index[cal["post_idul_fitri"].to_numpy() == 1]
-    extra = pd.DataFrame({"period_start": [fitri[0], fitri[21]], "period_end": [fitri[20], fitri[-1]],
-                          "value": [0, 0]})
+    extra = pd.DataFrame({"period_start": [fitri[0], fitri[21]], "period_end": [fitri[20], fitri[-1]], "value": [0, 0]})
     others = obs[(obs["period_end"] < fitri[0]) | (obs["period_start"] > fitri[-1])]
     others = others[~others.apply(lambda r: ((fitri >= r.period_start) & (fitri <= r.period_end)).any(), axis=1)]
     data = pd.concat([others, extra], ignore_index=True)
@@ -221,15 +241,21 @@ def test_boundary_effect_raises():
 
 
 def test_detection_power_grows_with_effect():
-    from tppo_analysis.models.interval import detection_power
+    from tppo_analysis.design.power import detection_power
 
     starts = pd.date_range("2023-01-01", "2024-12-01", freq="MS")
     windows = pd.DataFrame({"period_start": starts, "period_end": starts + pd.offsets.MonthEnd(0)})
-    out = detection_power(windows, term="post_idul_fitri", rate_ratios=[1.0, 2.5],
-                          base_params={"intercept": np.log(5.0), "trend": 0.0}, origin="2024-01-01",
-                          family="poisson", reps=20, seed=1)
-    assert list(out.columns) == ["rate_ratio", "power_wald", "mc_se_wald", "power_lr", "mc_se_lr", "n_failed",
-                                 "reps"]
+    out = detection_power(
+        windows,
+        term="post_idul_fitri",
+        rate_ratios=[1.0, 2.5],
+        base_params={"intercept": np.log(5.0), "trend": 0.0},
+        origin="2024-01-01",
+        family="poisson",
+        reps=20,
+        seed=1,
+    )
+    assert list(out.columns) == ["rate_ratio", "power_wald", "mc_se_wald", "power_lr", "mc_se_lr", "n_failed", "reps"]
     for col in ("power_wald", "power_lr"):
         assert out.loc[0, col] <= 0.3
         assert out.loc[1, col] >= 0.8
@@ -242,11 +268,12 @@ def test_max_loglike_matches_fit():
 
 
 def test_profile_and_effects_helpers():
-    from tppo_analysis.trends import observed_vs_baseline, seasonal_profile
+    from tppo_analysis.record.trends import observed_vs_baseline, seasonal_profile
 
     obs, _, _ = _irregular_obs(seed=11)
-    res = IntervalCountModel("poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"],
-                             origin="2024-01-01").fit(obs)
+    res = IntervalCountModel(
+        "poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"], origin="2024-01-01"
+    ).fit(obs)
     prof = seasonal_profile(res, 2024).set_index("month")
     # no holiday days in January or August 2024 -> factor exactly 1; April 2024 holds Idul Fitri (10 Apr)
     assert prof.loc["2024-01-01", "factor"] == pytest.approx(1.0)
@@ -256,8 +283,9 @@ def test_profile_and_effects_helpers():
     t = (cal["date"] - pd.Timestamp("2024-01-01")).dt.days.to_numpy() / 365.25
     b = res.params
     base = np.exp(b["intercept"] + b["trend"] * t)
-    hand = (base * np.exp(b["pre_idul_fitri"] * cal["pre_idul_fitri"] + b["post_idul_fitri"] * cal["post_idul_fitri"])
-            ).sum() / base.sum()
+    hand = (
+        base * np.exp(b["pre_idul_fitri"] * cal["pre_idul_fitri"] + b["post_idul_fitri"] * cal["post_idul_fitri"])
+    ).sum() / base.sum()
     assert prof.loc["2024-04-01", "factor"] == pytest.approx(hand, rel=1e-10)
     assert prof.loc["2024-04-01", "ci_lower"] < hand < prof.loc["2024-04-01", "ci_upper"]
     monthly = pd.DataFrame({"month": [pd.Timestamp("2023-01-01")], "value": [obs.loc[0, "value"]]})

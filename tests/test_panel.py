@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from tppo_analysis import effects
+from tppo_analysis.design.panel import build_panel, cohort_table
 from tppo_analysis.errors import DataValidationError
-from tppo_analysis.panel import build_panel, cohort_table
 
 GEO = pd.DataFrame(
     {
@@ -86,10 +86,10 @@ def test_bad_outcome_rows_are_reported_with_line_numbers():
 
 # ---- restricted-extract formats ---------------------------------------------------------------------------------
 
-from tppo_analysis import synthetic  # noqa: E402
+from tppo_analysis.design import synthetic  # noqa: E402
 from tppo_analysis.errors import Problem  # noqa: E402,F401
-from tppo_analysis.schemas_restricted import COLUMN_DOCS, REQUIRED_COLUMNS, RESTRICTED_KINDS  # noqa: E402
-from tppo_analysis.validation import read_text_table, schema_problems  # noqa: E402
+from tppo_analysis.sources.schemas import COLUMN_DOCS, REQUIRED_COLUMNS, RESTRICTED_KINDS  # noqa: E402
+from tppo_analysis.sources.validation import read_text_table, schema_problems  # noqa: E402
 
 
 def _write(tmp_path, df, name):
@@ -109,8 +109,10 @@ def test_restricted_kinds_are_documented():
 
 def test_synthetic_records_pass_and_bad_cells_are_located(tmp_path):
     sp = synthetic.small_panel(seed=1, n_villages=5, n_periods=3, cohorts=(2,))
-    p = sp.panel.assign(village_code=lambda d: "52.03.01." + (2001 + d["unit"]).astype(str),
-                        month=pd.PeriodIndex([f"2024-{m:02d}" for m in d_period(sp.panel)], freq="M"))
+    p = sp.panel.assign(
+        village_code=lambda d: "52.03.01." + (2001 + d["unit"]).astype(str),
+        month=pd.PeriodIndex([f"2024-{m:02d}" for m in d_period(sp.panel)], freq="M"),
+    )
     rec = synthetic.generate_records(p.rename(columns={"y": "deferrals"}), seed=2).drop(columns=["data"])
     frame = _write(tmp_path, rec, "deferrals.csv")
     assert schema_problems(frame, RESTRICTED_KINDS["deferral_records"], "deferrals.csv") == []
@@ -127,9 +129,14 @@ def d_period(panel):
 
 
 def test_village_panel_format_balanced_and_counts(tmp_path):
-    ok = pd.DataFrame({"village_code": ["52.03.01.2001"] * 2 + ["52.03.01.2002"] * 2,
-                       "month": ["2024-01", "2024-02"] * 2, "deferrals": ["0", "3", "1", "0"],
-                       "passport_deferrals": ["0", "0", "2", "0"]})
+    ok = pd.DataFrame(
+        {
+            "village_code": ["52.03.01.2001"] * 2 + ["52.03.01.2002"] * 2,
+            "month": ["2024-01", "2024-02"] * 2,
+            "deferrals": ["0", "3", "1", "0"],
+            "passport_deferrals": ["0", "0", "2", "0"],
+        }
+    )
     frame = _write(tmp_path, ok, "panel.csv")
     assert schema_problems(frame, RESTRICTED_KINDS["village_panel"], "panel.csv") == []
     bad = ok.iloc[:3].copy()

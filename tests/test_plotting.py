@@ -14,8 +14,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-from tppo_analysis import plotting
 from tppo_analysis.errors import TppoError
+from tppo_analysis.output import plotting
 
 # A figure script run in fresh interpreters: everything that could vary between processes (hash seed, rcParams
 # state, font cache warm-up) is left to vary, except the inputs.
@@ -25,7 +25,7 @@ _SCRIPT = textwrap.dedent(
     import matplotlib
     matplotlib.use("Agg")
     import numpy as np
-    from tppo_analysis import plotting
+    from tppo_analysis.output import plotting
 
     out = sys.argv[1]
     fig, ax = plotting.new_figure()
@@ -68,9 +68,9 @@ def _png_chunks(path: Path) -> list[tuple[bytes, bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     chunks, i = [], 8
     while i < len(data):
-        (length,) = struct.unpack(">I", data[i:i + 4])
-        kind = data[i + 4:i + 8]
-        chunks.append((kind, data[i + 8:i + 8 + length]))
+        (length,) = struct.unpack(">I", data[i : i + 4])
+        kind = data[i + 4 : i + 8]
+        chunks.append((kind, data[i + 8 : i + 8 + length]))
         i += 12 + length
     return chunks
 
@@ -97,8 +97,9 @@ def test_files_carry_no_timestamp_or_software_metadata(tmp_path):
 
 def test_synthetic_figure_says_synthetic_in_svg_text_and_sidecar(tmp_path):
     fig = _simple_figure()
-    plotting.save_figure(fig, "syn", caption="Simulated.", source="simulated (seed 3)", synthetic=True,
-                         directory=tmp_path)
+    plotting.save_figure(
+        fig, "syn", caption="Simulated.", source="simulated (seed 3)", synthetic=True, directory=tmp_path
+    )
     plt.close(fig)
     svg = (tmp_path / "syn.svg").read_text(encoding="utf-8")
     assert plotting.SYNTHETIC_LABEL in svg  # the banner
@@ -117,8 +118,7 @@ def test_synthetic_figure_says_synthetic_in_svg_text_and_sidecar(tmp_path):
 
 def test_real_figure_has_source_line_and_no_synthetic_mark(tmp_path):
     fig = _simple_figure()
-    plotting.save_figure(fig, "real", caption="Public.", source="12 public statements, data/public",
-                         directory=tmp_path)
+    plotting.save_figure(fig, "real", caption="Public.", source="12 public statements, data/public", directory=tmp_path)
     plt.close(fig)
     svg = (tmp_path / "real.svg").read_text(encoding="utf-8")
     assert "Source: 12 public statements, data/public" in svg

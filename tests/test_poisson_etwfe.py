@@ -9,22 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tppo_analysis.design.synthetic import staggered_panel as _panel
+from tppo_analysis.effects import _etwfe_fast as pe
 from tppo_analysis.errors import TppoError
-from tppo_analysis.models import poisson_etwfe as pe
-
-
-def _panel(n=240, T=8, seed=0, cohorts=(0, 4, 6, 7), probs=(0.4, 0.2, 0.2, 0.2), effect=-0.3, base=1.0):
-    """Synthetic balanced panel: unit heterogeneity, common log-linear trend, dynamic rate-ratio effect."""
-    rng = np.random.default_rng(seed)
-    coh = rng.choice(np.array(cohorts), size=n, p=np.array(probs))
-    a = rng.normal(0, 0.7, n)
-    lam = np.linspace(0, 0.5, T)
-    u = np.repeat(np.arange(n), T)
-    t = np.tile(np.arange(1, T + 1), n)
-    g = coh[u]
-    eff = np.where((g > 0) & (t >= g), effect + 0.05 * (t - g), 0.0)
-    y = rng.poisson(np.exp(base + a[u] + lam[t - 1] + eff))
-    return pd.DataFrame({"unit": u, "t": t, "g": g, "y": y})
 
 
 def _pyfixest(df, gt):

@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 from statsmodels.stats.rates import power_negbin_ratio_2indep
 
-from tppo_analysis import power
+from tppo_analysis.design import power
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_simulate_design_shape_and_planted_effect():
-    d = power.simulate_design(n_program=50, control_ratio=2, n_months=24, base_rate=5.0, effect_rr=0.5,
-                              village_sd=0.0, dispersion=1e6, seed=1)
+    d = power.simulate_design(
+        n_program=50, control_ratio=2, n_months=24, base_rate=5.0, effect_rr=0.5, village_sd=0.0, dispersion=1e6, seed=1
+    )
     assert len(d) == 150 * 24 and (d["data"] == "SYNTHETIC").all()
     post = (d["first_treated"] > 0) & (d["month"] >= d["first_treated"])
     ctrl = d["first_treated"] == 0
@@ -39,14 +40,21 @@ def test_power_table_size_and_monotonicity():
 
 def test_analytic_column_is_statsmodels():
     got = power._analytic_power(0.5, 0.8, 185, 4.0, 12, 2.0, 1.0)
-    want = power_negbin_ratio_2indep(0.4, 0.5, 185, nobs_ratio=4.0, exposure=12,
-                                     dispersion=np.exp(1.0) - 1 + 1 / 24, return_results=False)
+    want = power_negbin_ratio_2indep(
+        0.4, 0.5, 185, nobs_ratio=4.0, exposure=12, dispersion=np.exp(1.0) - 1 + 1 / 24, return_results=False
+    )
     assert got == pytest.approx(float(want))
 
 
 def test_mde_interpolation():
-    t = pd.DataFrame({"n_program": [10] * 3, "base_rate": [1.0] * 3, "effect_rr": [0.9, 0.8, 0.7],
-                      "power_simulated": [0.2, 0.6, 1.0]})
+    t = pd.DataFrame(
+        {
+            "n_program": [10] * 3,
+            "base_rate": [1.0] * 3,
+            "effect_rr": [0.9, 0.8, 0.7],
+            "power_simulated": [0.2, 0.6, 1.0],
+        }
+    )
     m = power.mde_table(t)
     assert m["mde_reduction_pct"].iloc[0] == pytest.approx(25.0) and m["mde_bound"].iloc[0] == "="
     t["power_simulated"] = [0.1, 0.2, 0.3]
@@ -57,8 +65,12 @@ def test_mde_interpolation():
 
 
 def test_power_script_small_run(tmp_path):
-    r = subprocess.run([sys.executable, str(REPO / "scripts" / "power_study.py"), "--reps", "2", "--small",
-                        "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "power_study.py"), "--reps", "2", "--small", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     t = pd.read_csv(tmp_path / "power_simulation.csv")
     assert len(t) == 4 and (t["data"] == "SYNTHETIC").all()

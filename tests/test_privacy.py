@@ -62,9 +62,7 @@ def test_complement_inside_a_breakdown_row_gets_secondary_suppression():
 
 
 def test_rate_needs_publishable_numerator_and_denominator():
-    df = pd.DataFrame(
-        {"deferred": [4, 30, 30, 0], "applications": [400, 8, 300, 200], "rate": [0.01, 3.75, 0.1, 0.0]}
-    )
+    df = pd.DataFrame({"deferred": [4, 30, 30, 0], "applications": [400, 8, 300, 200], "rate": [0.01, 3.75, 0.1, 0.0]})
     out = suppress(df, count_columns=["deferred", "applications"], rates={"rate": ("deferred", "applications")})
     assert out["rate"].isna().tolist() == [True, True, False, False]
     assert out["deferred"].isna().tolist() == [True, False, False, False]
@@ -204,11 +202,13 @@ def test_publishable_panel_aggregates_and_suppresses():
             "n": [6, 7, 8, 30],
         }
     )
-    vy = privacy.publishable_panel(df, village_column="village_code", date_column="date", count_columns=["n"],
-                                   level="village-year")
+    vy = privacy.publishable_panel(
+        df, village_column="village_code", date_column="date", count_columns=["n"], level="village-year"
+    )
     assert vy["n"].tolist()[0] == 13 and pd.isna(vy["n"].tolist()[1])
-    dm = privacy.publishable_panel(df, village_column="village_code", date_column="date", count_columns=["n"],
-                                   level="district-month")
+    dm = privacy.publishable_panel(
+        df, village_column="village_code", date_column="date", count_columns=["n"], level="district-month"
+    )
     got = dict(zip(zip(dm["district_code"], dm["month"]), dm["n"].tolist()))
     assert got[("32.01.01", "2023-01")] == 14 and got[("32.01.02", "2023-01")] == 30
     assert pd.isna(got[("32.01.01", "2023-02")])
@@ -219,10 +219,22 @@ def test_publishable_panel_aggregates_and_suppresses():
 
 @pytest.mark.parametrize(
     "column, kind",
-    [("nama", "NAME"), ("Nama PMI", "NAME"), ("nik", "NIK"), ("NIK_korban", "NIK"), ("no_kk", "KK"),
-     ("paspor", "PASSPORT"), ("nomor_paspor", "PASSPORT"), ("passport_number", "PASSPORT"), ("no_hp", "PHONE"),
-     ("phone", "PHONE"), ("alamat", "ADDRESS"), ("tgl_lahir", "BIRTH_DATE"), ("tanggal_lahir", "BIRTH_DATE"),
-     ("email", "EMAIL")],
+    [
+        ("nama", "NAME"),
+        ("Nama PMI", "NAME"),
+        ("nik", "NIK"),
+        ("NIK_korban", "NIK"),
+        ("no_kk", "KK"),
+        ("paspor", "PASSPORT"),
+        ("nomor_paspor", "PASSPORT"),
+        ("passport_number", "PASSPORT"),
+        ("no_hp", "PHONE"),
+        ("phone", "PHONE"),
+        ("alamat", "ADDRESS"),
+        ("tgl_lahir", "BIRTH_DATE"),
+        ("tanggal_lahir", "BIRTH_DATE"),
+        ("email", "EMAIL"),
+    ],
 )
 def test_identifier_column_names_are_recognised(column, kind):
     assert privacy.identifier_column_kind(column) == kind
@@ -230,8 +242,23 @@ def test_identifier_column_names_are_recognised(column, kind):
 
 @pytest.mark.parametrize(
     "column",
-    ["nama_desa", "village_name", "tpi_or_office", "village_code", "source_url", "notes", "destination", "value",
-     "passports_issued", "launch_date", "period_start", "alamat_kantor", "nik_sha256", "measure", "kecamatan"],
+    [
+        "nama_desa",
+        "village_name",
+        "tpi_or_office",
+        "village_code",
+        "source_url",
+        "notes",
+        "destination",
+        "value",
+        "passports_issued",
+        "launch_date",
+        "period_start",
+        "alamat_kantor",
+        "nik_sha256",
+        "measure",
+        "kecamatan",
+    ],
 )
 def test_ordinary_column_names_are_not_identifiers(column):
     assert privacy.identifier_column_kind(column) is None
@@ -257,8 +284,9 @@ def test_guard_columns_drop_and_salted_hash():
 
     assert out["nik_sha256"][0] == hashlib.sha256((salt + FAKE_NIK).encode()).hexdigest()
     assert out["nik_sha256"][0] == out["nik_sha256"][1]
-    assert guard_columns(df, drop=["nama"], hash_columns=["nik"], salt="t" * 16)["nik_sha256"][0] != out[
-        "nik_sha256"][0]
+    assert (
+        guard_columns(df, drop=["nama"], hash_columns=["nik"], salt="t" * 16)["nik_sha256"][0] != out["nik_sha256"][0]
+    )
 
 
 def test_guard_columns_finds_identifier_values_in_innocent_columns_and_masks_them():
@@ -276,9 +304,14 @@ def test_find_identifiers_nik_structure():
     assert [m.kind for m in find_identifiers(f"No. KK {FAKE_NIK}")] == ["KK"]
     assert find_identifiers(f"{FAKE_NIK[:4]} {FAKE_NIK[4:8]} {FAKE_NIK[8:12]} {FAKE_NIK[12:]}")[0].kind == "NIK"
     # invalid structure: unknown province 99, day 32, month 13, regency 00, serial 0000
-    for bad in [_nik("990101", 15, 1, 90, "0001"), _nik("320101", 32, 1, 90, "0001"),
-                _nik("320101", 15, 13, 90, "0001"), _nik("320001", 15, 1, 90, "0001"),
-                _nik("320101", 15, 1, 90, "0000"), _nik("329901", 15, 1, 90, "0001")]:
+    for bad in [
+        _nik("990101", 15, 1, 90, "0001"),
+        _nik("320101", 32, 1, 90, "0001"),
+        _nik("320101", 15, 13, 90, "0001"),
+        _nik("320001", 15, 1, 90, "0001"),
+        _nik("320101", 15, 1, 90, "0000"),
+        _nik("329901", 15, 1, 90, "0001"),
+    ]:
         assert find_identifiers(bad) == [], bad
 
 
@@ -336,10 +369,11 @@ def test_known_fakes_are_detected():
 def test_save_table_suppresses_counts_but_not_keys(tmp_path):
     import json
 
-    from tppo_analysis.tables import save_table
+    from tppo_analysis.output.tables import save_table
 
-    df = pd.DataFrame({"year": [2023, 2023], "month": [1, 2], "office": ["a", "b"], "deferred": [4, 25],
-                       "share": [0.1, 0.9]})
+    df = pd.DataFrame(
+        {"year": [2023, 2023], "month": [1, 2], "office": ["a", "b"], "deferred": [4, 25], "share": [0.1, 0.9]}
+    )
     path = save_table(df, "t", source="synthetic records (seed 1)", synthetic=True, directory=tmp_path)
     text = path.read_text(encoding="utf-8").splitlines()
     assert text == ["data,year,month,office,deferred,share", "SYNTHETIC,2023,1,a,,0.1", "SYNTHETIC,2023,2,b,25,0.9"]
@@ -351,7 +385,7 @@ def test_save_table_suppresses_counts_but_not_keys(tmp_path):
 def test_save_table_public_record_exemption_is_recorded(tmp_path):
     import json
 
-    from tppo_analysis.tables import save_table
+    from tppo_analysis.output.tables import save_table
 
     df = pd.DataFrame({"figure_id": ["PRF-0001"], "value": [3]})
     path = save_table(df, "p", source="data/public", public_record=True, directory=tmp_path)
@@ -361,7 +395,7 @@ def test_save_table_public_record_exemption_is_recorded(tmp_path):
 
 
 def test_save_table_margin_table_keeps_labels(tmp_path):
-    from tppo_analysis.tables import save_table
+    from tppo_analysis.output.tables import save_table
 
     df = _margin_table(MARGIN_INTERIOR)
     df.index.name = "office"
@@ -396,8 +430,11 @@ def test_random_margin_tables_are_protected(seed):
 
 @pytest.mark.parametrize(
     "period",
-    [pd.period_range("2023-01", periods=2, freq="M"), pd.to_datetime(["2023-01-01", "2023-02-01"]),
-     pd.Series(["2023-01-15", "2023-01-20"])],
+    [
+        pd.period_range("2023-01", periods=2, freq="M"),
+        pd.to_datetime(["2023-01-01", "2023-02-01"]),
+        pd.Series(["2023-01-15", "2023-01-20"]),
+    ],
     ids=["period-M", "datetime-month-starts", "daily-strings"],
 )
 def test_village_by_month_or_finer_is_refused_whatever_the_dtype(period):

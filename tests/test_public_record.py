@@ -10,15 +10,24 @@ import pytest
 
 import tppo_analysis as tppo
 from tppo_analysis.errors import DataValidationError
-from tppo_analysis.schemas import MEASURES, PUBLIC_RECORD_COLUMNS
+from tppo_analysis.sources.schemas import MEASURES, PUBLIC_RECORD_COLUMNS
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "public" / "public_reported_figures.csv"
 
 GOOD = {
-    "figure_id": "PRF-0001", "measure": "dep_deferral_wni_pmi_suspected", "value": "133", "unit": "persons",
-    "period_start": "2017-01-01", "period_end": "2017-02-17", "geography_level": "national",
-    "geography_name": "Indonesia", "tpi_or_office": "all airport TPI", "destination": "",
-    "source_url": "https://example.org/a", "source_outlet": "Kompas.com", "published_date": "2017-02-18",
+    "figure_id": "PRF-0001",
+    "measure": "dep_deferral_wni_pmi_suspected",
+    "value": "133",
+    "unit": "persons",
+    "period_start": "2017-01-01",
+    "period_end": "2017-02-17",
+    "geography_level": "national",
+    "geography_name": "Indonesia",
+    "tpi_or_office": "all airport TPI",
+    "destination": "",
+    "source_url": "https://example.org/a",
+    "source_outlet": "Kompas.com",
+    "published_date": "2017-02-18",
     "notes": "",
 }
 
@@ -54,7 +63,9 @@ def test_embedded_record_loads_with_typed_columns():
     assert str(figures["period_end"].dtype).startswith("datetime64")
     assert set(figures["measure"]) <= set(MEASURES)
     assert figures["series"].notna().all()
-    assert (figures.loc[figures["start_stated"], "period_end"] >= figures.loc[figures["start_stated"], "period_start"]).all()
+    assert (
+        figures.loc[figures["start_stated"], "period_end"] >= figures.loc[figures["start_stated"], "period_start"]
+    ).all()
 
 
 def test_known_figures_are_where_the_sources_put_them():

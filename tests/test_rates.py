@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tppo_analysis.errors import TppoError
-from tppo_analysis.rates import rate_availability, rates
+from tppo_analysis.record.rates import rate_availability, rates
 
 
 def _obs(rows):
@@ -18,8 +18,12 @@ NUM, DEN = "passport_deferral_pmi_suspected", "passports_issued"
 
 
 def test_exact_window_match_and_garwood_interval():
-    obs = _obs([("kanim:a", NUM, "2024-01-01", "2024-12-31", 50, "F1"),
-                ("kanim:a", DEN, "2024-01-01", "2024-12-31", 20_000, "F2")])
+    obs = _obs(
+        [
+            ("kanim:a", NUM, "2024-01-01", "2024-12-31", 50, "F1"),
+            ("kanim:a", DEN, "2024-01-01", "2024-12-31", 20_000, "F2"),
+        ]
+    )
     r = rates(obs)
     assert len(r) == 1 and r.loc[0, "status"] == "rate"
     assert r.loc[0, "estimate"] == pytest.approx(25.0)  # 50 / 20,000 * 10,000
@@ -30,16 +34,18 @@ def test_exact_window_match_and_garwood_interval():
 
 
 def test_tiling_both_ways():
-    obs = _obs([
-        # numerator year tiled by two denominator halves
-        ("kanim:a", NUM, "2024-01-01", "2024-12-31", 30, "N1"),
-        ("kanim:a", DEN, "2024-01-01", "2024-06-30", 4_000, "D1"),
-        ("kanim:a", DEN, "2024-07-01", "2024-12-31", 6_000, "D2"),
-        # two numerator halves tiling a denominator year
-        ("kanim:b", NUM, "2023-01-01", "2023-06-30", 10, "N2"),
-        ("kanim:b", NUM, "2023-07-01", "2023-12-31", 15, "N3"),
-        ("kanim:b", DEN, "2023-01-01", "2023-12-31", 5_000, "D3"),
-    ])
+    obs = _obs(
+        [
+            # numerator year tiled by two denominator halves
+            ("kanim:a", NUM, "2024-01-01", "2024-12-31", 30, "N1"),
+            ("kanim:a", DEN, "2024-01-01", "2024-06-30", 4_000, "D1"),
+            ("kanim:a", DEN, "2024-07-01", "2024-12-31", 6_000, "D2"),
+            # two numerator halves tiling a denominator year
+            ("kanim:b", NUM, "2023-01-01", "2023-06-30", 10, "N2"),
+            ("kanim:b", NUM, "2023-07-01", "2023-12-31", 15, "N3"),
+            ("kanim:b", DEN, "2023-01-01", "2023-12-31", 5_000, "D3"),
+        ]
+    )
     r = rates(obs).set_index("series")
     assert r.loc["kanim:a", "estimate"] == pytest.approx(30 / 10_000 * 10_000)
     assert r.loc["kanim:b", "numerator"] == 25
@@ -48,11 +54,13 @@ def test_tiling_both_ways():
 
 
 def test_missing_denominators_are_listed_not_dropped():
-    obs = _obs([
-        ("kanim:a", NUM, "2024-01-01", "2024-12-31", 30, "N1"),
-        ("kanim:a", DEN, "2024-01-01", "2024-06-30", 4_000, "D1"),  # does not tile the year (gap)
-        ("kanim:c", NUM, "2024-01-01", "2024-03-31", 7, "N2"),  # no denominator at all
-    ])
+    obs = _obs(
+        [
+            ("kanim:a", NUM, "2024-01-01", "2024-12-31", 30, "N1"),
+            ("kanim:a", DEN, "2024-01-01", "2024-06-30", 4_000, "D1"),  # does not tile the year (gap)
+            ("kanim:c", NUM, "2024-01-01", "2024-03-31", 7, "N2"),  # no denominator at all
+        ]
+    )
     r = rates(obs).set_index("series")
     assert len(r) == 2
     assert r.loc["kanim:a", "status"] == "no denominator window matching this window"
@@ -60,8 +68,12 @@ def test_missing_denominators_are_listed_not_dropped():
     assert np.isnan(r.loc["kanim:c", "estimate"])
     av = rate_availability(obs).set_index("rate_name")
     row = av.loc["passport_deferrals_per_10k_issued"]
-    assert (row["numerator_windows"], row["with_rate"], row["without_denominator_series"],
-            row["without_matching_window"]) == (2, 0, 1, 1)
+    assert (
+        row["numerator_windows"],
+        row["with_rate"],
+        row["without_denominator_series"],
+        row["without_matching_window"],
+    ) == (2, 0, 1, 1)
     assert av.loc["departure_deferrals_per_100k_departures", "numerator_windows"] == 0
 
 

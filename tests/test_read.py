@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tppo_analysis.errors import DataValidationError, TppoError
-from tppo_analysis.read import CellError, parse_count, parse_count_column, parse_date_cell, read_table
+from tppo_analysis.errors import CellError, DataValidationError, TppoError
+from tppo_analysis.sources._read import parse_count, parse_count_column, parse_date_cell, read_table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,7 +75,7 @@ def test_ragged_rows_are_errors_with_line_numbers_not_dropped(tmp_path):
 
 
 def test_blank_rows_are_skipped_with_a_note_and_lines_kept(tmp_path):
-    p = _write(tmp_path, "blank_rows.csv", b"a,b\n1,2\n\n,\n3,\"x\ny\"\n5,6\n")
+    p = _write(tmp_path, "blank_rows.csv", b'a,b\n1,2\n\n,\n3,"x\ny"\n5,6\n')
     df, notes = read_table(p)
     assert df["a"].tolist() == ["1", "3", "5"]
     assert df.attrs["lines"] == [2, 5, 7]
@@ -96,9 +96,20 @@ def test_unclosed_quote_names_the_line(tmp_path):
 
 @pytest.mark.parametrize(
     "text, value",
-    [("5000", 5000), ("5.000", 5000), ("1.234.567", 1234567), ("1,234,567", 1234567), ("1,5 ribu", 1500),
-     ("1.5 ribu", 1500), ("2 juta", 2_000_000), ("1,2 juta", 1_200_000), ("5 000", 5000), (" 42 ", 42), ("0", 0),
-     ("3 rb", 3000)],
+    [
+        ("5000", 5000),
+        ("5.000", 5000),
+        ("1.234.567", 1234567),
+        ("1,234,567", 1234567),
+        ("1,5 ribu", 1500),
+        ("1.5 ribu", 1500),
+        ("2 juta", 2_000_000),
+        ("1,2 juta", 1_200_000),
+        ("5 000", 5000),
+        (" 42 ", 42),
+        ("0", 0),
+        ("3 rb", 3000),
+    ],
 )
 def test_parse_count_indonesian_formats(text, value):
     assert parse_count(text) == value
@@ -106,9 +117,19 @@ def test_parse_count_indonesian_formats(text, value):
 
 @pytest.mark.parametrize(
     "text, fragment",
-    [("", "empty"), ("-5", "negative"), ("12,5", "whole number"), ("12.5", "whole number"), ("5,000", "ambiguous"),
-     ("1E+06", "scientific"), ("banyak", "not a count"), ("sekitar 5.000", "approximate"), ("5 orang", "unknown word"),
-     ("1.500 ribu", "ambiguous"), ("1,2345 ribu", "whole number")],
+    [
+        ("", "empty"),
+        ("-5", "negative"),
+        ("12,5", "whole number"),
+        ("12.5", "whole number"),
+        ("5,000", "ambiguous"),
+        ("1E+06", "scientific"),
+        ("banyak", "not a count"),
+        ("sekitar 5.000", "approximate"),
+        ("5 orang", "unknown word"),
+        ("1.500 ribu", "ambiguous"),
+        ("1,2345 ribu", "whole number"),
+    ],
 )
 def test_parse_count_refuses_with_a_reason(text, fragment):
     with pytest.raises(CellError, match=fragment):
@@ -121,9 +142,16 @@ def test_parse_count_approximate_only_when_allowed():
 
 @pytest.mark.parametrize(
     "text, date",
-    [("2023-05-01", dt.date(2023, 5, 1)), ("2023-05-01 00:00:00", dt.date(2023, 5, 1)),
-     ("01/05/2023", dt.date(2023, 5, 1)), ("1-5-2023", dt.date(2023, 5, 1)), ("17 Agustus 2023", dt.date(2023, 8, 17)),
-     ("45047", dt.date(2023, 5, 1)), ("40179", dt.date(2010, 1, 1)), ("1 Mei 2024", dt.date(2024, 5, 1))],
+    [
+        ("2023-05-01", dt.date(2023, 5, 1)),
+        ("2023-05-01 00:00:00", dt.date(2023, 5, 1)),
+        ("01/05/2023", dt.date(2023, 5, 1)),
+        ("1-5-2023", dt.date(2023, 5, 1)),
+        ("17 Agustus 2023", dt.date(2023, 8, 17)),
+        ("45047", dt.date(2023, 5, 1)),
+        ("40179", dt.date(2010, 1, 1)),
+        ("1 Mei 2024", dt.date(2024, 5, 1)),
+    ],
 )
 def test_parse_date_cell_forms(text, date):
     assert parse_date_cell(text) == date
@@ -131,9 +159,16 @@ def test_parse_date_cell_forms(text, date):
 
 @pytest.mark.parametrize(
     "text, fragment",
-    [("2023-02-30", "not a calendar date"), ("05/31/2023", "US order"), ("01/05/23", "two-digit year"),
-     ("45047.5", "time part"), ("2023-05-01 13:00", "time of day"), ("kemarin", "not a date"),
-     ("", "empty"), ("1 Foo 2023", "unknown month")],
+    [
+        ("2023-02-30", "not a calendar date"),
+        ("05/31/2023", "US order"),
+        ("01/05/23", "two-digit year"),
+        ("45047.5", "time part"),
+        ("2023-05-01 13:00", "time of day"),
+        ("kemarin", "not a date"),
+        ("", "empty"),
+        ("1 Foo 2023", "unknown month"),
+    ],
 )
 def test_parse_date_cell_refuses_with_a_reason(text, fragment):
     with pytest.raises(CellError, match=fragment):

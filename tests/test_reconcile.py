@@ -6,14 +6,19 @@ import pandas as pd
 import pytest
 
 import tppo_analysis as tppo
-from tppo_analysis.reconciliation import reconcile
+from tppo_analysis.record.reconciliation import reconcile
 
 
 def fig(fid, start, end, value, published=None, series="tpi:x", measure="dep_deferral_wni_pmi_suspected"):
     return {
-        "figure_id": fid, "series": series, "measure": measure, "value": value,
-        "period_start": pd.Timestamp(start) if start else pd.NaT, "period_end": pd.Timestamp(end),
-        "start_stated": start is not None, "published": pd.Timestamp(published or end),
+        "figure_id": fid,
+        "series": series,
+        "measure": measure,
+        "value": value,
+        "period_start": pd.Timestamp(start) if start else pd.NaT,
+        "period_end": pd.Timestamp(end),
+        "start_stated": start is not None,
+        "published": pd.Timestamp(published or end),
     }
 
 
@@ -23,23 +28,32 @@ def run(rows, **kw):
 
 
 def test_latest_vintage_wins_and_earliest_on_request():
-    rows = [fig("PRF-0001", "2023-01-01", "2023-01-31", 212, "2023-05-17"),
-            fig("PRF-0002", "2023-01-01", "2023-01-31", 215, "2023-07-17")]
+    rows = [
+        fig("PRF-0001", "2023-01-01", "2023-01-31", 212, "2023-05-17"),
+        fig("PRF-0002", "2023-01-01", "2023-01-31", 215, "2023-07-17"),
+    ]
     obs, audit = run(rows)
     assert obs["value"].tolist() == [215]
-    assert audit.loc["PRF-0001", "status"] == "set_aside" and "superseded by PRF-0002" in audit.loc["PRF-0001", "reason"]
+    assert (
+        audit.loc["PRF-0001", "status"] == "set_aside" and "superseded by PRF-0002" in audit.loc["PRF-0001", "reason"]
+    )
     obs, audit = run(rows, vintage="earliest")
     assert obs["value"].tolist() == [212]
 
 
 def test_nested_cumulative_snapshot_yields_the_disjoint_remainder():
-    rows = [fig("PRF-0001", "2024-01-01", "2024-01-31", 330),
-            fig("PRF-0002", "2024-02-01", "2024-02-29", 254),
-            fig("PRF-0003", "2024-01-01", "2024-03-15", 800)]
+    rows = [
+        fig("PRF-0001", "2024-01-01", "2024-01-31", 330),
+        fig("PRF-0002", "2024-02-01", "2024-02-29", 254),
+        fig("PRF-0003", "2024-01-01", "2024-03-15", 800),
+    ]
     obs, audit = run(rows)
     last = obs.iloc[-1]
     assert (last["period_start"], last["period_end"], last["value"]) == (
-        pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-15"), 800 - 330 - 254)
+        pd.Timestamp("2024-03-01"),
+        pd.Timestamp("2024-03-15"),
+        800 - 330 - 254,
+    )
     assert last["figure_ids"] == "PRF-0003;PRF-0001;PRF-0002"
     assert audit.loc["PRF-0003", "status"] == "derived"
     # windows are disjoint and the totals are preserved
@@ -59,7 +73,9 @@ def test_consistent_total_is_implied_and_inconsistent_total_is_a_conflict():
 def test_partial_overlap_is_set_aside_or_preferred_on_request():
     rows = [fig("PRF-0001", "2023-06-01", "2023-06-30", 566), fig("PRF-0002", "2023-01-01", "2023-06-15", 2352)]
     obs, audit = run(rows)
-    assert audit.loc["PRF-0002", "status"] == "set_aside" and "partly overlaps PRF-0001" in audit.loc["PRF-0002", "reason"]
+    assert (
+        audit.loc["PRF-0002", "status"] == "set_aside" and "partly overlaps PRF-0001" in audit.loc["PRF-0002", "reason"]
+    )
     obs, audit = run(rows, conflicts="prefer_longer")
     assert obs["figure_ids"].tolist() == ["PRF-0002"]
     assert audit.loc["PRF-0001", "status"] == "set_aside"
@@ -68,8 +84,10 @@ def test_partial_overlap_is_set_aside_or_preferred_on_request():
 def test_undefined_window_and_implausible_remainder_are_set_aside():
     thirds = [("01", "10"), ("11", "20"), ("21", "30")]
     parts = [fig(f"PRF-000{i}", f"2024-01-{a}", f"2024-01-{b}", 100) for i, (a, b) in enumerate(thirds, 1)]
-    rows = parts + [fig("PRF-0008", None, "2024-08-01", 14930),
-                    fig("PRF-0009", "2024-01-01", "2024-02-09", 300 + 10 * 200)]  # 200/day after 10/day
+    rows = parts + [
+        fig("PRF-0008", None, "2024-08-01", 14930),
+        fig("PRF-0009", "2024-01-01", "2024-02-09", 300 + 10 * 200),
+    ]  # 200/day after 10/day
     obs, audit = run(rows)
     assert "no start date" in audit.loc["PRF-0008", "reason"]
     assert audit.loc["PRF-0009", "reason"].startswith("implausible remainder")
@@ -122,5 +140,6 @@ def test_committed_override_sets_the_early_july_outlier_aside_with_its_reason():
 def test_override_with_an_unknown_action_is_refused():
     rows = [fig("PRF-0001", "2024-01-01", "2024-01-31", 1)]
     with pytest.raises(tppo.TppoError, match="unknown action"):
-        reconcile(pd.DataFrame(rows), overrides=pd.DataFrame({"figure_id": ["PRF-0001"], "action": ["drop"],
-                                                               "reason": ["x"]}))
+        reconcile(
+            pd.DataFrame(rows), overrides=pd.DataFrame({"figure_id": ["PRF-0001"], "action": ["drop"], "reason": ["x"]})
+        )

@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import json
 import re
 import shutil
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -20,9 +20,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from tppo_analysis import plotting, report, tables
 from tppo_analysis.cli import main as tppo_main
 from tppo_analysis.errors import TppoError
+from tppo_analysis.output import plotting, report, tables
+from tppo_analysis.privacy import scan
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,7 +32,8 @@ TOKEN = "tiny-fixture-5d1e"
 
 _PARAMS = "data_dir = None\nfigures_dir = None\nresults_dir = None"
 _SETUP = (
-    "import pandas as pd\nimport numpy as np\nfrom tppo_analysis import paths, plotting, tables\n"
+    "import pandas as pd\nimport numpy as np\nfrom tppo_analysis import paths\n"
+    "from tppo_analysis.output import plotting, tables\n"
     "paths.configure(data_dir=data_dir, figures_dir=figures_dir, results_dir=results_dir)"
 )
 
@@ -40,8 +42,11 @@ def _notebook(title: str, cells: list[str]) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     params = nbformat.v4.new_code_cell(_PARAMS)
     params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, nbformat.v4.new_markdown_cell(f"# {title}\n\nA tiny fixture notebook ({TOKEN})."),
-                nbformat.v4.new_code_cell(_SETUP)]
+    nb.cells = [
+        params,
+        nbformat.v4.new_markdown_cell(f"# {title}\n\nA tiny fixture notebook ({TOKEN})."),
+        nbformat.v4.new_code_cell(_SETUP),
+    ]
     nb.cells += [nbformat.v4.new_code_cell(src) for src in cells]
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
@@ -87,19 +92,26 @@ def make_tiny_project(root: Path) -> dict[str, Path]:
     ax.plot([1, 3, 2])
     ax.set_title("Simulated noise")
     ax.set_ylabel("persons per month")
-    plotting.save_figure(fig, "tiny_noise", caption="Noise only.", source="simulated (seed 1)", synthetic=True,
-                         directory=figs)
+    plotting.save_figure(
+        fig, "tiny_noise", caption="Noise only.", source="simulated (seed 1)", synthetic=True, directory=figs
+    )
     plt.close(fig)
-    tables.save_table(pd.DataFrame({"rows": [3]}), "tiny_rows_table", source="data/public", public_record=True,
-                      directory=res)
+    tables.save_table(
+        pd.DataFrame({"rows": [3]}), "tiny_rows_table", source="data/public", public_record=True, directory=res
+    )
     return {"root": root, "notebooks": nbs, "data": data, "figures": figs, "results": res}
 
 
 def build_tiny_report(root: Path) -> Path:
     project = make_tiny_project(root / "project")
     return report.build_report(
-        notebooks_dir=project["notebooks"], data_dir=project["data"], figures_dir=project["figures"],
-        results_dir=project["results"], report_dir=root / "report", execute=False, stream=io.StringIO(),
+        notebooks_dir=project["notebooks"],
+        data_dir=project["data"],
+        figures_dir=project["figures"],
+        results_dir=project["results"],
+        report_dir=root / "report",
+        execute=False,
+        stream=io.StringIO(),
     )
 
 
@@ -155,11 +167,12 @@ def test_no_page_loads_anything_from_the_network(tiny_report):
 
 
 def test_external_script_tags_are_detected_and_stripped():
-    page = ('<head><script src="https://cdn.example.org/require.min.js"></script>'
-            '<link rel="stylesheet" href="//fonts.example.org/x.css"><script src="local.js"></script>'
-            '<link rel="icon" href="data:,"></head>')
-    assert report.check_offline_html(page) == ["https://cdn.example.org/require.min.js",
-                                               "//fonts.example.org/x.css"]
+    page = (
+        '<head><script src="https://cdn.example.org/require.min.js"></script>'
+        '<link rel="stylesheet" href="//fonts.example.org/x.css"><script src="local.js"></script>'
+        '<link rel="icon" href="data:,"></head>'
+    )
+    assert report.check_offline_html(page) == ["https://cdn.example.org/require.min.js", "//fonts.example.org/x.css"]
     stripped = report.strip_external_tags(page)
     assert report.check_offline_html(stripped) == []
     assert 'src="local.js"' in stripped and 'href="data:,"' in stripped
@@ -198,8 +211,13 @@ def test_figure_without_sidecar_gets_a_warning_card(tmp_path):
     project = make_tiny_project(tmp_path / "project")
     (project["figures"] / "tiny_rows.json").unlink()
     index = report.build_report(
-        notebooks_dir=project["notebooks"], data_dir=project["data"], figures_dir=project["figures"],
-        results_dir=project["results"], report_dir=tmp_path / "report", execute=False, stream=io.StringIO(),
+        notebooks_dir=project["notebooks"],
+        data_dir=project["data"],
+        figures_dir=project["figures"],
+        results_dir=project["results"],
+        report_dir=tmp_path / "report",
+        execute=False,
+        stream=io.StringIO(),
     )
     assert "no sidecar tiny_rows.json" in _cards(index.read_text(encoding="utf-8"))["tiny_rows"]
 
@@ -245,8 +263,9 @@ def test_cli_needs_out_with_data_dir(capsys, tmp_path):
 
 def _repo_state() -> dict[str, str]:
     """Every path git reports as changed or untracked, with a hash of its bytes (so later edits show too)."""
-    res = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO,
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == 0, res.stderr
     state = {}
     for line in res.stdout.splitlines():
@@ -288,15 +307,20 @@ def test_restricted_run_on_a_copy_of_the_data_writes_nothing_in_the_repository(t
     out = tmp_path / "restricted-out"
     progress = io.StringIO()
 
-    index = report.build_restricted_report(project["data"], out, notebooks_dir=project["notebooks"],
-                                           stream=progress)
+    index = report.build_restricted_report(project["data"], out, notebooks_dir=project["notebooks"], stream=progress)
 
     assert _written_by_us(before, _repo_state()) == []
     assert _files_named(REPO, {"tiny_rows", "tiny_noise", "tiny_rows_table"}) == []
     assert {p: p.read_bytes() for p in project["notebooks"].glob("*.ipynb")} == sources  # never overwritten
     assert index == out.resolve() / "report" / "index.html"
-    for rel in ("notebooks/00_tiny_public.ipynb", "notebooks/01_tiny_synthetic.ipynb", "figures/tiny_rows.png",
-                "figures/tiny_noise.svg", "results/tiny_rows_table.csv", "report/notebooks/00_tiny_public.html"):
+    for rel in (
+        "notebooks/00_tiny_public.ipynb",
+        "notebooks/01_tiny_synthetic.ipynb",
+        "figures/tiny_rows.png",
+        "figures/tiny_noise.svg",
+        "results/tiny_rows_table.csv",
+        "report/notebooks/00_tiny_public.html",
+    ):
         assert (out / rel).exists(), rel
     executed = nbformat.read(out / "notebooks" / "00_tiny_public.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
@@ -318,8 +342,9 @@ def test_failing_notebook_stops_the_build_with_its_name(tmp_path):
     nbformat.write(nb, project["notebooks"] / "00_a_broken.ipynb")
     progress = io.StringIO()
     with pytest.raises(TppoError, match="00_a_broken.ipynb failed"):
-        report.build_restricted_report(project["data"], tmp_path / "out", notebooks_dir=project["notebooks"],
-                                       stream=progress)
+        report.build_restricted_report(
+            project["data"], tmp_path / "out", notebooks_dir=project["notebooks"], stream=progress
+        )
     assert "FAILED" in progress.getvalue()
     assert not (tmp_path / "out" / "report" / "index.html").exists()
 
@@ -330,18 +355,24 @@ def test_cli_restricted_run_calls_the_privacy_scanner_on_out(tmp_path, monkeypat
     shutil.copytree(project["figures"], out / "figures")
     shutil.copytree(project["results"], out / "results")
     calls = []
-    fake = types.ModuleType("tppo_analysis.scan")
 
     def scan_paths(targets, root=None):
         calls.append(([Path(t) for t in targets], Path(root)))
         return ["figures/x.json: line 3: passport X1••••••7"], 12
 
-    fake.scan_paths = scan_paths
-    fake.configure_parser = lambda parser: None
-    fake.run = lambda args: 0
-    monkeypatch.setitem(sys.modules, "tppo_analysis.scan", fake)
-    rc = tppo_main(["report", "--data-dir", str(project["data"]), "--out", str(out), "--notebooks",
-                    str(project["notebooks"]), "--no-execute"])
+    monkeypatch.setattr(scan, "scan_paths", scan_paths)
+    rc = tppo_main(
+        [
+            "report",
+            "--data-dir",
+            str(project["data"]),
+            "--out",
+            str(out),
+            "--notebooks",
+            str(project["notebooks"]),
+            "--no-execute",
+        ]
+    )
     assert calls == [([out.resolve()], out.resolve())]
     assert rc == 1  # a finding fails the run
     printed = capsys.readouterr().out
@@ -351,7 +382,6 @@ def test_cli_restricted_run_calls_the_privacy_scanner_on_out(tmp_path, monkeypat
 
 
 def test_real_privacy_scanner_reports_an_identifier_planted_in_the_output(tmp_path):
-    pytest.importorskip("tppo_analysis.scan")
     from tppo_analysis.privacy import KNOWN_FAKE_IDENTIFIERS
 
     out = tmp_path / "out"
@@ -365,10 +395,16 @@ def test_real_privacy_scanner_reports_an_identifier_planted_in_the_output(tmp_pa
     assert "leak.csv" in printed.getvalue() and fake not in printed.getvalue()  # reported, masked
 
 
-def test_missing_privacy_scanner_is_an_error_not_a_silent_pass(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "tppo_analysis.scan", None)
-    with pytest.raises(TppoError, match="NOT checked"):
-        report.privacy_scan(tmp_path, stream=io.StringIO())
+def test_missing_privacy_scanner_is_an_error_not_a_silent_pass(monkeypatch):
+    """The report imports the scanner directly: without it the report cannot even be built, so restricted output
+    can never look checked when it is not."""
+    import tppo_analysis.privacy as privacy
+
+    monkeypatch.delattr(privacy, "scan")
+    monkeypatch.setitem(sys.modules, "tppo_analysis.privacy.scan", None)
+    monkeypatch.delitem(sys.modules, "tppo_analysis.output.report.build")
+    with pytest.raises(ImportError):
+        importlib.import_module("tppo_analysis.output.report.build")
 
 
 def test_in_place_report_refuses_a_redirected_data_dir(monkeypatch, tmp_path, capsys):

@@ -22,10 +22,19 @@ REPO = Path(__file__).resolve().parents[1]
 ROSTER_CSV = REPO / "data" / "public" / "desa_binaan_reported.csv"
 
 GOOD = {
-    "village": "Kebon Bawang", "village_type": "kelurahan", "kecamatan": "Tanjung Priok",
-    "regency_city": "Kota Jakarta Utara", "province": "DKI Jakarta", "immigration_office": "Kanim Tanjung Priok",
-    "village_code": "31.72.02.1005", "launch_date": "2025-10-02", "launch_date_precision": "day", "existing_by": "",
-    "source_url": "https://example.org/a", "source_outlet": "Example", "notes": "",
+    "village": "Kebon Bawang",
+    "village_type": "kelurahan",
+    "kecamatan": "Tanjung Priok",
+    "regency_city": "Kota Jakarta Utara",
+    "province": "DKI Jakarta",
+    "immigration_office": "Kanim Tanjung Priok",
+    "village_code": "31.72.02.1005",
+    "launch_date": "2025-10-02",
+    "launch_date_precision": "day",
+    "existing_by": "",
+    "source_url": "https://example.org/a",
+    "source_outlet": "Example",
+    "notes": "",
 }
 
 
@@ -79,8 +88,15 @@ def test_unmatched_and_ambiguous_are_listed_with_reasons(roster):
 
 def test_not_guessed_when_name_differs_from_kemendagri(tmp_path):
     # "Sei Ijum" vs Kemendagri "Sei Ijum Raya": close, but not the same name -> unmatched, near miss named.
-    row = dict(GOOD, village="Sei Ijum", village_type="desa", kecamatan="Mentaya Hilir Selatan",
-               regency_city="Kab. Kotawaringin Timur", province="Kalimantan Tengah", village_code="")
+    row = dict(
+        GOOD,
+        village="Sei Ijum",
+        village_type="desa",
+        kecamatan="Mentaya Hilir Selatan",
+        regency_city="Kab. Kotawaringin Timur",
+        province="Kalimantan Tengah",
+        village_code="",
+    )
     out = load_desa_binaan(_write(tmp_path, [row]))
     assert out.loc[0, "match_status"] == "unmatched"
     assert pd.isna(out.loc[0, "village_code"])
@@ -88,8 +104,15 @@ def test_not_guessed_when_name_differs_from_kemendagri(tmp_path):
 
 
 def test_curated_code_settles_what_the_matcher_cannot(tmp_path):
-    row = dict(GOOD, village="Sei Ijum", village_type="desa", kecamatan="Mentaya Hilir Selatan",
-               regency_city="Kab. Kotawaringin Timur", province="Kalimantan Tengah", village_code="62.02.08.2014")
+    row = dict(
+        GOOD,
+        village="Sei Ijum",
+        village_type="desa",
+        kecamatan="Mentaya Hilir Selatan",
+        regency_city="Kab. Kotawaringin Timur",
+        province="Kalimantan Tengah",
+        village_code="62.02.08.2014",
+    )
     out = load_desa_binaan(_write(tmp_path, [row]))
     assert out.loc[0, "match_status"] == "matched"
     assert out.loc[0, "match_method"] == "curated"
@@ -142,11 +165,27 @@ def test_precision_must_fit_the_written_date(tmp_path, date, precision):
 
 
 def test_month_and_year_precision_load_as_first_day(tmp_path):
-    rows = [dict(GOOD, launch_date="2024-05", launch_date_precision="month"),
-            dict(GOOD, village="Rawa Badak Utara", kecamatan="Koja", village_code="", launch_date="2022",
-                 launch_date_precision="year"),
-            dict(GOOD, village="Pegadungan", kecamatan="Kalideres", regency_city="Kota Jakarta Barat",
-                 village_code="", launch_date="", launch_date_precision="unknown", existing_by="2025-09-18")]
+    rows = [
+        dict(GOOD, launch_date="2024-05", launch_date_precision="month"),
+        dict(
+            GOOD,
+            village="Rawa Badak Utara",
+            kecamatan="Koja",
+            village_code="",
+            launch_date="2022",
+            launch_date_precision="year",
+        ),
+        dict(
+            GOOD,
+            village="Pegadungan",
+            kecamatan="Kalideres",
+            regency_city="Kota Jakarta Barat",
+            village_code="",
+            launch_date="",
+            launch_date_precision="unknown",
+            existing_by="2025-09-18",
+        ),
+    ]
     out = load_desa_binaan(_write(tmp_path, rows))
     assert list(out["launch_date"][:2]) == [pd.Timestamp("2024-05-01"), pd.Timestamp("2022-01-01")]
     assert pd.isna(out.loc[2, "launch_date"])
@@ -155,8 +194,10 @@ def test_month_and_year_precision_load_as_first_day(tmp_path):
 
 
 def test_impossible_dates_and_order_are_reported(tmp_path):
-    rows = [dict(GOOD, launch_date="2025-02-30"), dict(GOOD, village="Rawa Badak Utara", kecamatan="Koja",
-                                                       village_code="", existing_by="2025-01-01")]
+    rows = [
+        dict(GOOD, launch_date="2025-02-30"),
+        dict(GOOD, village="Rawa Badak Utara", kecamatan="Koja", village_code="", existing_by="2025-01-01"),
+    ]
     with pytest.raises(DataValidationError) as info:
         load_desa_binaan(_write(tmp_path, rows))
     got = {(p.line, p.column): p.reason for p in info.value.problems}
@@ -173,8 +214,10 @@ def test_duplicate_village_is_reported(tmp_path):
 
 
 def test_exclude_returns_the_rest_and_the_bad_rows(tmp_path):
-    rows = [GOOD, dict(GOOD, village="Rawa Badak Utara", kecamatan="Koja", village_code="",
-                       launch_date_precision="approx")]
+    rows = [
+        GOOD,
+        dict(GOOD, village="Rawa Badak Utara", kecamatan="Koja", village_code="", launch_date_precision="approx"),
+    ]
     clean, excluded = load_desa_binaan(_write(tmp_path, rows), on_error="exclude")
     assert list(clean["village"]) == ["Kebon Bawang"]
     assert list(excluded["line"]) == [3]
@@ -198,8 +241,15 @@ def test_ambiguous_village_is_listed_with_its_candidates(tmp_path):
     pick = villages[twice & (villages["kind"] == "desa")].iloc[0]
     pair = villages[(villages["regency_code"] == pick["regency_code"]) & (villages["name"] == pick["name"])]
     regency = pick["regency"].replace("Kabupaten ", "Kab. ")
-    row = dict(GOOD, village=pick["name"], village_type="desa", kecamatan="", regency_city=regency,
-               province=pick["province"], village_code="")
+    row = dict(
+        GOOD,
+        village=pick["name"],
+        village_type="desa",
+        kecamatan="",
+        regency_city=regency,
+        province=pick["province"],
+        village_code="",
+    )
     out = load_desa_binaan(_write(tmp_path, [row]))
     listing = unmatched_villages(out)
     assert list(listing["match_status"]) == ["ambiguous"]

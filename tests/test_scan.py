@@ -8,27 +8,19 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tppo_analysis import cli, scan
+from tppo_analysis import cli
+from tppo_analysis.privacy import scan
+from tppo_analysis.privacy.identifiers import CANARY_NAMES, CANARY_NIKS, CANARY_PHONES
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def _canary_nik() -> str:
-    try:
-        from tppo_analysis.synthetic import CANARY_NIKS
-
-        return CANARY_NIKS[0]
-    except ImportError:  # synthetic module not there: a structurally valid fake (Kab. Bogor, woman, serial 9991)
-        return "320101" + "550190" + "9991"
+    return CANARY_NIKS[0]
 
 
 def _canary_phone() -> str:
-    try:
-        from tppo_analysis.synthetic import CANARY_PHONES
-
-        return CANARY_PHONES[0]
-    except ImportError:
-        return "0812" + "9999" + "0001"
+    return CANARY_PHONES[0]
 
 
 def _notebook(path: Path, outputs: list) -> None:
@@ -46,10 +38,14 @@ def clean_copy(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(REPO / "data" / "public", root / "data" / "public")
     (root / "notebooks").mkdir()
-    _notebook(root / "notebooks" / "01_x.ipynb", [
-        nbformat.v4.new_output("execute_result", data={"text/plain": "   month  n\n0  2023-01  120"},
-                               execution_count=1),
-    ])
+    _notebook(
+        root / "notebooks" / "01_x.ipynb",
+        [
+            nbformat.v4.new_output(
+                "execute_result", data={"text/plain": "   month  n\n0  2023-01  120"}, execution_count=1
+            ),
+        ],
+    )
     return root
 
 
@@ -69,11 +65,15 @@ def test_clean_copy_passes(clean_copy, capsys):
 def test_canary_nik_in_notebook_output_fails_the_scan_without_printing_it(clean_copy, capsys):
     nik = _canary_nik()
     nb = clean_copy / "notebooks" / "01_x.ipynb"
-    _notebook(nb, [
-        nbformat.v4.new_output("stream", name="stdout", text="ok\n"),
-        nbformat.v4.new_output("display_data", data={"text/html": f"<table><tr><td>{nik}</td></tr></table>",
-                                                     "text/plain": "<table>"}),
-    ])
+    _notebook(
+        nb,
+        [
+            nbformat.v4.new_output("stream", name="stdout", text="ok\n"),
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": f"<table><tr><td>{nik}</td></tr></table>", "text/plain": "<table>"}
+            ),
+        ],
+    )
     rc, out, err = _run(capsys, str(clean_copy))
     assert rc == 1
     assert "notebooks/01_x.ipynb: cell 2 output 2 text/html, line 1: NIK" in out
@@ -98,13 +98,16 @@ def test_canary_nik_in_data_file_fails_the_scan(clean_copy, capsys):
     "output",
     [
         lambda v: nbformat.v4.new_output("stream", name="stderr", text=f"warning: row {v} skipped\n"),
-        lambda v: nbformat.v4.new_output("error", ename="ValueError", evalue=f"bad {v}",
-                                         traceback=[f"\x1b[31mValueError\x1b[0m: bad {v}"]),
-        lambda v: nbformat.v4.new_output("display_data", data={"image/svg+xml": f"<svg><text>{v}</text></svg>",
-                                                               "image/png": "iVBORw0KGgo="}),
+        lambda v: nbformat.v4.new_output(
+            "error", ename="ValueError", evalue=f"bad {v}", traceback=[f"\x1b[31mValueError\x1b[0m: bad {v}"]
+        ),
+        lambda v: nbformat.v4.new_output(
+            "display_data", data={"image/svg+xml": f"<svg><text>{v}</text></svg>", "image/png": "iVBORw0KGgo="}
+        ),
         lambda v: nbformat.v4.new_output("display_data", data={"application/json": {"nik": v}}),
-        lambda v: nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="},
-                                         metadata={"image/png": {"alt": f"chart of {v}"}}),
+        lambda v: nbformat.v4.new_output(
+            "display_data", data={"image/png": "iVBORw0KGgo="}, metadata={"image/png": {"alt": f"chart of {v}"}}
+        ),
     ],
     ids=["stderr", "traceback", "svg", "json", "image-alt-text"],
 )
@@ -127,10 +130,11 @@ def test_cell_source_phone_and_svg_file_are_scanned(clean_copy, capsys):
 
 
 def test_canary_names_from_the_synthetic_generator_are_caught(clean_copy, capsys):
-    names = pytest.importorskip("tppo_analysis.synthetic").CANARY_NAMES
-    _notebook(clean_copy / "notebooks" / "01_x.ipynb",
-              [nbformat.v4.new_output("execute_result", data={"text/plain": f"0  {names[0]}  2023-01"},
-                                      execution_count=1)])
+    names = CANARY_NAMES
+    _notebook(
+        clean_copy / "notebooks" / "01_x.ipynb",
+        [nbformat.v4.new_output("execute_result", data={"text/plain": f"0  {names[0]}  2023-01"}, execution_count=1)],
+    )
     rc, out, _ = _run(capsys, str(clean_copy))
     assert rc == 1 and "CANARY_NAME" in out and names[0] not in out
 
@@ -157,9 +161,11 @@ def test_no_false_positives_on_public_record_urls_dates_and_codes():
     for name in ("public_reported_figures.csv", "desa_binaan_reported.csv", "public_reported_figures.md"):
         text = (REPO / "data" / "public" / name).read_text(encoding="utf-8")
         assert scan.scan_text(text, file=name) == []
-    sample = ("https://www.kompas.com/read/2023/05/25/3201015501909991/x 32.01.01.2001 3201012001 "
-              "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 0.3201015501909991 "
-              "2023-05-01 PRF-0001 fig-0001 1.5e-05")
+    sample = (
+        "https://www.kompas.com/read/2023/05/25/3201015501909991/x 32.01.01.2001 3201012001 "
+        "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 0.3201015501909991 "
+        "2023-05-01 PRF-0001 fig-0001 1.5e-05"
+    )
     assert scan.scan_text(sample, file="x") == []
 
 
@@ -178,8 +184,7 @@ def test_embedded_base64_images_are_not_read_as_text(tmp_path):
 
 
 def test_every_synthetic_canary_is_detectable():
-    synthetic = pytest.importorskip("tppo_analysis.synthetic")
     from tppo_analysis.privacy import find_identifiers
 
-    for value in (*synthetic.CANARY_NIKS, *synthetic.CANARY_PHONES):
+    for value in (*CANARY_NIKS, *CANARY_PHONES):
         assert find_identifiers(f"catatan: {value}."), "canary not detectable"

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 import sqlglot
 
-from tppo_analysis.aggregate import aggregation_sql, cluster_sql
+from tppo_analysis.sources.extracts import aggregation_sql, cluster_sql
 
 
 def _table():
@@ -68,14 +68,19 @@ def test_spark_local_mode_gives_the_duckdb_counts(tmp_path):
         pytest.skip("no Java runtime for Spark local mode")
     from pyspark.sql import SparkSession
 
-    from tppo_analysis.aggregate import aggregate_records
+    from tppo_analysis.sources.extracts import aggregate_records
 
     src = tmp_path / "records.parquet"
     _table().rename(columns={"decision": "reason"}).to_parquet(src, index=False)
     local = aggregate_records(src, kind="deferrals", out=tmp_path / "duck.csv", by="village_month")
     sql = cluster_sql("spark", table="records", key="village_code", category="reason", values=local.categories)
-    spark = (SparkSession.builder.master("local[1]").appName("tppo-sql-check").config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "1").getOrCreate())
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .appName("tppo-sql-check")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .getOrCreate()
+    )
     try:
         spark.sparkContext.setLogLevel("ERROR")
         # project only the columns the count needs, as on the ministry cluster

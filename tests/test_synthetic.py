@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tppo_analysis import synthetic
+from tppo_analysis.design import synthetic
 from tppo_analysis.errors import TppoError
+from tppo_analysis.privacy import identifiers
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +26,13 @@ def geo():
 
 @pytest.fixture(scope="module")
 def roster():
-    return pd.DataFrame({"village_code": ["52.03.01.2001", "52.03.02.2005"],
-                         "launch_date": pd.to_datetime(["2024-04-30", "2025-07-08"]),
-                         "precision": ["day", "day"]})
+    return pd.DataFrame(
+        {
+            "village_code": ["52.03.01.2001", "52.03.02.2005"],
+            "launch_date": pd.to_datetime(["2024-04-30", "2025-07-08"]),
+            "precision": ["day", "day"],
+        }
+    )
 
 
 def test_every_frame_is_labelled_synthetic(geo, roster):
@@ -61,8 +66,15 @@ def test_panel_is_balanced_with_real_roster_cohorts_and_flagged_additions(geo, r
 
 
 def test_calibration_to_the_national_monthly_total(geo):
-    sp = synthetic.generate_panel(seed=5, villages=geo, roster=False, national_monthly_2025=1500.0, n_enrolled_by=4,
-                                  effect_rr=1.0, dispersion=None)
+    sp = synthetic.generate_panel(
+        seed=5,
+        villages=geo,
+        roster=False,
+        national_monthly_2025=1500.0,
+        n_enrolled_by=4,
+        effect_rr=1.0,
+        dispersion=None,
+    )
     in_2025 = sp.panel["month"].dt.year == 2025
     # the whole (tiny) geography is "national" here: expected 2025 total per month equals the target
     assert sp.panel.loc[in_2025, "expected"].sum() / 12 == pytest.approx(1500.0, rel=1e-9)
@@ -73,7 +85,9 @@ def test_calibration_to_the_national_monthly_total(geo):
 def test_planted_effect_truth(geo):
     sp = synthetic.generate_panel(seed=6, villages=geo, roster=False, n_enrolled_by=20, effect_rr=0.6, ramp=4)
     te = sp.true_effects.set_index("event_time")["rate_ratio"]
-    assert te.loc[0] == pytest.approx(0.6 ** 0.25) and te.loc[3] == pytest.approx(0.6) and te.loc[10] == pytest.approx(0.6)
+    assert (
+        te.loc[0] == pytest.approx(0.6**0.25) and te.loc[3] == pytest.approx(0.6) and te.loc[10] == pytest.approx(0.6)
+    )
     assert 0.6 <= sp.true_overall < 1.0
 
 
@@ -92,7 +106,9 @@ def test_subset_of_regencies_keeps_village_values(geo):
 
 def test_spillover_to_same_kecamatan(geo):
     base = synthetic.generate_panel(seed=8, villages=geo, roster=False, n_enrolled_by=8, dispersion=None)
-    sp = synthetic.generate_panel(seed=8, villages=geo, roster=False, n_enrolled_by=8, spillover_rr=0.5, dispersion=None)
+    sp = synthetic.generate_panel(
+        seed=8, villages=geo, roster=False, n_enrolled_by=8, spillover_rr=0.5, dispersion=None
+    )
     v = sp.villages
     exposed = v["spillover_exposed_from"].notna()
     assert exposed.any() and (v.loc[exposed, "first_treated"].isna()).all()
@@ -121,21 +137,21 @@ def test_records_and_canaries(geo):
     p = sp.panel[sp.panel["deferrals"] > 0].set_index(["village_code", "month"])["deferrals"]
     assert back.sort_index().tolist() == p.sort_index().tolist()
     text = " ".join(rec["notes"])
-    for nik, ph, nm in zip(synthetic.CANARY_NIKS, synthetic.CANARY_PHONES, synthetic.CANARY_NAMES):
+    for nik, ph, nm in zip(identifiers.CANARY_NIKS, identifiers.CANARY_PHONES, identifiers.CANARY_NAMES):
         assert nik in text and ph in text and nm in text
     clean = synthetic.generate_records(sp.panel, seed=1)
     assert "notes" not in clean.columns
-    assert not clean.astype(str).apply(lambda c: c.str.contains(synthetic.CANARY_NIKS[0])).any().any()
+    assert not clean.astype(str).apply(lambda c: c.str.contains(identifiers.CANARY_NIKS[0])).any().any()
     with pytest.raises(TppoError, match="SYNTHETIC"):
         synthetic.generate_records(sp.panel.drop(columns=["data"]))
 
 
 def test_canary_niks_are_syntactically_valid():
-    for nik in synthetic.CANARY_NIKS:
+    for nik in identifiers.CANARY_NIKS:
         assert re.fullmatch(r"\d{16}", nik)
         day, month = int(nik[6:8]), int(nik[8:10])
         assert 1 <= (day - 40 if day > 40 else day) <= 31 and 1 <= month <= 12
         assert nik[:2] in {"32", "35", "52"}
-    for ph in synthetic.CANARY_PHONES:
+    for ph in identifiers.CANARY_PHONES:
         digits = re.sub(r"\D", "", ph)
         assert digits.startswith(("62", "08")) and 10 <= len(digits) <= 14

@@ -5,9 +5,14 @@ The small public API (re-exported here; each name lives in the module that owns 
 * data — :func:`load_public_record`, :func:`reconcile`, :func:`load_villages`, :func:`load_desa_binaan`
 * calendar — :func:`holiday_regressors`
 * models — :class:`IntervalCountModel` (counts observed as totals over irregular windows)
-* program effect — the :mod:`tppo_analysis.effects` module (``effects.fit``)
+* program effect — the :mod:`tppo_analysis.effects` package (``effects.fit``)
 * privacy — :mod:`tppo_analysis.privacy` (``MIN_CELL``, ``suppress``)
+* output — :func:`save_figure`, :func:`save_table`, :func:`provenance_line`
 * where things live — :mod:`tppo_analysis.paths`
+
+The package is laid out by flow stage: ``sources`` (inputs -> validated frames), ``record`` (the public record ->
+observations -> tables), ``models``, ``effects``, ``design`` (panels, SYNTHETIC data, power), ``privacy`` and
+``output`` (figures, tables, notebooks, report); ``cli`` is the ``tppo`` command.
 
 Names are resolved on first use, so importing the package is cheap and a notebook pays only for what it uses.
 """
@@ -21,13 +26,13 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load_public_record": ("tppo_analysis.sources.public_record", "load_public_record"),
-    "reconcile": ("tppo_analysis.reconciliation", "reconcile"),
+    "reconcile": ("tppo_analysis.record.reconciliation", "reconcile"),
     "load_villages": ("tppo_analysis.sources.geography", "load_villages"),
     "load_desa_binaan": ("tppo_analysis.sources.roster", "load_desa_binaan"),
-    "holiday_regressors": ("tppo_analysis.calendar", "holiday_regressors"),
+    "holiday_regressors": ("tppo_analysis.sources.calendar", "holiday_regressors"),
     "IntervalCountModel": ("tppo_analysis.models.interval", "IntervalCountModel"),
-    "save_figure": ("tppo_analysis.plotting", "save_figure"),
-    "save_table": ("tppo_analysis.tables", "save_table"),
+    "save_figure": ("tppo_analysis.output.plotting", "save_figure"),
+    "save_table": ("tppo_analysis.output.tables", "save_table"),
     "provenance_line": ("tppo_analysis.provenance", "provenance_line"),
     "TppoError": ("tppo_analysis.errors", "TppoError"),
     "DataValidationError": ("tppo_analysis.errors", "DataValidationError"),
@@ -36,16 +41,16 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "paths": ("tppo_analysis.paths", None),
     "privacy": ("tppo_analysis.privacy", None),
     "provenance": ("tppo_analysis.provenance", None),
-    "plotting": ("tppo_analysis.plotting", None),
-    "synthetic": ("tppo_analysis.synthetic", None),
-    "calendar": ("tppo_analysis.calendar", None),
+    "plotting": ("tppo_analysis.output.plotting", None),
+    "synthetic": ("tppo_analysis.design.synthetic", None),
+    "calendar": ("tppo_analysis.sources.calendar", None),
     "models": ("tppo_analysis.models", None),
-    "power": ("tppo_analysis.power", None),
-    "rates": ("tppo_analysis.rates", None),
-    "trends": ("tppo_analysis.trends", None),
-    "record_summary": ("tppo_analysis.record_summary", None),
-    "panel": ("tppo_analysis.panel", None),
-    "tables": ("tppo_analysis.tables", None),
+    "power": ("tppo_analysis.design.power", None),
+    "rates": ("tppo_analysis.record.rates", None),
+    "trends": ("tppo_analysis.record.trends", None),
+    "record_summary": ("tppo_analysis.record.summary", None),
+    "panel": ("tppo_analysis.design.panel", None),
+    "tables": ("tppo_analysis.output.tables", None),
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -66,11 +71,20 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
 
 
-if TYPE_CHECKING:  # for type checkers and IDEs
-    from . import effects, paths, privacy, provenance  # noqa: F401
-    from .calendar import holiday_regressors  # noqa: F401
+if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
+    from . import effects, models, paths, privacy, provenance  # noqa: F401
+    from .design import panel, power, synthetic  # noqa: F401
+    from .errors import DataValidationError, TppoError  # noqa: F401
     from .models.interval import IntervalCountModel  # noqa: F401
-    from .reconciliation import reconcile  # noqa: F401
+    from .output import plotting, tables  # noqa: F401
+    from .output.plotting import save_figure  # noqa: F401
+    from .output.tables import save_table  # noqa: F401
+    from .provenance import provenance_line  # noqa: F401
+    from .record import rates, trends  # noqa: F401
+    from .record import summary as record_summary  # noqa: F401
+    from .record.reconciliation import reconcile  # noqa: F401
+    from .sources import calendar  # noqa: F401
+    from .sources.calendar import holiday_regressors  # noqa: F401
     from .sources.geography import load_villages  # noqa: F401
     from .sources.public_record import load_public_record  # noqa: F401
     from .sources.roster import load_desa_binaan  # noqa: F401

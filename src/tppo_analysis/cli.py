@@ -1,49 +1,278 @@
-"""The ``tppo`` command line.
-
-Each subcommand lives in the module that owns its concern; that module provides
-``configure_parser(parser)`` and ``run(args) -> int``. User mistakes (bad input files, bad options) raise
-:class:`~tppo_analysis.errors.TppoError` and are printed as one clear message without a traceback.
+"""The ``tppo`` command line: one parser for every subcommand, each with a thin run function.
 
     tppo validate PATH [--kind KIND]     check an input file against its schema
     tppo report [--data-dir PATH --out DIR]   run the notebooks and render the HTML report
     tppo scan [PATH ...]                 look for personal identifiers in committed outputs
     tppo aggregate ...                   record-level data -> office x month / village x month panels
+
+User mistakes (bad input files, bad options) raise :class:`~tppo_analysis.errors.TppoError` and are printed as one
+clear message without a traceback.
+
+``tppo validate`` (:func:`validate_file`) lives here rather than beside the validation machinery in
+:mod:`tppo_analysis.sources.validation`: it calls the loaders, and the loaders use that machinery. Kinds:
+``public_record`` (the cited public record), ``desa_binaan`` (the Desa Binaan roster) and the restricted extracts of
+:data:`tppo_analysis.sources.schemas.RESTRICTED_KINDS` (e.g. ``deferral_records``, ``village_panel``). Without
+``--kind`` the kind is inferred from the header. Exit status 0 with a one-line summary when the file is valid; 1 with
+one line per problem (file, line — the header is line 1 — column, value, reason) otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
-from .errors import TppoError
+import pandas as pd
 
-#: subcommand -> (module, one-line help)
-SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "validate": ("tppo_analysis.validate", "check an input file against its schema and list every problem"),
-    "report": ("tppo_analysis.report", "run the notebooks and render the static HTML report"),
-    "scan": ("tppo_analysis.scan", "scan notebooks, data and figures for personal identifiers"),
-    "aggregate": ("tppo_analysis.aggregate", "aggregate record-level data into monthly panels (DuckDB)"),
+from . import paths
+from .errors import DataValidationError, TppoError, display_path
+from .output.report import build as report
+from .privacy import scan
+from .provenance import package_version
+from .sources import extracts
+from .sources.public_record import load_public_record
+from .sources.roster import load_desa_binaan
+from .sources.schemas import REQUIRED_COLUMNS, RESTRICTED_KINDS
+from .sources.validation import finish, missing_column_problems, read_text_table, schema_problems
+
+__all__ = ["main", "build_parser", "validate_file", "infer_kind", "kinds", "VALIDATE_KINDS"]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# tppo validate
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _restricted(kind: str) -> Callable[[Path], pd.DataFrame]:
+    def check(path: Path) -> pd.DataFrame:
+        df = read_text_table(path)
+        file = display_path(path)
+        problems = missing_column_problems(df, REQUIRED_COLUMNS[kind], file)
+        if not problems:
+            problems = schema_problems(df, RESTRICTED_KINDS[kind], file)
+        return finish(df, problems, file=file, on_error="raise", convert=lambda d: d)
+
+    return check
+
+
+def kinds() -> dict[str, Callable[[Path], pd.DataFrame]]:
+    """Every kind ``tppo validate`` knows, mapped to a checker returning the validated frame."""
+    out: dict[str, Callable[[Path], pd.DataFrame]] = {
+        "public_record": load_public_record,
+        "desa_binaan": load_desa_binaan,
+    }
+    for name in RESTRICTED_KINDS:
+        out[name] = _restricted(name)
+    return out
+
+
+VALIDATE_KINDS = ("public_record", "desa_binaan")  # plus the restricted kinds, see kinds()
+
+_SIGNATURES = {
+    "public_record": {"figure_id", "measure", "period_end", "source_url"},
+    "desa_binaan": {"village", "launch_date", "launch_date_precision"},
+}
+
+
+def infer_kind(path: str | os.PathLike) -> str:
+    """Guess the kind of an input file from its header line."""
+    header = set(read_text_table(path).columns)
+    candidates = [k for k, cols in _SIGNATURES.items() if cols <= header]
+    for name, schema in RESTRICTED_KINDS.items():
+        required = {c for c, col in schema.columns.items() if col.required}
+        if required and required <= header:
+            candidates.append(name)
+    if len(candidates) == 1:
+        return candidates[0]
+    known = ", ".join(sorted(kinds()))
+    if not candidates:
+        raise TppoError(
+            f"{display_path(path)}: cannot tell what kind of file this is from its header; "
+            f"pass --kind (one of: {known})"
+        )
+    raise TppoError(f"{display_path(path)}: header fits several kinds ({', '.join(candidates)}); pass --kind")
+
+
+def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str, int, list[str]]:
+    """Validate one file; return ``(kind, number of rows, read notes)`` or raise with every problem.
+
+    The read notes say what was normalised on reading (encoding, separator, skipped blank lines), so nothing changes
+    without being said.
+    """
+    p = Path(path)
+    available = kinds()
+    kind = kind or infer_kind(p)
+    if kind not in available:
+        raise TppoError(f"unknown kind {kind!r}; choose one of: {', '.join(sorted(available))}")
+    result = available[kind](p)
+    notes = list(getattr(result, "attrs", {}).get("read_notes", []))
+    return kind, len(result), notes
+
+
+def configure_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="the file to check (CSV)")
+    parser.add_argument("--kind", help="file kind (default: inferred from the header)")
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    try:
+        kind, n, notes = validate_file(args.path, args.kind)
+    except DataValidationError as exc:
+        print(
+            f"{exc.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} ({args.kind or 'kind inferred'})",
+            file=sys.stderr,
+        )
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(f"  note: {note}", file=sys.stderr)
+    print(f"{display_path(args.path)}: valid {kind}, {n} rows")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# tppo report
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def configure_report(parser: argparse.ArgumentParser) -> None:
+    """Options of ``tppo report``."""
+    parser.add_argument(
+        "--data-dir", metavar="PATH", help="run the notebooks on this data folder (restricted data); needs --out"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write executed notebooks, figures, results and HTML here "
+        "(outside the repository, or under build/); the committed notebooks are not touched",
+    )
+    parser.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        default=None,
+        help="folder of notebooks to run in name order (default: notebooks/)",
+    )
+    parser.add_argument(
+        "--no-execute",
+        action="store_true",
+        help="render the HTML from the notebooks' saved outputs without running them",
+    )
+    parser.add_argument("--timeout", type=int, default=600, metavar="SECONDS", help="per-cell timeout (600)")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``tppo report``: build the report; with ``--data-dir``/``--out`` build it outside the repository."""
+    if args.data_dir is not None or args.out is not None:
+        if args.out is None:
+            raise TppoError("--data-dir needs --out DIR (outside the repository, or under build/)")
+        data = args.data_dir if args.data_dir is not None else paths.data_dir()
+        index = report.build_restricted_report(
+            data, args.out, notebooks_dir=args.notebooks, execute=not args.no_execute, timeout=args.timeout
+        )
+        findings = report.privacy_scan(index.parent.parent)
+        return 1 if findings else 0
+    for key, env in report.ENV_KEYS.items():
+        value = os.environ.get(env)
+        if value and Path(value).expanduser().resolve() != (paths.repo_root() / key.removesuffix("_dir")).resolve():
+            raise TppoError(
+                f"{env} is set to another folder; the in-place report only runs on the repository's data. "
+                "Use: tppo report --data-dir PATH --out DIR"
+            )
+    report.build_report(notebooks_dir=args.notebooks, execute=not args.no_execute, timeout=args.timeout)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# tppo scan
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def configure_scan(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to scan (default: the repository's committed files, report/, figures/)",
+    )
+    parser.add_argument("--root", help="report paths relative to this folder (default: the repository)")
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    findings, scanned = scan.scan_paths(args.paths, root=args.root)
+    if findings:
+        for f in findings:
+            print(str(f))
+        files = len({f.file for f in findings})
+        print(
+            f"tppo scan: {len(findings)} possible personal identifier{'s' if len(findings) != 1 else ''} in "
+            f"{files} file{'s' if files != 1 else ''} (values masked); remove them before committing",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"tppo scan: no personal identifiers found in {scanned} files")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# tppo aggregate
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def configure_aggregate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", type=Path, help="record-level CSV or Parquet file(s) of one kind")
+    parser.add_argument("--kind", required=True, choices=list(extracts.KINDS), help="record kind")
+    parser.add_argument(
+        "--by", default="office_month", choices=list(extracts.BY), help="panel: office_month or village_month"
+    )
+    parser.add_argument("--out", required=True, type=Path, help="output panel (.parquet or .csv)")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 1GB (spills beyond it)")
+    parser.add_argument("--temp-dir", default=None, type=Path, help="DuckDB spill directory")
+    parser.add_argument("--threads", default=None, type=int, help="DuckDB threads")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def run_aggregate(args: argparse.Namespace) -> int:
+    def say(msg: str) -> None:
+        if not args.quiet:
+            print(f"tppo aggregate: {msg}", file=sys.stderr, flush=True)
+
+    extracts.aggregate_records(
+        args.paths,
+        kind=args.kind,
+        out=args.out,
+        memory_limit=args.memory_limit,
+        temp_dir=args.temp_dir,
+        by=args.by,
+        threads=args.threads,
+        progress=say,
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the command
+# --------------------------------------------------------------------------------------------------------------------
+
+#: subcommand -> (one-line help, add its options to a parser, run it)
+SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {
+    "validate": ("check an input file against its schema and list every problem", configure_validate, run_validate),
+    "report": ("run the notebooks and render the static HTML report", configure_report, run_report),
+    "scan": ("scan notebooks, data and figures for personal identifiers", configure_scan, run_scan),
+    "aggregate": ("aggregate record-level data into monthly panels (DuckDB)", configure_aggregate, run_aggregate),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .provenance import package_version
-
     parser = argparse.ArgumentParser(prog="tppo", description="tppo-analysis command line")
     parser.add_argument("--version", action="version", version=f"tppo-analysis {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module_name, help_text) in SUBCOMMANDS.items():
+    for name, (help_text, configure, run) in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            p.set_defaults(_module=None, _missing=module_name)
-            continue
-        module.configure_parser(p)
-        p.set_defaults(_module=module)
+        configure(p)
+        p.set_defaults(_run=run)
     return parser
 
 
@@ -53,11 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    if args._module is None:
-        print(f"tppo {args.command}: not available in this version ({args._missing} missing)", file=sys.stderr)
-        return 2
     try:
-        return int(args._module.run(args) or 0)
+        return int(args._run(args) or 0)
     except TppoError as exc:
         print(f"tppo {args.command}: {exc}", file=sys.stderr)
         return 1

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Problem", "TppoError", "DataValidationError", "problems_frame"]
+__all__ = [
+    "Problem",
+    "TppoError",
+    "DataValidationError",
+    "CellError",
+    "VillageCodeError",
+    "BoundaryError",
+    "FigureError",
+    "problems_frame",
+    "display_path",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,28 @@ class DataValidationError(TppoError, ValueError):
     def table(self) -> pd.DataFrame:
         """The problems as a tidy frame: file, line, column, value, reason."""
         return problems_frame(self.problems)
+
+
+class CellError(TppoError, ValueError):
+    """One cell cannot be read. The message says why and what to write instead (no file/line: the caller adds it)."""
+
+
+class VillageCodeError(TppoError, ValueError):
+    """A village code that is neither ``PP.KK.CC.VVVV`` nor ten digits."""
+
+
+class BoundaryError(TppoError):
+    """A coefficient ran off to the edge of the parameter space (e.g. a holiday effect estimated as a rate ratio of
+    ~0): the windows cannot bound it, so its Wald interval and every prediction using it are meaningless."""
+
+    def __init__(self, terms: dict[str, tuple[float, float]]):
+        self.terms = terms
+        shown = "; ".join(f"{t}: estimate {e:.3g}, se {s:.3g}" for t, (e, s) in terms.items())
+        super().__init__(f"coefficient(s) at the boundary, not bounded by these windows ({shown}); drop these terms")
+
+
+class FigureError(TppoError, ValueError):
+    """A figure cannot be saved as it is (no title, no source, bad name)."""
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

@@ -1,128 +1,23 @@
-"""Execute project notebooks reproducibly and write them back with stable bytes.
+"""Moved to :mod:`tppo_analysis.output.notebooks` in 0.2 (the package is laid out by flow stage).
 
-A committed notebook must be byte-identical after a rerun on the same inputs, so after execution this module
-strips what varies between runs or machines: per-cell execution timing, the kernel's Python patch version, widget
-state. Execution counts are kept (they are sequential and deterministic).
-
-Command line (used by ``make report`` and by developers after editing a notebook)::
-
-    python -m tppo_analysis.notebooks notebooks/00_public_record.ipynb [more.ipynb ...]
+This old path keeps working for one release: every name warns (DeprecationWarning) and forwards to its new
+home.
 """
 
-from __future__ import annotations
+from ._deprecated import forward
 
-import os
-import sys
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+__all__ = ["execute_notebook", "normalise_notebook", "write_notebook", "main"]
 
-import nbformat
+__getattr__, __dir__ = forward(
+    "tppo_analysis.notebooks",
+    {
+        "execute_notebook": "tppo_analysis.output.notebooks",
+        "normalise_notebook": "tppo_analysis.output.notebooks",
+        "write_notebook": "tppo_analysis.output.notebooks",
+        "main": "tppo_analysis.output.notebooks",
+    },
+    default="tppo_analysis.output.notebooks",
+)
 
-__all__ = ["execute_notebook", "normalise_notebook", "write_notebook"]
-
-KERNEL_NAME = "python3"
-_STABLE_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
-_STABLE_LANGUAGE_INFO = {"name": "python", "file_extension": ".py", "mimetype": "text/x-python"}
-
-
-def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove volatile metadata (timings, patch versions, widget state) in place and return the notebook."""
-    nb.metadata = nbformat.from_dict(
-        {
-            "kernelspec": dict(_STABLE_KERNELSPEC),
-            "language_info": dict(_STABLE_LANGUAGE_INFO),
-            **({"tppo": nb.metadata["tppo"]} if "tppo" in nb.metadata else {}),
-        }
-    )
-    for i, cell in enumerate(nb.cells):
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("collapsed", None)
-        cell.metadata.pop("scrolled", None)
-        cell["id"] = f"cell-{i:03d}"
-        if cell.cell_type == "code":
-            for out in cell.get("outputs", []):
-                out.get("metadata", {}).pop("execution", None)
-    nb.nbformat, nb.nbformat_minor = 4, 5
-    return nb
-
-
-def write_notebook(nb: nbformat.NotebookNode, path: str | os.PathLike) -> None:
-    """Write a notebook with stable formatting (sorted keys, one-space indent, trailing newline)."""
-    text = nbformat.writes(nb, version=4)
-    if not text.endswith("\n"):
-        text += "\n"
-    Path(path).write_text(text, encoding="utf-8")
-
-
-def execute_notebook(
-    path: str | os.PathLike,
-    *,
-    output: str | os.PathLike | None = None,
-    parameters: Mapping[str, Any] | None = None,
-    timeout: int = 600,
-    env: Mapping[str, str] | None = None,
-) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom and write the normalised result.
-
-    ``output`` defaults to the notebook itself (the committed-outputs workflow). ``parameters`` are injected after
-    the cell tagged ``parameters`` (papermill's convention) — use them with ``output`` pointing outside the
-    repository for restricted data, so committed notebooks are never overwritten. Raises if a cell errors.
-    """
-    from nbclient import NotebookClient
-
-    src = Path(path)
-    nb = nbformat.read(src, as_version=4)
-    if parameters:
-        nb = _inject_parameters(nb, parameters)
-    run_env = {**os.environ, **(env or {})}
-    run_env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    run_env["PYTHONHASHSEED"] = "0"
-    run_env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
-    old_env = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(run_env)
-    try:
-        client = NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name=KERNEL_NAME,
-            resources={"metadata": {"path": str(src.parent.resolve())}},
-            record_timing=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
-    normalise_notebook(nb)
-    write_notebook(nb, output if output is not None else src)
-    return nb
-
-
-def _inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) -> nbformat.NotebookNode:
-    lines = ["# Parameters injected for this run"] + [f"{k} = {v!r}" for k, v in parameters.items()]
-    cell = nbformat.v4.new_code_cell("\n".join(lines))
-    cell.metadata["tags"] = ["injected-parameters"]
-    idx = next(
-        (i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])),
-        -1,
-    )
-    nb.cells.insert(idx + 1, cell)
-    return nb
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not args:
-        print("usage: python -m tppo_analysis.notebooks NOTEBOOK.ipynb [...]", file=sys.stderr)
-        return 2
-    for p in args:
-        print(f"executing {p}", flush=True)
-        execute_notebook(p)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # ``python -m tppo_analysis.notebooks``: warns, then runs the new module's main
+    raise SystemExit(__getattr__("main")())

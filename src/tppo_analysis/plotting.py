@@ -1,30 +1,10 @@
-"""One figure style for the project and one way to save a figure.
+"""Moved to :mod:`tppo_analysis.output.plotting` in 0.2 (the package is laid out by flow stage).
 
-Every saved figure carries a title (set by the caller; :func:`save_figure` refuses a figure without one), axis
-labels with units (the caller's job, e.g. ``"persons per month"``), a source line under the plot and — when it
-shows simulated data — a SYNTHETIC banner above the plot plus a faint SYNTHETIC watermark inside every axes, so a
-cropped panel still says what it is.
-
-Figures are written as PNG (for the HTML report) and SVG (for print) with deterministic bytes: no timestamps, no
-software/version metadata, fixed SVG element ids (``svg.hashsalt``) and the same style whichever rcParams the caller
-had set. A JSON sidecar records name, title, caption, source and the synthetic flag for the report's figure cards.
-
-The palette is Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies; line styles and
-markers are cycled with it so series never rely on colour alone.
+This old path keeps working for one release: every name warns (DeprecationWarning) and forwards to its new
+home.
 """
 
-from __future__ import annotations
-
-import json
-from pathlib import Path
-
-import matplotlib as mpl
-import matplotlib.pyplot as plt
-from cycler import cycler
-from matplotlib.figure import Figure
-
-from . import paths
-from .errors import TppoError
+from ._deprecated import forward
 
 __all__ = [
     "PALETTE",
@@ -38,214 +18,18 @@ __all__ = [
     "style_context",
 ]
 
-#: Okabe–Ito colour-blind-safe palette (blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow,
-#: black). Yellow is kept last but one: it is hard to see on white, use it for fills rather than thin lines.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-
-#: Text of the synthetic banner; also searched for by tests and the report.
-SYNTHETIC_LABEL = "SYNTHETIC DATA — simulated, not findings"
-
-_SYNTHETIC_COLOUR = "#D55E00"  # vermillion from the palette: readable on white for all common deficiencies
-_SOURCE_COLOUR = "#333333"
-_GID_SOURCE = "tppo-source-line"
-_GID_BANNER = "tppo-synthetic-banner"
-_GID_WATERMARK = "tppo-synthetic-watermark"
-
-_LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2))]
-
-_RC: dict[str, object] = {
-    "figure.figsize": (8.0, 4.5),
-    "figure.dpi": 100,
-    "figure.facecolor": "white",
-    "savefig.dpi": 120,
-    "savefig.facecolor": "white",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],  # shipped with matplotlib: the same glyphs on every machine
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.prop_cycle": cycler(color=PALETTE) + cycler(linestyle=_LINESTYLES),
-    "lines.linewidth": 1.8,
-    "legend.frameon": False,
-    "image.cmap": "cividis",  # perceptually uniform and colour-blind safe
-    "svg.hashsalt": "tppo-analysis",
-    "svg.fonttype": "none",  # text stays text in the SVG (selectable, searchable, smaller)
-    "svg.image_inline": True,
-    "path.simplify": True,
-    "date.autoformatter.month": "%Y-%m",
-}
-
-# Settings that make the saved bytes independent of whatever the caller did to rcParams.
-_SAVE_RC = {k: _RC[k] for k in ("svg.hashsalt", "svg.fonttype", "svg.image_inline", "savefig.dpi",
-                                "savefig.facecolor", "path.simplify")}
-
-
-class FigureError(TppoError, ValueError):
-    """A figure cannot be saved as it is (no title, no source, bad name)."""
-
-
-class SavedFigure(type(Path())):  # type: ignore[misc]
-    """The saved PNG's path; its repr names the figure without the folder.
-
-    A notebook cell ending in ``save_figure(...)`` displays this repr, so the committed output holds no absolute
-    path and is the same on every machine and for restricted-data runs.
-    """
-
-    def __repr__(self) -> str:
-        return f"saved figure {self.stem} (.png, .svg, .json)"
-
-    def _repr_pretty_(self, printer, cycle) -> None:  # IPython display
-        printer.text(repr(self))
-
-
-def apply_style() -> None:
-    """Set the project's matplotlib style for this process.
-
-    Colour-blind-safe palette with line styles cycled alongside, light grid, no top/right spines, DejaVu Sans.
-    """
-    mpl.rcParams.update(_RC)
-
-
-def style_context():
-    """A context manager applying the project style temporarily (``with style_context(): ...``)."""
-    return mpl.rc_context(_RC)
-
-
-def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
-    """``plt.subplots`` with the project style applied; returns ``(fig, axes)``."""
-    apply_style()
-    return plt.subplots(nrows, ncols, **kwargs)
-
-
-def _remove_stamps(fig: Figure) -> None:
-    for artist in list(fig.texts):
-        if artist.get_gid() in (_GID_SOURCE, _GID_BANNER):
-            artist.remove()
-    for ax in fig.axes:
-        for artist in list(ax.texts):
-            if artist.get_gid() == _GID_WATERMARK:
-                artist.remove()
-
-
-def _content_bbox(fig: Figure):
-    """Bounding box of everything drawn so far, in figure-fraction coordinates."""
-    bbox = fig.get_tightbbox()  # inches; works with any canvas (Agg, inline, a bare Figure)
-    w, h = fig.get_size_inches()
-    return bbox.x0 / w, bbox.y0 / h, bbox.x1 / w, bbox.y1 / h
-
-
-def mark_synthetic(fig: Figure) -> None:
-    """Stamp the figure as SYNTHETIC: a banner above everything drawn and a faint watermark inside each axes.
-
-    The banner is placed above the current content (titles included), so it never covers the title or data; the
-    saved image is cropped with ``bbox_inches="tight"`` and therefore grows to include it.
-    """
-    for ax in fig.axes:
-        if not ax.get_visible() or not ax.axison:
-            continue
-        ax.text(
-            0.5, 0.5, "SYNTHETIC", transform=ax.transAxes, ha="center", va="center", rotation=20,
-            fontsize=34, fontweight="bold", color=_SYNTHETIC_COLOUR, alpha=0.10, zorder=0, gid=_GID_WATERMARK,
-        )
-    x0, _, _, y1 = _content_bbox(fig)
-    fig.text(
-        max(x0, 0.0) + 0.005, y1 + 0.02, SYNTHETIC_LABEL, ha="left", va="bottom", fontsize=11, fontweight="bold",
-        color="white", gid=_GID_BANNER,
-        bbox={"boxstyle": "square,pad=0.35", "facecolor": _SYNTHETIC_COLOUR, "edgecolor": _SYNTHETIC_COLOUR},
-    )
-
-
-def _has_title(fig: Figure) -> bool:
-    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else getattr(fig._suptitle, "get_text", str)()
-    if suptitle and suptitle.strip():
-        return True
-    return any(ax.get_title(loc=loc).strip() for ax in fig.axes for loc in ("center", "left", "right"))
-
-
-def save_figure(
-    fig: Figure,
-    name: str,
-    *,
-    caption: str,
-    source: str,
-    synthetic: bool = False,
-    directory: str | Path | None = None,
-) -> Path:
-    """Save ``fig`` as ``<figures>/<name>.png`` and ``.svg`` plus a ``.json`` sidecar; return the PNG path.
-
-    The returned path is a :class:`SavedFigure` (a ``pathlib.Path``) whose repr carries no folder, so a notebook
-    cell ending with this call shows ``saved figure <name> (.png, .svg, .json)``.
-
-    Parameters
-    ----------
-    fig
-        A figure with a title (an axes title or a suptitle) and axis labels that state units.
-    name
-        File stem: ASCII letters, digits, ``_`` and ``-`` (e.g. ``"01_deferrals_monthly"``). The report finds
-        the notebook that made the figure by searching notebook sources for this name, so pass it literally.
-    caption
-        One or two sentences for the report's figure card: what is shown and what it can and cannot say.
-    source
-        Printed under the figure as "Source: …" (e.g. "12 public statements, data/public; fitted by …").
-    synthetic
-        Must be ``True`` whenever the figure shows simulated data: adds the SYNTHETIC banner and watermark, prefixes
-        the source line and sets ``"synthetic": true`` in the sidecar.
-    directory
-        Output folder; default :func:`tppo_analysis.paths.figures_dir` (redirected by the notebooks' parameters).
-
-    Saving is idempotent: saving the same figure twice does not stamp it twice, and the same figure gives the same
-    bytes in any process.
-    """
-    if not isinstance(name, str) or not name or not all(c.isascii() and (c.isalnum() or c in "_-") for c in name):
-        raise FigureError(f"figure name {name!r}: use ASCII letters, digits, '_' and '-' only")
-    if not _has_title(fig):
-        raise FigureError(f"figure {name!r} has no title: set ax.set_title(...) or fig.suptitle(...) before saving")
-    if not str(source).strip():
-        raise FigureError(f"figure {name!r} has no source: say which data (and which model) it shows")
-    if not str(caption).strip():
-        raise FigureError(f"figure {name!r} has no caption")
-    out = Path(directory) if directory is not None else paths.figures_dir()
-    out.mkdir(parents=True, exist_ok=True)
-
-    with mpl.rc_context(_SAVE_RC):
-        _remove_stamps(fig)
-        if synthetic:
-            mark_synthetic(fig)
-        x0, y0, _, _ = _content_bbox(fig)
-        label = ("SYNTHETIC (simulated data). " if synthetic else "") + f"Source: {source}"
-        fig.text(
-            max(x0, 0.0) + 0.005, y0 - 0.015, label, ha="left", va="top", fontsize=8,
-            color=_SYNTHETIC_COLOUR if synthetic else _SOURCE_COLOUR, wrap=True, gid=_GID_SOURCE,
-        )
-        png = SavedFigure(out / f"{name}.png")
-        fig.savefig(png, format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.15)
-        fig.savefig(out / f"{name}.svg", format="svg", metadata={"Date": None, "Creator": None},
-                    bbox_inches="tight", pad_inches=0.15)
-    sidecar = {
-        "name": name,
-        "title": _title_text(fig),
-        "caption": str(caption).strip(),
-        "source": str(source).strip(),
-        "synthetic": bool(synthetic),
-        "files": [f"{name}.png", f"{name}.svg"],
-    }
-    (out / f"{name}.json").write_text(
-        json.dumps(sidecar, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    return png
-
-
-def _title_text(fig: Figure) -> str:
-    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
-    if suptitle and suptitle.strip():
-        return suptitle.strip()
-    for ax in fig.axes:
-        for loc in ("center", "left", "right"):
-            if ax.get_title(loc=loc).strip():
-                return ax.get_title(loc=loc).strip()
-    return ""
+__getattr__, __dir__ = forward(
+    "tppo_analysis.plotting",
+    {
+        "PALETTE": "tppo_analysis.output.plotting",
+        "SYNTHETIC_LABEL": "tppo_analysis.output.plotting",
+        "FigureError": "tppo_analysis.output.plotting",
+        "SavedFigure": "tppo_analysis.output.plotting",
+        "apply_style": "tppo_analysis.output.plotting",
+        "new_figure": "tppo_analysis.output.plotting",
+        "save_figure": "tppo_analysis.output.plotting",
+        "mark_synthetic": "tppo_analysis.output.plotting",
+        "style_context": "tppo_analysis.output.plotting",
+    },
+    default="tppo_analysis.output.plotting",
+)

@@ -1,159 +1,21 @@
-"""Shared machinery for validating input tables and reporting every problem at once.
+"""Moved to :mod:`tppo_analysis.sources.validation` in 0.2 (the package is laid out by flow stage).
 
-Loaders read files with every cell as text (so nothing is coerced silently), validate with a lazy pandera schema plus
-cross-column rules, and turn each failure into a :class:`~tppo_analysis.errors.Problem` that names the file, the line
-(the header is line 1, so the row at index ``i`` is line ``i + 2``), the column and the value.
+This old path keeps working for one release: every name warns (DeprecationWarning) and forwards to its new
+home.
 """
 
-from __future__ import annotations
-
-import os
-from collections.abc import Callable, Iterable
-from pathlib import Path
-
-import pandas as pd
-import pandera.pandas as pa
-
-from .errors import DataValidationError, Problem, TppoError, display_path
+from ._deprecated import forward
 
 __all__ = ["read_text_table", "schema_problems", "missing_column_problems", "finish", "line_of"]
 
-
-def line_of(index: int, df: pd.DataFrame | None = None) -> int:
-    """File line of the data row at ``index``: the exact line recorded by the reader (``df.attrs["lines"]``, which
-    accounts for skipped blank lines and quoted cells spanning lines), else ``index + 2`` (header = line 1)."""
-    lines = None if df is None else df.attrs.get("lines")
-    if lines is not None and 0 <= int(index) < len(lines):
-        return int(lines[int(index)])
-    return int(index) + 2
-
-
-def read_text_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a delimited text file with every cell as a string ('' for empty), keeping every row.
-
-    Encoding (UTF-8, UTF-8 with BOM, Latin-1) and separator (comma, semicolon, tab) are detected by
-    :func:`tppo_analysis.read.read_table` when available; what was normalised is stored in ``df.attrs["read_notes"]``.
-    """
-    p = Path(path)
-    if not p.exists():
-        raise TppoError(f"{display_path(p)}: file not found")
-    if p.is_dir():
-        raise TppoError(f"{display_path(p)}: is a folder, expected a CSV file")
-    try:
-        from .read import read_table  # bad-input normalisation (encodings, separators)
-    except ImportError:  # pragma: no cover - read.py is part of the package
-        read_table = None
-    if read_table is not None:
-        df, notes = read_table(p)
-        df.attrs["read_notes"] = list(notes)
-        return df
-    if p.stat().st_size == 0:
-        raise TppoError(f"{display_path(p)}: the file is empty (expected a header line)")
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise TppoError(f"{display_path(p)}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except pd.errors.ParserError as exc:
-        raise TppoError(f"{display_path(p)}: cannot be read as CSV ({exc})") from None
-    df.attrs["read_notes"] = []
-    return df
-
-
-def missing_column_problems(df: pd.DataFrame, required: Iterable[str], file: str) -> list[Problem]:
-    """One problem per required column absent from the header (line 1)."""
-    present = set(df.columns)
-    required = list(required)
-    unexpected = present - set(required)
-    problems = []
-    for col in required:
-        if col not in present:
-            hint = _closest(col, unexpected)
-            reason = "required column is missing" + (f" (found {hint!r} — renamed?)" if hint else "")
-            problems.append(Problem(file, 1, col, None, reason))
-    return problems
-
-
-def _closest(name: str, candidates: Iterable[str]) -> str | None:
-    import difflib
-
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return match[0] if match else None
-
-
-def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> list[Problem]:
-    """Validate lazily against a pandera schema; every failure becomes a Problem (line = index + 2)."""
-    try:
-        schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        problems = []
-        fc = exc.failure_cases
-        for row in fc.itertuples(index=False):
-            idx = row.index
-            line = None if idx is None or pd.isna(idx) else line_of(int(idx), df)
-            column = None if row.column is None or pd.isna(row.column) else str(row.column)
-            value = None if row.failure_case is None or pd.isna(row.failure_case) else str(row.failure_case)
-            check = str(row.check)
-            if check == "column_in_schema":
-                problems.append(Problem(file, 1, value, None,
-                                        "unexpected column for this kind of file (not in its schema); remove it "
-                                        "or check --kind — free-text columns may hold personal data"))
-                continue
-            if check == "column_in_dataframe":
-                problems.append(Problem(file, 1, value, None, "required column is missing"))
-                continue
-            reason = _describe_check(check, schema, column)
-            if line is None and column is not None and reason.startswith("column_in_dataframe"):
-                problems.append(Problem(file, 1, column, None, "required column is missing"))
-                continue
-            problems.append(Problem(file, line, column, value, reason))
-        return problems
-    return []
-
-
-def _describe_check(check: str, schema: pa.DataFrameSchema, column: str | None) -> str:
-    if column is not None and column in schema.columns:
-        for c in schema.columns[column].checks:
-            if c.name == check or str(c) == check or (c.error and check == c.error):
-                return c.error or check
-    return check
-
-
-def finish(
-    df: pd.DataFrame,
-    problems: list[Problem],
-    *,
-    file: str,
-    on_error: str,
-    convert: Callable[[pd.DataFrame], pd.DataFrame],
-) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
-    """Raise with every problem (``on_error="raise"``) or drop the bad rows and return them with reasons.
-
-    With ``on_error="exclude"`` returns ``(clean, excluded)``; ``excluded`` holds every excluded row as read, plus
-    ``line`` and ``reasons`` (all problems of that row joined with "; "). Problems not tied to a row (a missing column)
-    always raise, since no row could be loaded correctly.
-    """
-    if on_error not in ("raise", "exclude"):
-        raise TppoError(f"on_error must be 'raise' or 'exclude', not {on_error!r}")
-    problems = sorted(problems, key=lambda p: (p.line or 0, p.column or ""))
-    if not problems:
-        return convert(df) if on_error == "raise" else (convert(df), _empty_excluded(df))
-    file_level = [p for p in problems if p.line is None or p.line <= 1]
-    if on_error == "raise" or file_level:
-        raise DataValidationError(problems, file=file)
-    bad_lines = sorted({p.line for p in problems})
-    index_of_line = {line_of(i, df): i for i in range(len(df))}
-    bad_index = [index_of_line[line] for line in bad_lines]
-    excluded = df.loc[bad_index].copy()
-    excluded.insert(0, "line", bad_lines)
-    excluded["reasons"] = [
-        "; ".join(f"{p.column}: {p.reason}" for p in problems if p.line == line) for line in bad_lines
-    ]
-    clean = df.drop(index=bad_index)
-    return convert(clean), excluded.reset_index(drop=True)
-
-
-def _empty_excluded(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.iloc[0:0].copy()
-    out.insert(0, "line", pd.Series(dtype="int64"))
-    out["reasons"] = pd.Series(dtype="object")
-    return out
+__getattr__, __dir__ = forward(
+    "tppo_analysis.validation",
+    {
+        "read_text_table": "tppo_analysis.sources.validation",
+        "schema_problems": "tppo_analysis.sources.validation",
+        "missing_column_problems": "tppo_analysis.sources.validation",
+        "finish": "tppo_analysis.sources.validation",
+        "line_of": "tppo_analysis.sources.validation",
+    },
+    default="tppo_analysis.sources.validation",
+)

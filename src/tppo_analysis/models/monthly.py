@@ -3,7 +3,7 @@
 * :func:`complete_months` — the calendar months an interval series covers exactly (a month reported whole, or
   tiled by several reported pieces).
 * :func:`fit_monthly_nb` — negative-binomial (NB2) regression of monthly counts on a trend, the moving-holiday
-  regressors of :func:`tppo_analysis.calendar.holiday_regressors` and optional level shifts, with offset
+  regressors of :func:`tppo_analysis.sources.calendar.holiday_regressors` and optional level shifts, with offset
   ``log(days_in_month)``; forecasts with parametric-bootstrap prediction intervals.
 * :func:`stl_log_counts` — STL (or MSTL) decomposition of log counts, as a model-free cross-check of the seasonal
   pattern; it needs at least two years of *consecutive* months and says so when the record has fewer.
@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..calendar import holiday_regressors
 from ..errors import TppoError
+from ..sources.calendar import holiday_regressors
 
 __all__ = [
     "MINISTRY_SPLIT",
@@ -67,7 +67,9 @@ def complete_months(obs: pd.DataFrame) -> pd.DataFrame:
         days = set()
         for a, b in zip(g["period_start"], g["period_end"]):
             days.update(pd.date_range(a, b, freq="D"))
-        if len(days) == month.days_in_month and len(days) == int(((g["period_end"] - g["period_start"]).dt.days + 1).sum()):
+        if len(days) == month.days_in_month and len(days) == int(
+            ((g["period_end"] - g["period_start"]).dt.days + 1).sum()
+        ):
             rows.append((month.start_time.normalize(), int(g["value"].sum()), len(g)))
     return pd.DataFrame(rows, columns=["month", "value", "n_windows"])
 
@@ -100,8 +102,15 @@ class MonthlyNBResults:
         """term, estimate, se, ci_lower, ci_upper (95% Wald); log scale except ``alpha``."""
         z = stats.norm.ppf(0.975)
         est, se = self.params, self.bse
-        return pd.DataFrame({"term": est.index, "estimate": est.to_numpy(), "se": se.to_numpy(),
-                             "ci_lower": (est - z * se).to_numpy(), "ci_upper": (est + z * se).to_numpy()})
+        return pd.DataFrame(
+            {
+                "term": est.index,
+                "estimate": est.to_numpy(),
+                "se": se.to_numpy(),
+                "ci_lower": (est - z * se).to_numpy(),
+                "ci_upper": (est + z * se).to_numpy(),
+            }
+        )
 
     def forecast(self, start, end, level: float = 0.9, seed: int = 0, n_draws: int = 1000) -> pd.DataFrame:
         """Monthly predictions from ``start`` to ``end`` (months): month, mean, lower, upper (prediction interval
@@ -122,18 +131,21 @@ class MonthlyNBResults:
         lam = np.minimum(mean_draws * rng.gamma(1.0 / alpha, alpha, size=mean_draws.shape), 1e15)
         counts = rng.poisson(lam)
         lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
-        return pd.DataFrame({
-            "month": months.to_timestamp(),
-            "mean": np.exp(X @ p[:-1] + offset),
-            "lower": np.quantile(counts, lo, axis=1, method="inverted_cdf"),
-            "upper": np.quantile(counts, hi, axis=1, method="inverted_cdf"),
-            "ci_lower": np.quantile(mean_draws, lo, axis=1),
-            "ci_upper": np.quantile(mean_draws, hi, axis=1),
-        })
+        return pd.DataFrame(
+            {
+                "month": months.to_timestamp(),
+                "mean": np.exp(X @ p[:-1] + offset),
+                "lower": np.quantile(counts, lo, axis=1, method="inverted_cdf"),
+                "upper": np.quantile(counts, hi, axis=1, method="inverted_cdf"),
+                "ci_lower": np.quantile(mean_draws, lo, axis=1),
+                "ci_upper": np.quantile(mean_draws, hi, axis=1),
+            }
+        )
 
 
-def _monthly_design(frame: pd.DataFrame, regressors: Sequence[str], breaks: Mapping[str, pd.Timestamp],
-                    origin: pd.Timestamp) -> tuple[pd.DataFrame, np.ndarray]:
+def _monthly_design(
+    frame: pd.DataFrame, regressors: Sequence[str], breaks: Mapping[str, pd.Timestamp], origin: pd.Timestamp
+) -> tuple[pd.DataFrame, np.ndarray]:
     months = pd.to_datetime(frame["month"])
     regs = holiday_regressors(months.min(), months.max()).set_index("month").reindex(months)
     X = pd.DataFrame(index=months.values)
@@ -213,8 +225,15 @@ def stl_log_counts(monthly: pd.DataFrame, *, periods: Sequence[int] = (12,), rob
     else:
         fit = MSTL(series, periods=list(periods), stl_kwargs={"robust": robust}).fit()
         seasonal = np.asarray(fit.seasonal).reshape(len(series), -1).sum(axis=1)
-    return pd.DataFrame({"month": series.index, "observed": series.to_numpy(), "trend": np.asarray(fit.trend),
-                         "seasonal": seasonal, "resid": np.asarray(fit.resid)})
+    return pd.DataFrame(
+        {
+            "month": series.index,
+            "observed": series.to_numpy(),
+            "trend": np.asarray(fit.trend),
+            "seasonal": seasonal,
+            "resid": np.asarray(fit.resid),
+        }
+    )
 
 
 def longest_consecutive_run(monthly: pd.DataFrame) -> int:
@@ -239,8 +258,9 @@ def full_year_coverage(obs: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
             (a >= first and b <= last) or b < first or a > last
             for a, b in zip(pd.to_datetime(o["period_start"]), pd.to_datetime(o["period_end"]))
         )
-        rows.append({"year": y, "share_of_days_covered": len(covered) / n,
-                     "full": bool(len(covered) == n and inside_only)})
+        rows.append(
+            {"year": y, "share_of_days_covered": len(covered) / n, "full": bool(len(covered) == n and inside_only)}
+        )
     return pd.DataFrame(rows)
 
 
@@ -302,8 +322,15 @@ def unknown_break_tests(monthly: pd.DataFrame, *, regressors: Sequence[str] = ()
     # statsmodels tabulates Hansen's 5% critical values by the number of regressors (field "nobs")
     table = {int(r["nobs"]): float(r["crit"]) for r in np.asarray(h_crit)}
     crit_5 = table.get(X.shape[1], float("nan"))
-    return pd.DataFrame([
-        {"test": "cusum_ols_resid", "statistic": float(stat), "p_value": float(pval), "crit_5pct": np.nan,
-         "n_months": len(y)},
-        {"test": "hansen", "statistic": float(h_stat), "p_value": np.nan, "crit_5pct": crit_5, "n_months": len(y)},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "test": "cusum_ols_resid",
+                "statistic": float(stat),
+                "p_value": float(pval),
+                "crit_5pct": np.nan,
+                "n_months": len(y),
+            },
+            {"test": "hansen", "statistic": float(h_stat), "p_value": np.nan, "crit_5pct": crit_5, "n_months": len(y)},
+        ]
+    )

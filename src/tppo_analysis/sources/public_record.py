@@ -17,8 +17,8 @@ import pandas as pd
 
 from .. import paths
 from ..errors import Problem, TppoError, display_path
-from ..schemas import DATE_MAX, DATE_MIN, MEASURE_GROUP, PUBLIC_RECORD_COLUMNS, PUBLIC_RECORD_SCHEMA
-from ..validation import finish, line_of, missing_column_problems, read_text_table, schema_problems
+from .schemas import DATE_MAX, DATE_MIN, MEASURE_GROUP, PUBLIC_RECORD_COLUMNS, PUBLIC_RECORD_SCHEMA
+from .validation import finish, line_of, missing_column_problems, read_text_table, schema_problems
 
 __all__ = ["load_public_record", "load_series_aliases", "PUBLIC_RECORD_FILE", "ALIAS_FILE", "validate_public_record"]
 
@@ -27,9 +27,26 @@ ALIAS_FILE = "series_aliases.csv"
 
 #: Columns of the frame :func:`load_public_record` returns.
 OUTPUT_COLUMNS = (
-    "figure_id", "measure", "measure_group", "value", "unit", "period_start", "period_end", "start_stated",
-    "geography_level", "geography_name", "tpi_or_office", "series", "series_label", "destination", "source_url",
-    "source_outlet", "published_date", "published", "published_precision", "notes",
+    "figure_id",
+    "measure",
+    "measure_group",
+    "value",
+    "unit",
+    "period_start",
+    "period_end",
+    "start_stated",
+    "geography_level",
+    "geography_name",
+    "tpi_or_office",
+    "series",
+    "series_label",
+    "destination",
+    "source_url",
+    "source_outlet",
+    "published_date",
+    "published",
+    "published_precision",
+    "notes",
 )
 
 
@@ -53,8 +70,15 @@ def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
     problems = missing_column_problems(df, required, display_path(p))
     dup = df.duplicated(["geography_level", "tpi_or_office", "measure_group"], keep=False) if not problems else []
     for idx in df.index[dup] if len(dup) else []:
-        problems.append(Problem(display_path(p), line_of(idx, df), "tpi_or_office", df.at[idx, "tpi_or_office"],
-                                "alias listed twice for the same geography_level and measure_group"))
+        problems.append(
+            Problem(
+                display_path(p),
+                line_of(idx, df),
+                "tpi_or_office",
+                df.at[idx, "tpi_or_office"],
+                "alias listed twice for the same geography_level and measure_group",
+            )
+        )
     if problems:
         from ..errors import DataValidationError
 
@@ -80,32 +104,66 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
         for idx in df.index[shaped & values.isna()]:
             problems.append(Problem(file, line_of(idx, df), col, text[idx], "is not a calendar date"))
         for idx in df.index[values.notna() & ((values < lo) | (values > hi))]:
-            problems.append(Problem(file, line_of(idx, df), col, text[idx],
-                                    f"date outside the supported range {DATE_MIN[:4]}–{DATE_MAX[:4]}"))
+            problems.append(
+                Problem(
+                    file,
+                    line_of(idx, df),
+                    col,
+                    text[idx],
+                    f"date outside the supported range {DATE_MIN[:4]}–{DATE_MAX[:4]}",
+                )
+            )
     start, end = parsed["period_start"], parsed["period_end"]
     for idx in df.index[start.notna() & end.notna() & (end < start)]:
-        problems.append(Problem(file, line_of(idx, df), "period_end", df.at[idx, "period_end"],
-                                f"period_end is before period_start ({df.at[idx, 'period_start']})"))
+        problems.append(
+            Problem(
+                file,
+                line_of(idx, df),
+                "period_end",
+                df.at[idx, "period_end"],
+                f"period_end is before period_start ({df.at[idx, 'period_start']})",
+            )
+        )
     dup = df["figure_id"].duplicated(keep="first") & (df["figure_id"] != "")
     first_line = {fid: line_of(i, df) for i, fid in df["figure_id"].items() if not dup[i]}
     for idx in df.index[dup]:
         fid = df.at[idx, "figure_id"]
-        problems.append(Problem(file, line_of(idx, df), "figure_id", fid,
-                                f"duplicated figure ID (first used on line {first_line.get(fid)})"))
+        problems.append(
+            Problem(
+                file,
+                line_of(idx, df),
+                "figure_id",
+                fid,
+                f"duplicated figure ID (first used on line {first_line.get(fid)})",
+            )
+        )
     blank_url = df["source_url"] == ""
     for idx in df.index[blank_url & (df["notes"].str.strip() == "")]:
-        problems.append(Problem(file, line_of(idx, df), "source_url", "",
-                                "a figure without a source URL must say in notes where it was stated"))
+        problems.append(
+            Problem(
+                file,
+                line_of(idx, df),
+                "source_url",
+                "",
+                "a figure without a source URL must say in notes where it was stated",
+            )
+        )
     keyed = df.assign(measure_group=df["measure"].map(_measure_group_for_alias))
-    merged = keyed.merge(aliases, on=["geography_level", "tpi_or_office", "measure_group"], how="left",
-                         indicator=True)
+    merged = keyed.merge(aliases, on=["geography_level", "tpi_or_office", "measure_group"], how="left", indicator=True)
     merged.index = df.index
     known_measure = df["measure"].isin(list(MEASURE_GROUP))
     for idx in df.index[(merged["_merge"] == "left_only") & known_measure]:
-        problems.append(Problem(file, line_of(idx, df), "tpi_or_office", df.at[idx, "tpi_or_office"],
-                                "office/TPI not in the alias table data/reference/series_aliases.csv "
-                                f"(geography_level {df.at[idx, 'geography_level']}, "
-                                f"measure group {keyed.at[idx, 'measure_group']}); add it there"))
+        problems.append(
+            Problem(
+                file,
+                line_of(idx, df),
+                "tpi_or_office",
+                df.at[idx, "tpi_or_office"],
+                "office/TPI not in the alias table data/reference/series_aliases.csv "
+                f"(geography_level {df.at[idx, 'geography_level']}, "
+                f"measure group {keyed.at[idx, 'measure_group']}); add it there",
+            )
+        )
     return problems
 
 
@@ -150,7 +208,8 @@ def _with_hint(problem: Problem) -> Problem:
     the public record is stored canonically, so the fix belongs in the file."""
     from dataclasses import replace
 
-    from ..read import CellError, parse_count, parse_date_cell
+    from ..errors import CellError
+    from ._read import parse_count, parse_date_cell
 
     if problem.value in (None, ""):
         return problem
@@ -169,9 +228,13 @@ def _with_hint(problem: Problem) -> Problem:
 
 
 @overload
-def load_public_record(path: str | os.PathLike | None = None, *, on_error: Literal["raise"] = "raise") -> pd.DataFrame: ...
+def load_public_record(
+    path: str | os.PathLike | None = None, *, on_error: Literal["raise"] = "raise"
+) -> pd.DataFrame: ...
 @overload
-def load_public_record(path: str | os.PathLike | None = None, *, on_error: Literal["exclude"]) -> tuple[pd.DataFrame, pd.DataFrame]: ...
+def load_public_record(
+    path: str | os.PathLike | None = None, *, on_error: Literal["exclude"]
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 
 
 def load_public_record(path=None, *, on_error="raise"):

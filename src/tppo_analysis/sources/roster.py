@@ -4,7 +4,7 @@ Source: ``data/public/desa_binaan_reported.csv`` (compiled from news and immigra
 one). The roster is a sample of what is public, not the program's census (185 villages were stated nationally in May
 2025; the roster names far fewer).
 
-Codes come from :func:`tppo_analysis.sources.geography.match_villages`; a code written in the file (``village_code``)
+Codes come from :func:`tppo_analysis.sources.match_villages`; a code written in the file (``village_code``)
 must exist in the Kemendagri list and agree with the name match (a code chosen by hand where the name match is
 ambiguous is kept and marked ``curated``). Nothing is guessed: villages without a unique match keep a missing code
 and say why (``unmatched_reason``).
@@ -25,11 +25,11 @@ import os
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from ..errors import Problem, TppoError, display_path
-from ..validation import finish, missing_column_problems, read_text_table, schema_problems
-from . import geography
+from . import _village_match, geography
+from .schemas import PRECISIONS, ROSTER_FILE_COLUMNS, ROSTER_SCHEMA
+from .validation import finish, missing_column_problems, read_text_table, schema_problems
 
 __all__ = [
     "PRECISIONS",
@@ -42,63 +42,43 @@ __all__ = [
     "unmatched_villages",
 ]
 
-#: Allowed values of ``launch_date_precision``.
-PRECISIONS = ("day", "month", "year", "approximate", "unknown")
-
-#: Columns of the CSV file, in order.
-ROSTER_FILE_COLUMNS = (
-    "village", "village_type", "kecamatan", "regency_city", "province", "immigration_office", "village_code",
-    "launch_date", "launch_date_precision", "existing_by", "source_url", "source_outlet", "notes",
-)
-
 #: Columns returned by :func:`load_desa_binaan`, in order.
 ROSTER_COLUMNS = (
-    "village_code", "match_status", "match_method", "unmatched_reason", "candidates", "village", "village_type",
-    "kecamatan", "regency_city", "province", "immigration_office", "launch_date", "precision", "existing_by",
-    "source", "source_url", "source_outlet", "notes", "synthetic",
+    "village_code",
+    "match_status",
+    "match_method",
+    "unmatched_reason",
+    "candidates",
+    "village",
+    "village_type",
+    "kecamatan",
+    "regency_city",
+    "province",
+    "immigration_office",
+    "launch_date",
+    "precision",
+    "existing_by",
+    "source",
+    "source_url",
+    "source_outlet",
+    "notes",
+    "synthetic",
 )
 
-_DATE_FORMS = {"day": r"^\d{4}-\d{2}-\d{2}$", "approximate": r"^\d{4}-\d{2}-\d{2}$", "month": r"^\d{4}-\d{2}$",
-               "year": r"^\d{4}$", "unknown": r"^$"}
-_DATE_WORDING = {"day": "YYYY-MM-DD", "approximate": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY",
-                 "unknown": "blank"}
-
-
-def _text(*checks: pa.Check) -> pa.Column:
-    return pa.Column(str, checks=list(checks), nullable=False, required=True)
-
-
-ROSTER_SCHEMA = pa.DataFrameSchema(
-    {
-        "village": _text(pa.Check.str_length(min_value=1, error="village name is empty")),
-        "village_type": _text(pa.Check.str_length(min_value=1, error="village_type is empty (desa, kelurahan …)")),
-        "kecamatan": _text(),
-        "regency_city": _text(pa.Check.str_length(min_value=1, error="regency_city is empty")),
-        "province": _text(pa.Check.str_length(min_value=1, error="province is empty")),
-        "immigration_office": _text(pa.Check.str_length(min_value=1, error="immigration_office is empty")),
-        "village_code": _text(
-            pa.Check.str_matches(
-                r"^(\d{2}\.\d{2}\.\d{2}\.\d{4})?$",
-                error="malformed village code: expected PP.KK.CC.VVVV (e.g. 35.19.02.2009) or blank",
-            ),
-        ),
-        "launch_date": _text(
-            pa.Check.str_matches(r"^(\d{4}(-\d{2}(-\d{2})?)?)?$",
-                                 error="launch_date must be YYYY-MM-DD, YYYY-MM, YYYY or blank"),
-        ),
-        "launch_date_precision": _text(
-            pa.Check.isin(PRECISIONS, error=f"launch_date_precision must be one of {', '.join(PRECISIONS)}"),
-        ),
-        "existing_by": _text(
-            pa.Check.str_matches(r"^(\d{4}-\d{2}-\d{2})?$", error="existing_by must be an ISO date YYYY-MM-DD or blank"),
-        ),
-        "source_url": _text(pa.Check.str_matches(r"^https?://\S+$", error="source_url must be an http(s) URL")),
-        "source_outlet": _text(pa.Check.str_length(min_value=1, error="source_outlet is empty")),
-        "notes": _text(),
-    },
-    strict=False,
-    coerce=False,
-)
+_DATE_FORMS = {
+    "day": r"^\d{4}-\d{2}-\d{2}$",
+    "approximate": r"^\d{4}-\d{2}-\d{2}$",
+    "month": r"^\d{4}-\d{2}$",
+    "year": r"^\d{4}$",
+    "unknown": r"^$",
+}
+_DATE_WORDING = {
+    "day": "YYYY-MM-DD",
+    "approximate": "YYYY-MM-DD",
+    "month": "YYYY-MM",
+    "year": "YYYY",
+    "unknown": "blank",
+}
 
 
 def _default_path() -> Path:
@@ -126,41 +106,61 @@ def _row_problems(df: pd.DataFrame, file: str) -> tuple[list[Problem], pd.DataFr
         form = _DATE_FORMS.get(precision)
         if form is not None and not re.match(form, launch):
             want = _DATE_WORDING[precision]
-            problems.append(Problem(file, line(i), "launch_date", launch or "(blank)",
-                                    f"precision {precision!r} needs a launch_date written {want}"))
+            problems.append(
+                Problem(
+                    file,
+                    line(i),
+                    "launch_date",
+                    launch or "(blank)",
+                    f"precision {precision!r} needs a launch_date written {want}",
+                )
+            )
         for column in ("launch_date", "existing_by"):
             value = row[column]
             if value and re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", value) and _parse_date(value) is None:
                 problems.append(Problem(file, line(i), column, value, "not a calendar date"))
         start, seen = _parse_date(launch), _parse_date(row["existing_by"])
         if start is not None and seen is not None and seen < start:
-            problems.append(Problem(file, line(i), "existing_by", row["existing_by"],
-                                    f"existing_by is before launch_date {launch}"))
+            problems.append(
+                Problem(file, line(i), "existing_by", row["existing_by"], f"existing_by is before launch_date {launch}")
+            )
 
-    matched = geography.match_villages(df, regency="regency_city")
+    matched = _village_match.match_villages(df, regency="regency_city")
     known = set(geography._villages_cached()["village_code"])
     for i, row in df.iterrows():
         code = row["village_code"]
         if not code or not geography.is_village_code(code):
             continue  # blank, or already reported as malformed by the schema
         if code not in known:
-            problems.append(Problem(file, line(i), "village_code", code,
-                                    "village code not in the Kemendagri list (Kepmendagri 300.2.2-2138/2025)"))
+            problems.append(
+                Problem(
+                    file,
+                    line(i),
+                    "village_code",
+                    code,
+                    "village code not in the Kemendagri list (Kepmendagri 300.2.2-2138/2025)",
+                )
+            )
             continue
         auto = matched.at[i, "village_code"]
         if matched.at[i, "match_status"] == "matched" and auto != code:
-            problems.append(Problem(file, line(i), "village_code", code,
-                                    f"disagrees with the name match {auto} for {row['village']!r}"))
-        elif code[:5] not in geography._resolve_regency(row["regency_city"], None)[0]:
-            problems.append(Problem(file, line(i), "village_code", code,
-                                    f"code is not in regency/city {row['regency_city']!r}"))
+            problems.append(
+                Problem(
+                    file, line(i), "village_code", code, f"disagrees with the name match {auto} for {row['village']!r}"
+                )
+            )
+        elif code[:5] not in _village_match._resolve_regency(row["regency_city"], None)[0]:
+            problems.append(
+                Problem(file, line(i), "village_code", code, f"code is not in regency/city {row['regency_city']!r}")
+            )
 
     keyed = df.assign(_code=df["village_code"].where(df["village_code"] != "", matched["village_code"].fillna("")))
     dup = keyed[(keyed["_code"] != "") & keyed.duplicated("_code", keep="first")]
     for i, row in dup.iterrows():
         first = int(keyed.index[keyed["_code"] == row["_code"]][0])
-        problems.append(Problem(file, line(i), "village_code", row["_code"],
-                                f"village listed twice (first at line {line(first)})"))
+        problems.append(
+            Problem(file, line(i), "village_code", row["_code"], f"village listed twice (first at line {line(first)})")
+        )
     return problems, matched
 
 
@@ -218,7 +218,7 @@ def load_desa_binaan(path: str | os.PathLike | None = None, *, on_error: str = "
     DataFrame
         One row per named village, columns :data:`ROSTER_COLUMNS`:
         ``village_code`` (dotted ``PP.KK.CC.VVVV``; missing when not matched), ``match_status``
-        (``matched``/``ambiguous``/``unmatched``), ``match_method`` (see :func:`~.geography.match_villages`;
+        (``matched``/``ambiguous``/``unmatched``), ``match_method`` (see :func:`~tppo_analysis.sources.match_villages`;
         ``curated`` when the file's code settles a name the matcher could not), ``unmatched_reason``,
         ``candidates``, the names as reported, ``launch_date`` (datetime64; day-precision dates as given,
         ``month`` → 1st of month, ``year`` → 1 January; NaT when ``unknown``), ``precision`` (categorical, see

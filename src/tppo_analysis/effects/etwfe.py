@@ -1,0 +1,196 @@
+"""Wooldridge (2023) Poisson extended TWFE: rate ratios of treated cells, parallel trends on the ratio scale.
+
+Without covariates the sufficient-statistics engine :mod:`._etwfe_fast` fits the model (national scale); with
+covariates, or ``engine="diff_diff"``, diff-diff's ``WooldridgeDiD(method="poisson")`` does, and
+:class:`_RatioAggregator` aggregates its cell coefficients with the same definition of a rate ratio.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TppoError
+from . import _diffdiff, _etwfe_fast
+from ._panel import _Prepared, from_ordinal
+from .result import _KEY, _Z, EffectResult, _event_from_agg, _gt_frame, _key_values
+
+__all__ = ["fit_poisson"]
+
+#: The engine named in ``EffectResult.notes`` when the sufficient-statistics implementation ran.
+FAST_ENGINE = "tppo_analysis.effects._etwfe_fast"
+
+
+def _ratio_frame(level, key, key_vals, log_est, log_se, count=None) -> pd.DataFrame:
+    log_est, log_se = np.asarray(log_est, float), np.asarray(log_se, float)
+    out = pd.DataFrame({"level": level})
+    if key is not None:
+        out[key] = key_vals
+    out["log_estimate"] = log_est
+    out["log_se"] = log_se
+    out["estimate"] = np.exp(log_est)
+    out["se"] = np.exp(log_est) * log_se
+    out["ci_lower"] = np.exp(log_est - _Z * log_se)
+    out["ci_upper"] = np.exp(log_est + _Z * log_se)
+    out["scale"] = "ratio"
+    cols = [
+        "level",
+        *([key] if key else []),
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "scale",
+        "log_estimate",
+        "log_se",
+    ]
+    return out[cols]
+
+
+class _RatioAggregator:
+    """Rate ratios of sets of treated cells from cell log rate ratios ``delta`` (diff-diff path).
+
+    Same definition as :mod:`tppo_analysis.effects._etwfe_fast`: ratio = sum of fitted treated means over the sum
+    of counterfactual means, ``sum_k mu1_k / sum_k mu0_k``. In a Poisson model with a dummy per treated cell the
+    fitted treated total of a cell equals its observed total ``Y_k`` (score equation), and ``mu0_k = Y_k
+    exp(-delta_k)`` (covariates enter additively on the log scale, not interacted). The standard error is the delta
+    method in ``delta`` with the observed totals held fixed.
+    """
+
+    def __init__(self, g, t, delta, vcov, ysum, prep):
+        self.g, self.t, self.delta, self.V, self.Y, self.prep = g, t, delta, vcov, ysum, prep
+        self.Y0 = ysum * np.exp(-delta)
+
+    def _ratio(self, mask):
+        s1, s0 = self.Y[mask].sum(), self.Y0[mask].sum()
+        j = np.where(mask, self.Y0 / s0, 0.0)
+        return float(np.log(s1 / s0)), float(np.sqrt(max(j @ self.V @ j, 0.0)))
+
+    def frame(self, kind):
+        every = np.ones(len(self.g), dtype=bool)
+        levels, keys, ests, ses = ["overall"], [None], *[[v] for v in self._ratio(every)]
+        if kind == "simple":
+            return _ratio_frame(levels, None, None, ests, ses)
+        key_of = {"event": self.t - self.g, "group": self.g, "calendar": self.t}[kind]
+        for k in np.unique(key_of):
+            e, s_ = self._ratio(key_of == k)
+            levels.append("element")
+            keys.append(int(k))
+            ests.append(e)
+            ses.append(s_)
+        name = _KEY[kind]
+        vals = (
+            pd.array([pd.NA if k is None else k for k in keys], dtype="Int64")
+            if kind == "event"
+            else _key_values(keys, self.prep)
+        )
+        return _ratio_frame(levels, name, vals, ests, ses)
+
+
+def _poisson_fast(prep: _Prepared, control: str):
+    return _etwfe_fast.fit(prep.data, outcome="_y", unit="_u", time="_t", cohort="_g", control=control)
+
+
+def _with_level(frame: pd.DataFrame, simple: pd.DataFrame, key: str | None, prep: _Prepared) -> pd.DataFrame:
+    out = frame.copy()
+    if key is None:
+        out.insert(0, "level", "overall")
+        return out
+    if key in ("cohort", "time"):
+        out[key] = _key_values([int(v) for v in out[key]], prep)
+    else:
+        out[key] = pd.array(out[key].astype(np.int64), dtype="Int64")
+    out.insert(0, "level", "element")
+    top = simple.copy()
+    top.insert(0, "level", "overall")
+    top.insert(1, key, pd.NA if key == "event_time" else (pd.NaT if prep.time_kind == "month" else pd.NA))
+    return pd.concat([top, out], ignore_index=True)
+
+
+def fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
+    """The ``estimator="poisson_etwfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
+    if (prep.data["_y"] < 0).any():
+        raise TppoError("poisson_etwfe needs non-negative counts in the outcome column")
+    fast = None
+    if engine in ("auto", "fast") and not covariates:
+        fast = _poisson_fast(prep, control)
+    if fast is not None:
+        gtf = fast.group_time
+        g = gtf["cohort"].to_numpy(dtype=np.int64)
+        t = gtf["time"].to_numpy(dtype=np.int64)
+        gt = _gt_frame(g, t, gtf["estimate"].to_numpy(float), gtf["se"].to_numpy(float), prep)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            simple = fast.aggregate("simple")
+
+        def aggregate(kind):
+            with np.errstate(divide="ignore", invalid="ignore"):  # empty cells give rate ratio 0 (log -inf)
+                if kind == "count":
+                    return _with_level(fast.aggregate("count"), None, None, prep)
+                return _with_level(fast.aggregate(kind), simple, _KEY[kind], prep)
+
+        engine_used = FAST_ENGINE
+        excluded, more_notes = _fast_poisson_excluded(fast, prep)
+    else:
+        g, t, delta, Vd, ysum, count_df = _diffdiff.poisson_cells(prep.data, control, covariates, warn)
+        agg = _RatioAggregator(g, t, delta, Vd, ysum, prep)
+        gt = _gt_frame(g, t, delta, np.sqrt(np.diag(Vd)), prep)
+
+        def aggregate(kind):
+            return _count_frame(count_df) if kind == "count" else agg.frame(kind)
+
+        engine_used = "diff_diff.WooldridgeDiD(method='poisson')"
+        excluded, more_notes = prep.excluded, []
+    gt["scale"] = "log_ratio"
+    res = EffectResult(
+        "poisson_etwfe",
+        control,
+        pd.DataFrame(),
+        gt,
+        pd.DataFrame(),
+        [*prep.notes, *more_notes, f"engine: {engine_used}"],
+        excluded,
+        warn,
+        aggregate,
+        None,
+    )
+    res.overall = res.aggregate("simple").drop(columns=["level"]).reset_index(drop=True)
+    res.event_study = _event_from_agg(res.aggregate("event"))
+    return res
+
+
+def _fast_poisson_excluded(fast, prep: _Prepared) -> tuple[pd.DataFrame, list[str]]:
+    """Units of the cohorts the fast Poisson ETWFE left out (``fast.excluded``: cohort, n_units, reason), added to
+    the units ``prepare`` dropped, with one note naming the cohorts."""
+    fx = getattr(fast, "excluded", None)
+    if fx is None or not len(fx):
+        return prep.excluded, []
+    d = prep.data
+    cohorts = np.asarray(fx["cohort"], dtype=np.int64)  # the fast fit ran on prep.data: cohorts are ordinals
+    labels = {int(c): str(v) for c, v in zip(cohorts, from_ordinal(cohorts, prep))}
+    reasons = dict(zip(cohorts.tolist(), fx["reason"].astype(str)))
+    units = d.loc[d["_g"].isin(cohorts), ["_u", "_g"]].drop_duplicates("_u")
+    unit_ids = prep.unit_labels[units["_u"].to_numpy()] if prep.unit_labels is not None else units["_u"].to_numpy()
+    new = pd.DataFrame(
+        {
+            prep.unit: np.asarray(unit_ids),
+            "reason": [
+                f"cohort {labels[int(g)]}: {reasons[int(g)]} (left out of the Poisson ETWFE)" for g in units["_g"]
+            ],
+        }
+    )
+    parts = [x for x in (prep.excluded, new) if len(x)]
+    excluded = pd.concat(parts, ignore_index=True) if len(parts) > 1 else new
+    listed = ", ".join(f"{labels[int(c)]} ({int(n)} unit(s))" for c, n in zip(cohorts, fx["n_units"]))
+    note = (
+        f"{len(new)} unit(s) of {len(cohorts)} cohort(s) without any event before adoption are left out of the "
+        f"Poisson ETWFE (baseline rate not identified): {listed}"
+    )
+    return excluded, [note]
+
+
+def _count_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["ci_lower"] = out["estimate"] - _Z * out["se"]
+    out["ci_upper"] = out["estimate"] + _Z * out["se"]
+    out["scale"] = "count"
+    return out[["level", "estimate", "se", "ci_lower", "ci_upper", "scale"]]

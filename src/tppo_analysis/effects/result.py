@@ -1,0 +1,258 @@
+"""The result of a program-effect fit (:class:`EffectResult`) and the tidy frames every estimator shares.
+
+Frames are tidy: ``estimate, se, ci_lower, ci_upper, scale`` (95% normal intervals), plus the key of the
+aggregation (``event_time``, ``cohort`` or ``time``) and, for ratio-scale estimates, ``log_estimate``/``log_se``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import TppoError
+from ._panel import _Prepared, from_ordinal, periods_from_ordinals
+from .honestdid import honest_bounds
+
+__all__ = ["EffectResult", "PoissonETWFEFit", "AGGREGATIONS", "POISSON_AGGREGATIONS"]
+
+#: Aggregations of the group-time effects (as R ``did::aggte``), for every estimator with cohort x period cells.
+AGGREGATIONS = ("simple", "event", "group", "calendar")
+#: The Poisson ETWFE also reports "count": the average effect in outcome units per treated unit-period.
+POISSON_AGGREGATIONS = (*AGGREGATIONS, "count")
+_KEY = {"simple": None, "event": "event_time", "group": "cohort", "calendar": "time"}
+_Z = stats.norm.ppf(0.975)
+
+
+@dataclass
+class EffectResult:
+    """Estimates of a staggered-adoption program effect. Frames are tidy; see :func:`fit` for the estimands.
+
+    Attributes
+    ----------
+    estimator, control : the options used.
+    overall : one row (estimate, se, ci_lower, ci_upper, scale); "count" scale for cs/twfe, "ratio" for poisson_etwfe.
+    group_time : cohort, time, event_time, estimate, se, ci_lower, ci_upper (ATT(g,t) or log rate ratios).
+    event_study : event_time, estimate, se, ci_lower, ci_upper, scale (the "event" aggregation without its overall row).
+    notes : decisions taken on the input (units dropped or recoded), stated not silent.
+    excluded : units dropped from estimation with the reason.
+    warnings : warnings raised by the underlying library, kept out of notebook output.
+    """
+
+    estimator: str
+    control: str
+    overall: pd.DataFrame
+    group_time: pd.DataFrame
+    event_study: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: list[str] = field(default_factory=list)
+    _aggregate: Any = field(default=None, repr=False)
+    _sensitivity: Any = field(default=None, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def aggregate(self, kind: str) -> pd.DataFrame:
+        """Aggregate the group-time effects: "simple", "event", "group", "calendar" (as R ``did::aggte``), and for
+        ``poisson_etwfe`` also "count" (average effect in outcome units per treated unit-period).
+
+        Returns a frame with ``level`` ("overall" first, then one "element" row per event time / cohort / period),
+        the key column (``event_time``, ``cohort`` or ``time``), estimate, se, ci_lower, ci_upper, scale; with
+        ``n_boot > 0`` also band_lower, band_upper (uniform 95% band) and crit.
+        """
+        if kind == "dynamic":
+            kind = "event"
+        allowed = POISSON_AGGREGATIONS if self.estimator == "poisson_etwfe" else AGGREGATIONS
+        if kind not in allowed:
+            raise TppoError(f"aggregate kind must be one of {allowed}, got {kind!r}")
+        if kind not in self._cache:
+            self._cache[kind] = self._aggregate(kind)
+        return self._cache[kind].copy()
+
+    def sensitivity(
+        self,
+        method: Literal["smoothness", "relative_magnitude"] = "smoothness",
+        m_values: Sequence[float] = (0.0, 0.01, 0.02, 0.03),
+        target: Literal["first", "average"] = "first",
+        alpha: float = 0.05,
+        max_pre: int | None = 6,
+        max_post: int | None = 6,
+        rm_interval: Literal["clf", "naive"] = "clf",
+    ) -> pd.DataFrame:
+        """HonestDiD (Rambachan & Roth 2023) robust confidence sets for the post-treatment event-study effect.
+
+        The event study is re-estimated with a *universal* base period (e = -1 normalised to 0), as HonestDiD
+        requires. ``method="smoothness"`` (Delta^SD, FLCI; validated against the HonestDiD README) bounds the change
+        in slope of the trend violation by M per period; ``"relative_magnitude"`` (Delta^RM) bounds post-period
+        violations by Mbar times the largest pre-period one. Returns m, lb, ub (robust CI), method, target, and the
+        original estimate/se. Only for estimators with pre-period estimates ("cs"). ``max_pre``/``max_post`` keep
+        the event times closest to the launch (e = -1 - max_pre .. -2 and 0 .. max_post - 1): HonestDiD's
+        optimisation grows quickly with the number of coefficients (monthly panels have dozens).
+        """
+        if self._sensitivity is None:
+            raise TppoError(f"sensitivity needs pre-period event-study estimates; not available for {self.estimator}")
+        if "sens" not in self._cache:
+            self._cache["sens"] = self._sensitivity()
+        e, beta, sigma = self._cache["sens"]
+        keep = np.ones(len(e), dtype=bool)
+        if max_pre is not None:
+            keep &= e >= -1 - max_pre
+        if max_post is not None:
+            keep &= e < max_post
+        beta, sigma = beta[keep], sigma[np.ix_(keep, keep)]
+        num_pre, num_post = int((e[keep] < 0).sum()), int((e[keep] >= 0).sum())
+        l_vec = np.zeros(num_post)
+        if target == "first":
+            l_vec[0] = 1.0
+        elif target == "average":
+            l_vec[:] = 1.0 / num_post
+        else:
+            raise TppoError(f"target must be 'first' or 'average', got {target!r}")
+        return honest_bounds(
+            beta,
+            sigma,
+            num_pre,
+            num_post,
+            method=method,
+            m_values=m_values,
+            l_vec=l_vec,
+            alpha=alpha,
+            rm_interval=rm_interval,
+        )
+
+
+def _gt_frame(g, t, est, se, prep: _Prepared) -> pd.DataFrame:
+    out = pd.DataFrame({"cohort": from_ordinal(g, prep), "time": from_ordinal(t, prep)})
+    out["event_time"] = (np.asarray(t) - np.asarray(g)).astype(np.int64)
+    out["estimate"] = est
+    out["se"] = se
+    out["ci_lower"] = out["estimate"] - _Z * out["se"]
+    out["ci_upper"] = out["estimate"] + _Z * out["se"]
+    return out
+
+
+def _event_from_agg(ev: pd.DataFrame) -> pd.DataFrame:
+    es = ev[ev["level"] == "element"].drop(columns=["level"]).reset_index(drop=True)
+    es["event_time"] = es["event_time"].astype(np.int64)
+    return es
+
+
+def _key_values(keys, prep):
+    if prep.time_kind == "month":
+        return [pd.NaT if k is None else pd.Period(ordinal=k, freq="M") for k in keys]
+    return pd.array([pd.NA if k is None else k for k in keys], dtype="Int64")
+
+
+@dataclass
+class PoissonETWFEFit:
+    """Result of the sufficient-statistics Poisson ETWFE (:func:`tppo_analysis.effects._etwfe_fast.fit`).
+
+    Attributes
+    ----------
+    group_time : DataFrame
+        One row per treated cell: cohort, time, estimate (log rate ratio ``delta_gt``), se (cluster-robust by
+        unit), n_obs (units in the cell). A cell with no events has estimate ``-inf`` and se NaN (its rate
+        ratio is 0; the aggregates remain finite).
+    vcov : ndarray
+        Cluster-robust covariance of ``group_time.estimate`` (rows/columns aligned to ``group_time``).
+    control, small_sample, alpha : settings used.
+    n_units, n_periods, n_obs, n_clusters : sizes (after exclusions).
+    excluded : cohorts left out (cohort, n_units, reason): treated cohorts without any event before adoption.
+    """
+
+    group_time: pd.DataFrame
+    vcov: np.ndarray
+    control: str
+    small_sample: str
+    alpha: float
+    n_units: int
+    n_periods: int
+    n_obs: int
+    n_clusters: int
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["cohort", "n_units", "reason"]))
+    _state: dict = field(repr=False, default_factory=dict)
+
+    # --- aggregation -------------------------------------------------------------------------------------
+    def aggregate(self, kind: str = "simple", *, alpha: float | None = None) -> pd.DataFrame:
+        """Aggregate the treated cells.
+
+        ``simple`` (one row), ``event`` (by event_time = time - cohort, in periods), ``group`` (by cohort),
+        ``calendar`` (by time): rate ratio = observed treated count / counterfactual count, ``scale="ratio"``;
+        ``estimate`` and CI bounds are ratios (CI = exp(log ratio +- z se_log)), ``se`` is the delta-method SE
+        of the ratio; ``log_estimate``/``log_se`` give the log scale. ``count``: average treatment effect on
+        the treated in events per unit-period over all treated cells (diff-diff's overall ATT),
+        ``scale="count"``, symmetric normal CI.
+        """
+        if kind not in POISSON_AGGREGATIONS:
+            raise TppoError(f"unknown aggregation {kind!r}; choose one of {', '.join(POISSON_AGGREGATIONS)}")
+        a = self.alpha if alpha is None else alpha
+        z = float(stats.norm.ppf(1 - a / 2))
+        s = self._state
+        g_codes, t_codes = s["cell_g"], s["cell_t"]
+        w = s["cell_n"].astype(float)
+        mu1, mu0 = s["mu1"], s["mu0"]
+        G1, G0 = s["grad_mu1"], s["grad_mu0"]  # (cells x k_free): d mu / d theta (per unit)
+        V = s["V"]
+        if kind == "count":
+            W = w.sum()
+            est = float((w * (mu1 - mu0)).sum() / W)
+            grad = (w[:, None] * (G1 - G0)).sum(axis=0) / W
+            se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
+            return pd.DataFrame(
+                {
+                    "estimate": [est],
+                    "se": [se],
+                    "ci_lower": [est - z * se],
+                    "ci_upper": [est + z * se],
+                    "scale": ["count"],
+                }
+            )
+        if kind == "simple":
+            keys = np.zeros(len(w), dtype=np.int64)
+            key_name, key_values = None, np.array([0])
+        elif kind == "event":
+            rel = s["times"][t_codes] - s["cohorts"][g_codes - 1]
+            key_values, keys = np.unique(rel, return_inverse=True)
+            key_name = "event_time"
+        elif kind == "group":
+            key_values, keys = np.unique(g_codes, return_inverse=True)
+            key_name = "cohort"
+            key_values = periods_from_ordinals(s["cohorts"][key_values - 1], s["kind"]).to_numpy()
+        else:
+            key_values, keys = np.unique(t_codes, return_inverse=True)
+            key_name = "time"
+            key_values = periods_from_ordinals(s["times"][key_values], s["kind"]).to_numpy()
+        n_keys = len(key_values)
+        S1 = np.bincount(keys, weights=w * mu1, minlength=n_keys)
+        S0 = np.bincount(keys, weights=w * mu0, minlength=n_keys)
+        # d log(S1/S0) / d theta per key
+        D1 = np.zeros((n_keys, G1.shape[1]))
+        D0 = np.zeros((n_keys, G1.shape[1]))
+        np.add.at(D1, keys, w[:, None] * G1)
+        np.add.at(D0, keys, w[:, None] * G0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a key whose cells all had no event: ratio 0, se NaN
+            J = D1 / S1[:, None] - D0 / S0[:, None]
+            log_est = np.log(S1) - np.log(S0)
+            log_se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, V, J), 0.0))
+            log_se[S1 == 0] = np.nan
+        est = np.exp(log_est)
+        out = pd.DataFrame(
+            {
+                "estimate": est,
+                "se": est * log_se,
+                "ci_lower": np.exp(log_est - z * log_se),
+                "ci_upper": np.exp(log_est + z * log_se),
+                "scale": "ratio",
+                "log_estimate": log_est,
+                "log_se": log_se,
+            }
+        )
+        if key_name is not None:
+            out.insert(0, key_name, key_values)
+        return out
+
+    def summary(self) -> pd.DataFrame:
+        """The overall rate ratio (``aggregate("simple")``)."""
+        return self.aggregate("simple")

@@ -1,0 +1,294 @@
+"""``tppo scan [PATH ...]``: look for personal identifiers in everything the project commits or publishes.
+
+Scanned: notebooks (cell sources, every output — stdout/stderr streams, tracebacks, every MIME type of display and
+execute results including HTML, SVG, JSON, LaTeX and image alt text/metadata — and attachments' names), data and
+text files (CSV/TSV/JSON/Markdown/text/YAML/Python…), SVG and HTML, the figure sidecars and the rendered ``report/``.
+Default scope: the files git would commit (``git ls-files --cached --others --exclude-standard``) plus ``report/``
+and ``figures/``. Binary files (PNG, PDF, Parquet …) are skipped; their SVG twins and JSON sidecars are scanned.
+
+Findings print the file, the notebook cell (or line) and the kind of identifier, with the value masked
+(``3201••••••••0001``); exit status 1. Otherwise one summary line and exit status 0.
+
+The fixed fake identifiers the test fixtures and the synthetic generator plant on purpose
+(:data:`tppo_analysis.privacy.identifiers.KNOWN_FAKE_IDENTIFIERS` and ``CANARY_*``) are ignored only in the files that
+define them (:data:`CANARY_HOMES`); anywhere else — a notebook output, a figure, a results table — they are reported
+like any other identifier, which is the point of planting them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import paths
+from ..errors import TppoError
+from .identifiers import CANARY_NAMES, CANARY_NIKS, CANARY_PHONES, KNOWN_FAKE_IDENTIFIERS, find_identifiers
+
+__all__ = ["Finding", "scan_paths", "scan_text", "scan_notebook", "default_scope", "CANARY_HOMES"]
+
+#: Files that define the planted fake identifiers (source and test fixtures): canaries are not reported there.
+CANARY_HOMES = (
+    "src/tppo_analysis/privacy/identifiers.py",
+    "tests/*",
+)
+
+_BINARY_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".ico",
+    ".pdf",
+    ".parquet",
+    ".feather",
+    ".arrow",
+    ".gz",
+    ".zip",
+    ".xz",
+    ".bz2",
+    ".whl",
+    ".pyc",
+    ".so",
+    ".db",
+    ".duckdb",
+    ".sqlite",
+    ".xlsx",
+    ".xls",
+    ".pkl",
+    ".pickle",
+    ".npy",
+    ".npz",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".otf",
+}
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Embedded images (``<img src="data:image/png;base64,...">``): pixels, not text; blanked to the same length.
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One identifier-shaped value: file, where in it (``cell 3 output 1 text/html`` or ``line 12``), kind, masked."""
+
+    file: str
+    where: str
+    kind: str
+    masked: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.kind} {self.masked}"
+
+
+def canonical(value: str) -> str:
+    """Letters and digits only; Indonesian phone numbers in national form (``+62 812…`` → ``0812…``)."""
+    v = re.sub(r"[^0-9A-Za-z]", "", str(value)).upper()
+    for prefix in ("0062", "62"):
+        if v.startswith(prefix + "8") and 10 <= len(v) - len(prefix) + 1 <= 14:
+            return "0" + v[len(prefix) :]
+    return v
+
+
+def _canary_values() -> set[str]:
+    """Canonical forms of every planted fake value (the names too: harmless, they are not identifier-shaped)."""
+    return {canonical(v) for v in (*KNOWN_FAKE_IDENTIFIERS, *CANARY_NAMES, *CANARY_NIKS, *CANARY_PHONES)}
+
+
+def _is_canary_home(rel: str) -> bool:
+    rel = rel.replace(os.sep, "/")
+    return any(fnmatch.fnmatch(rel, pattern) for pattern in CANARY_HOMES)
+
+
+def _canary_names() -> tuple[str, ...]:
+    return tuple(str(n) for n in CANARY_NAMES)
+
+
+def scan_text(
+    text: str,
+    *,
+    file: str,
+    where_prefix: str = "",
+    line_numbers: bool = True,
+    ignore: set[str] | frozenset[str] = frozenset(),
+    names: Iterable[str] = (),
+) -> list[Finding]:
+    """Findings in one piece of text; ``where`` is ``line N`` (or the prefix alone when ``line_numbers`` is False).
+
+    ``ignore`` holds canonical values not to report (canaries in their home files); ``names`` are the synthetic
+    generator's canary names, reported as ``CANARY_NAME`` wherever they appear.
+    """
+    text = _DATA_URI.sub(lambda m: "x" * len(m.group(0)), text)  # embedded images are pixels, not text
+    hits = [
+        (m.start, m.kind, m.masked)
+        for m in find_identifiers(text)
+        if not (ignore and canonical(text[m.start : m.end]) in ignore)
+    ]
+    lowered = text.lower()
+    for name in names:
+        start = lowered.find(name.lower())
+        while start >= 0:
+            hits.append((start, "CANARY_NAME", name[:2] + "•" * (len(name) - 2)))
+            start = lowered.find(name.lower(), start + 1)
+    out = []
+    for start, kind, masked in sorted(hits):
+        parts = [p for p in (where_prefix, f"line {text.count(chr(10), 0, start) + 1}" if line_numbers else "") if p]
+        out.append(Finding(file, ", ".join(parts) or "text", kind, masked))
+    return out
+
+
+def _output_texts(output: dict) -> Iterator[tuple[str, str]]:
+    """(label, text) for everything a notebook output can show."""
+    kind = output.get("output_type", "")
+    if kind == "stream":
+        yield output.get("name", "stream"), _join(output.get("text", ""))
+    elif kind == "error":
+        yield "error", f"{output.get('ename', '')}: {output.get('evalue', '')}"
+        yield "traceback", _ANSI.sub("", "\n".join(output.get("traceback", [])))
+    for mime, data in (output.get("data") or {}).items():
+        if mime.startswith("image/") and mime != "image/svg+xml":
+            continue  # base64 pixels; alt text and titles live in metadata/HTML, scanned below
+        if isinstance(data, (dict, list)) and "json" in mime:
+            yield mime, json.dumps(data, ensure_ascii=False)
+        else:
+            yield mime, _join(data)
+    if output.get("metadata"):
+        yield "metadata", json.dumps(output["metadata"], ensure_ascii=False)
+
+
+def _join(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def scan_notebook(
+    path: Path, rel: str, ignore: set[str] | frozenset[str] = frozenset(), names: Iterable[str] = ()
+) -> list[Finding]:
+    """Findings in a notebook's cell sources, outputs (all MIME types, streams, tracebacks) and metadata."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TppoError(f"{rel}: not a readable notebook ({exc})") from None
+    findings: list[Finding] = []
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        label = f"cell {i}"
+        findings += scan_text(
+            _join(cell.get("source", "")), file=rel, where_prefix=f"{label} source", ignore=ignore, names=names
+        )
+        if cell.get("metadata"):
+            findings += scan_text(
+                json.dumps(cell["metadata"], ensure_ascii=False),
+                file=rel,
+                where_prefix=f"{label} metadata",
+                line_numbers=False,
+                ignore=ignore,
+                names=names,
+            )
+        for name in cell.get("attachments") or {}:
+            findings += scan_text(
+                name, file=rel, where_prefix=f"{label} attachment name", line_numbers=False, ignore=ignore, names=names
+            )
+        for j, output in enumerate(cell.get("outputs", []), start=1):
+            for mime, text in _output_texts(output):
+                findings += scan_text(
+                    text, file=rel, where_prefix=f"{label} output {j} {mime}", ignore=ignore, names=names
+                )
+    findings += scan_text(
+        json.dumps(nb.get("metadata", {}), ensure_ascii=False),
+        file=rel,
+        where_prefix="notebook metadata",
+        line_numbers=False,
+        ignore=ignore,
+        names=names,
+    )
+    return findings
+
+
+def _scan_file(path: Path, rel: str, canaries: set[str], names: tuple[str, ...] = ()) -> tuple[list[Finding], bool]:
+    """Findings in one file and whether it was scanned (False for binary files)."""
+    home = _is_canary_home(rel)
+    ignore = canaries if home else frozenset()
+    names = () if home else names
+    if path.suffix.lower() in _BINARY_SUFFIXES:
+        return [], False
+    if path.suffix.lower() == ".ipynb":
+        return scan_notebook(path, rel, ignore, names), True
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        return [], False
+    text = raw.decode("utf-8", errors="replace")
+    return scan_text(text, file=rel, ignore=ignore, names=names), True
+
+
+def default_scope(root: Path | None = None) -> list[Path]:
+    """Files git would commit (tracked + untracked but not ignored) plus ``report/`` and ``figures/``."""
+    root = root or paths.repo_root()
+    files: set[Path] = set()
+    try:
+        res = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        )
+        files.update(root / f for f in res.stdout.decode("utf-8", "replace").split("\0") if f)
+    except (OSError, subprocess.CalledProcessError):
+        for p in root.rglob("*"):
+            rel = p.relative_to(root).parts
+            if p.is_file() and not any(part.startswith(".") or part in ("build", "__pycache__") for part in rel):
+                files.add(p)
+    for extra in (root / "report", root / "figures", paths.report_dir(), paths.figures_dir()):
+        if extra.is_dir():
+            files.update(p for p in extra.rglob("*") if p.is_file())
+    return sorted(p for p in files if p.is_file())
+
+
+def _expand(targets: Iterable[str | os.PathLike]) -> list[Path]:
+    out: list[Path] = []
+    for t in targets:
+        p = Path(t)
+        if not p.exists():
+            raise TppoError(f"tppo scan: {t}: no such file or folder")
+        out.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+    return out
+
+
+def _relative(p: Path, root: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(p)
+
+
+def scan_paths(
+    targets: Iterable[str | os.PathLike] | None = None,
+    *,
+    root: str | os.PathLike | None = None,
+) -> tuple[list[Finding], int]:
+    """Scan files (folders recursively; default: :func:`default_scope`). Returns ``(findings, files scanned)``.
+
+    ``root`` is the folder paths are reported relative to (and where canary homes are looked up); default: the
+    repository, or the single folder given.
+    """
+    targets = list(targets or [])
+    base = (
+        Path(root)
+        if root is not None
+        else (Path(targets[0]) if len(targets) == 1 and Path(targets[0]).is_dir() else paths.repo_root())
+    )
+    files = _expand(targets) if targets else default_scope(base)
+    canaries = _canary_values()
+    names = _canary_names()
+    findings: list[Finding] = []
+    scanned = 0
+    for f in files:
+        found, done = _scan_file(f, _relative(f, base), canaries, names)
+        findings += found
+        scanned += done
+    return findings, scanned

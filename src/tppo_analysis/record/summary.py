@@ -1,0 +1,160 @@
+"""Summaries and figures of the public record itself: what was reported, by whom, for which windows.
+
+These describe the *record* (already-public figures, exempt from small-cell suppression), not the phenomenon:
+a gap in the record is a gap in what officials said publicly, not a month without deferrals.
+"""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from ..output.plotting import PALETTE, apply_style
+
+__all__ = [
+    "KEY_SERIES",
+    "figures_by_year",
+    "coverage_table",
+    "audit_summary",
+    "set_aside_table",
+    "plot_reported_windows",
+]
+
+#: The series × measure pairs the trend questions rest on.
+KEY_SERIES: tuple[tuple[str, str], ...] = (
+    ("national", "dep_deferral_wni_pmi_suspected"),
+    ("national", "passport_deferral_pmi_suspected"),
+    ("tpi:soekarno-hatta", "dep_deferral_wni_pmi_suspected"),
+    ("tpi:batam-seaports", "dep_deferral_wni_pmi_suspected"),
+    ("tpi:juanda", "dep_deferral_wni_pmi_suspected"),
+    ("tpi:tanjungbalai-karimun", "dep_deferral_wni_pmi_suspected"),
+    ("tpi:tunon-taka", "dep_deferral_wni_pmi_suspected"),
+)
+
+_STATUS_COLOURS = {"kept": PALETTE[0], "derived": PALETTE[2], "set_aside": "#BBBBBB"}
+
+
+def figures_by_year(figures: pd.DataFrame) -> pd.DataFrame:
+    """Number of reported figures per measure group (rows) and year of ``period_end`` (columns)."""
+    table = pd.crosstab(figures["measure_group"], figures["period_end"].dt.year)
+    table.columns = [str(c) for c in table.columns]
+    table.columns.name = "year of period_end"
+    table["total"] = table.sum(axis=1)
+    return table
+
+
+def coverage_table(obs: pd.DataFrame, pairs=KEY_SERIES) -> pd.DataFrame:
+    """For each key (series, measure): reconciled observations, days covered, first and last day, complete months.
+
+    ``share_of_span_covered`` is the share of days between the first and last observed day that lie inside some
+    reconciled window — the rest is what the record is silent about.
+    """
+    rows = []
+    for series, measure in pairs:
+        g = obs[(obs["series"] == series) & (obs["measure"] == measure)]
+        if g.empty:
+            rows.append((series, measure, 0, 0, pd.NaT, pd.NaT, 0, np.nan))
+            continue
+        days = int(((g["period_end"] - g["period_start"]).dt.days + 1).sum())
+        span = int((g["period_end"].max() - g["period_start"].min()).days) + 1
+        whole_month = (g["period_start"].dt.day == 1) & (g["period_end"] == g["period_start"] + pd.offsets.MonthEnd(0))
+        rows.append(
+            (
+                series,
+                measure,
+                len(g),
+                days,
+                g["period_start"].min(),
+                g["period_end"].max(),
+                int(whole_month.sum()),
+                round(days / span, 3),
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "series",
+            "measure",
+            "observations",
+            "days_covered",
+            "first_day",
+            "last_day",
+            "complete_months",
+            "share_of_span_covered",
+        ],
+    )
+
+
+def audit_summary(audit: pd.DataFrame) -> pd.DataFrame:
+    """Audit rows counted by status and the reason's kind (its first words); the total equals the input figures."""
+    kind = audit["reason"].str.extract(r"^([a-z ]+?)(?::| by| of| inside| \(|$)", expand=False).fillna("other")
+    table = (
+        audit.assign(reason_kind=kind.str.strip())
+        .groupby(["status", "reason_kind"])
+        .size()
+        .rename("figures")
+        .reset_index()
+    )
+    return table.sort_values(["status", "figures"], ascending=[True, False]).reset_index(drop=True)
+
+
+def set_aside_table(
+    audit: pd.DataFrame, figures: pd.DataFrame, measure_groups=("departure", "passport")
+) -> pd.DataFrame:
+    """Set-aside deferral figures with their window, value, outlet and reason (for the reader to judge)."""
+    merged = audit.merge(
+        figures[["figure_id", "measure_group", "period_start", "period_end", "value", "source_outlet"]], on="figure_id"
+    )
+    out = merged[(merged["status"] == "set_aside") & merged["measure_group"].isin(measure_groups)]
+    cols = ["figure_id", "series", "measure", "period_start", "period_end", "value", "source_outlet", "reason"]
+    return out[cols].sort_values(["series", "measure", "period_end", "figure_id"]).reset_index(drop=True)
+
+
+def plot_reported_windows(
+    figures: pd.DataFrame, audit: pd.DataFrame, pairs=KEY_SERIES, start: str = "2017-01-01", end: str = "2025-12-31"
+):
+    """Timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
+
+    Figures without a stated start are drawn as a dot at their end date.
+    """
+    apply_style()
+    status = audit.set_index("figure_id")["status"]
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(pairs) + 1.8))
+    labels = []
+    for band, (series, measure) in enumerate(pairs):
+        g = figures[(figures["series"] == series) & (figures["measure"] == measure)].sort_values(
+            ["period_start", "period_end"]
+        )
+        n = max(len(g), 1)
+        for j, row in enumerate(g.itertuples()):
+            y = band + 0.8 * (j / n) - 0.4
+            colour = _STATUS_COLOURS[status.get(row.figure_id, "set_aside")]
+            if pd.isna(row.period_start):
+                ax.plot(row.period_end, y, "o", ms=3, color=colour)
+            else:
+                width = (row.period_end - row.period_start).days + 1
+                ax.barh(y, width, left=row.period_start, height=0.8 / n, color=colour, edgecolor="none")
+        short = {"dep_deferral_wni_pmi_suspected": "departures", "passport_deferral_pmi_suspected": "passports"}
+        labels.append(f"{series}\n({short.get(measure, measure)}, {len(g)} figures)")
+    ax.set_yticks(range(len(pairs)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(pd.Timestamp(start), pd.Timestamp(end))
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_xlabel("reference period of each reported figure (calendar date)")
+    ax.set_title("What was reported, for which windows: deferrals of suspected non-procedural migrant workers")
+    ax.legend(
+        handles=[Patch(color=c, label=s.replace("_", " ")) for s, c in _STATUS_COLOURS.items()],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12),
+        ncol=3,
+        fontsize=8,
+        title="reconciliation",
+        title_fontsize=8,
+    )
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
