@@ -1,0 +1,220 @@
+"""Building the report: in place on the embedded data, or on a restricted data folder with everything written
+outside the repository and the privacy scanner run over it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from ... import paths
+from ...errors import TppoError
+from ...privacy import scan
+from ...provenance import collect_provenance
+from ..notebooks import run_notebooks
+from .figures import collect_figures, discover_notebooks
+from .html import _exporter, check_offline_html, render_index, render_notebook_html
+
+__all__ = ["build_report", "build_restricted_report", "check_output_dir", "privacy_scan", "ENV_KEYS"]
+
+#: Papermill parameter -> the environment variable that points the package at the same folder.
+ENV_KEYS = {"data_dir": "TPPO_DATA_DIR", "figures_dir": "TPPO_FIGURES_DIR", "results_dir": "TPPO_RESULTS_DIR"}
+
+
+def _copy_files(src: Path, dst: Path, patterns: Iterable[str]) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for pattern in patterns:
+        for f in sorted(src.glob(pattern)) if src.is_dir() else []:
+            shutil.copyfile(f, dst / f.name)
+
+
+
+def build_report(
+    *,
+    notebooks_dir: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike | None = None,
+    figures_dir: str | os.PathLike | None = None,
+    results_dir: str | os.PathLike | None = None,
+    report_dir: str | os.PathLike | None = None,
+    executed_dir: str | os.PathLike | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    execute: bool = True,
+    restricted: bool = False,
+    timeout: int = 600,
+    stream: TextIO | None = None,
+) -> Path:
+    """Execute the notebooks (unless ``execute=False``) and render the HTML report; return ``index.html``.
+
+    Parameters
+    ----------
+    notebooks_dir
+        Folder of ``*.ipynb`` run in name order (default ``notebooks/``).
+    data_dir, figures_dir, results_dir, report_dir
+        Default to :mod:`tppo_analysis.paths`. ``data_dir`` is only read, for the provenance hashes.
+    executed_dir
+        ``None`` executes the notebooks in place; a folder receives the executed copies instead.
+    parameters, env
+        Passed to :func:`tppo_analysis.output.notebooks.execute_notebook` (papermill-style parameters; environment).
+    execute
+        ``False`` renders from the notebooks' saved outputs and the figures already on disk (fast; used in tests).
+    restricted
+        Label the report as a restricted-data run.
+    stream
+        Where progress lines go (default standard output).
+    """
+    out = stream if stream is not None else sys.stdout
+    notebooks = discover_notebooks(notebooks_dir)
+    data = Path(data_dir) if data_dir is not None else paths.data_dir()
+    figs = Path(figures_dir) if figures_dir is not None else paths.figures_dir()
+    res = Path(results_dir) if results_dir is not None else paths.results_dir()
+    rep = Path(report_dir) if report_dir is not None else paths.report_dir()
+    executed_to = Path(executed_dir) if executed_dir is not None else None
+
+    written_by: dict[str, str] = {}
+    if execute:
+        if executed_to is not None:
+            executed_to.mkdir(parents=True, exist_ok=True)
+        written_by = run_notebooks(
+            notebooks, executed_dir=executed_to, figures_dir=figs, parameters=parameters, env=env,
+            timeout=timeout, stream=out,
+        )
+    executed = [executed_to / nb.name if executed_to is not None else nb for nb in notebooks]
+    executed = [p if p.exists() else nb for p, nb in zip(executed, notebooks, strict=True)]
+
+    print(f"rendering the HTML report ({len(executed)} notebooks) ... ", end="", file=out, flush=True)
+    start = time.perf_counter()
+    rep.mkdir(parents=True, exist_ok=True)
+    for sub in ("figures", "results", "notebooks"):
+        if (rep / sub).exists():
+            shutil.rmtree(rep / sub)
+    _copy_files(figs, rep / "figures", ["*.png", "*.svg", "*.json"])
+    _copy_files(res, rep / "results", ["*.csv", "*.meta.json"])
+    (rep / "notebooks").mkdir()
+    exporter = _exporter()
+    for nb in executed:
+        render_notebook_html(nb, rep / "notebooks" / f"{nb.stem}.html", exporter)
+        shutil.copyfile(nb, rep / "notebooks" / nb.name)
+    cards = collect_figures(figs, executed, written_by)
+    provenance = collect_provenance(data, executed)
+    index = rep / "index.html"
+    text = render_index(cards=cards, notebooks=executed, results_dir=res, provenance=provenance,
+                        restricted=restricted)
+    leaks = check_offline_html(text)
+    if leaks:  # pragma: no cover - the index template has no external tags
+        raise TppoError(f"index.html would load from the network: {', '.join(leaks)}")
+    index.write_text(text, encoding="utf-8")
+    (rep / "provenance.json").write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"ok ({time.perf_counter() - start:.1f} s)", file=out, flush=True)
+    problems = [f"{c.name}: {p}" for c in cards for p in c.problems]
+    for p in problems:
+        print(f"  warning: figure {p}", file=out, flush=True)
+    print(f"report: {_shown(index)} ({len(cards)} figures, {len(executed)} notebooks)", file=out, flush=True)
+    return index
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.relative_to(parent)
+        return True
+    except ValueError:
+        return False
+
+
+def check_output_dir(out: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> Path:
+    """Resolve ``--out`` and refuse a folder inside the repository (unless under the git-ignored ``build/``)."""
+    target = Path(out).expanduser().resolve()
+    repo = paths.repo_root().resolve()
+    build = paths.build_dir().resolve()
+    if _inside(target, repo) and not (_inside(target, build) and target != build):
+        raise TppoError(
+            f"--out {out}: inside the repository; restricted-data output must go outside it or under "
+            f"{build.relative_to(repo) if _inside(build, repo) else build}/ (git-ignored), e.g. --out build/restricted"
+        )
+    if data_dir is not None:
+        data = Path(data_dir).expanduser().resolve()
+        if _inside(target, data) or _inside(data, target):
+            raise TppoError(f"--out {out}: must not contain or lie inside the data folder {data_dir}")
+    return target
+
+
+def build_restricted_report(
+    data_dir: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    notebooks_dir: str | os.PathLike | None = None,
+    execute: bool = True,
+    timeout: int = 600,
+    stream: TextIO | None = None,
+) -> Path:
+    """Run the notebooks on ``data_dir`` and write everything under ``out``; return ``out/report/index.html``.
+
+    Layout: ``out/notebooks/*.ipynb`` (executed copies), ``out/figures``, ``out/results``, ``out/report``. The
+    notebooks receive ``data_dir``, ``figures_dir`` and ``results_dir`` as papermill-style parameters and the same
+    locations through ``TPPO_*`` environment variables (for code that does not take the parameters).
+    """
+    data = Path(data_dir).expanduser().resolve()
+    if not data.is_dir():
+        raise TppoError(f"--data-dir {data_dir}: no such folder")
+    target = check_output_dir(out, data)
+    layout = {
+        "data_dir": data,
+        "figures_dir": target / "figures",
+        "results_dir": target / "results",
+    }
+    for key in ("figures_dir", "results_dir"):
+        layout[key].mkdir(parents=True, exist_ok=True)
+    parameters = {k: str(v) for k, v in layout.items()}
+    env = {ENV_KEYS[k]: str(v) for k, v in layout.items()}
+    env["TPPO_REPORT_DIR"] = str(target / "report")
+    env["TPPO_BUILD_DIR"] = str(target / "build")
+    return build_report(
+        notebooks_dir=notebooks_dir,
+        data_dir=data,
+        figures_dir=layout["figures_dir"],
+        results_dir=layout["results_dir"],
+        report_dir=target / "report",
+        executed_dir=target / "notebooks",
+        parameters=parameters,
+        env=env,
+        execute=execute,
+        restricted=True,
+        timeout=timeout,
+        stream=stream,
+    )
+
+
+
+
+def privacy_scan(target: Path, stream: TextIO | None = None) -> int:
+    """Run the privacy scanner (:func:`tppo_analysis.privacy.scan.scan_paths`) over ``target``; print and return the
+    number of findings.
+
+    Findings are printed as the scanner formats them (file relative to ``target``, where, kind, masked value).
+    """
+    out = stream if stream is not None else sys.stdout
+    print(f"privacy scan of {target} ... ", end="", file=out, flush=True)
+    findings, scanned = scan.scan_paths([target], root=target)
+    n = len(findings)
+    if n == 0:
+        print(f"no personal identifiers found in {scanned} files", file=out, flush=True)
+    else:
+        print(f"{n} possible personal identifier{'s' if n != 1 else ''} in {scanned} files (values masked):", file=out,
+              flush=True)
+        for f in findings[:100]:
+            print(f"  {f}", file=out, flush=True)
+        if n > 100:
+            print(f"  ... and {n - 100} more", file=out, flush=True)
+    return n
