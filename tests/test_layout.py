@@ -215,3 +215,18 @@ def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
             if found:
                 return found
     return None
+
+
+def test_no_package_file_is_hidden_by_gitignore():
+    """A ``.gitignore`` pattern once hid ``output/report/`` (``report/`` matched the package folder too), so a clean
+    clone lacked the report builder while every working copy had it."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (SRC.parents[1] / ".git").exists():
+        pytest.skip("not a git checkout")
+    files = [str(p.relative_to(SRC.parents[1])) for p in SRC.rglob("*.py") if "__pycache__" not in p.parts]
+    out = subprocess.run(
+        ["git", "check-ignore", "--no-index", *files], cwd=SRC.parents[1], capture_output=True, text=True
+    )
+    assert out.stdout.strip() == "", f"ignored by .gitignore: {out.stdout.split()}"
