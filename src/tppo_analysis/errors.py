@@ -1,6 +1,16 @@
-"""Errors that speak to a researcher: which file, which line, which column, what is wrong.
+"""Every error the package raises, in one place: errors that speak to a researcher.
 
-Line numbers are counted as in the file, the header being line 1 (so the first data row is line 2).
+Data errors say which file, which line, which column and what is wrong; line numbers are counted as in the file,
+the header being line 1 (so the first data row is line 2). :class:`TppoError` is a :class:`ValueError`, so every
+error here is one too: ``except ValueError`` keeps working for callers that do not know this package.
+
+Callers tell errors apart by class, never by message text. Fits never raise for data they can represent: they
+return a result whose ``identified`` / flags say what the data could not support; :class:`NotIdentifiedError`,
+:class:`NoOverdispersionError` and :class:`BoundaryError` are raised only when a caller asks for a strict fit.
+The ``tppo`` command prints any of these as one message, never a traceback.
+
+Written by hand (after ``pyfixest/errors/__init__.py``: one class per failure a caller may catch) because the
+``Problem`` record with file, line, column and value is specific to this project's inputs.
 """
 
 from __future__ import annotations
@@ -18,6 +28,13 @@ __all__ = [
     "VillageCodeError",
     "BoundaryError",
     "FigureError",
+    "AmbiguousPeriodError",
+    "InsufficientDataError",
+    "NotIdentifiedError",
+    "NoOverdispersionError",
+    "IdentifierError",
+    "DisclosureError",
+    "OutputLocationError",
     "problems_frame",
     "display_path",
 ]
@@ -53,11 +70,15 @@ def _short(value: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class TppoError(Exception):
-    """A user-facing error (bad input, bad option). The CLI prints its message without a traceback."""
+class TppoError(ValueError):
+    """A user-facing error (bad input, bad option, data a strict call cannot use).
+
+    The base of every error the package raises; a :class:`ValueError`, so every subclass is one. The ``tppo``
+    command prints its message without a traceback.
+    """
 
 
-class DataValidationError(TppoError, ValueError):
+class DataValidationError(TppoError):
     """An input file failed validation. ``problems`` lists every problem found, not only the first."""
 
     def __init__(self, problems: list[Problem], *, file: str | None = None):
@@ -79,17 +100,21 @@ class DataValidationError(TppoError, ValueError):
         return problems_frame(self.problems)
 
 
-class CellError(TppoError, ValueError):
+class CellError(TppoError):
     """One cell cannot be read. The message says why and what to write instead (no file/line: the caller adds it)."""
 
 
-class VillageCodeError(TppoError, ValueError):
+class VillageCodeError(TppoError):
     """A village code that is neither ``PP.KK.CC.VVVV`` nor ten digits."""
 
 
 class BoundaryError(TppoError):
-    """A coefficient ran off to the edge of the parameter space (e.g. a holiday effect estimated as a rate ratio of
-    ~0): the windows cannot bound it, so its Wald interval and every prediction using it are meaningless."""
+    """A coefficient ran off to the edge of the parameter space: the windows cannot bound it.
+
+    For example a holiday effect estimated as a rate ratio of ~0; its Wald interval and every prediction using it
+    are meaningless. For strict callers of the interval model (docs/CONTRACTS.md: by default a fit marks such
+    terms not identified). ``terms`` maps each term to ``(estimate, se)``.
+    """
 
     def __init__(self, terms: dict[str, tuple[float, float]]):
         self.terms = terms
@@ -97,8 +122,57 @@ class BoundaryError(TppoError):
         super().__init__(f"coefficient(s) at the boundary, not bounded by these windows ({shown}); drop these terms")
 
 
-class FigureError(TppoError, ValueError):
-    """A figure cannot be saved as it is (no title, no source, bad name)."""
+class FigureError(TppoError):
+    """A figure cannot be saved as it is (no title, no source, a missing sidecar field, a bad name)."""
+
+
+class InsufficientDataError(TppoError):
+    """Input a model cannot represent at all: no windows, zero exposure, an empty panel.
+
+    Raised before fitting. Data a model can represent but not bound (a term without variation, a cohort without
+    pre-periods) is not an error: the fit returns and its result says what is not identified.
+    """
+
+
+class NotIdentifiedError(TppoError):
+    """A term the data cannot bound, raised only when a caller asks for a strict fit.
+
+    By default the fit returns and marks the term ``identified = "no"`` (estimate and interval left empty, note
+    "not bounded"); this class is for callers that would rather stop.
+    """
+
+
+class NoOverdispersionError(TppoError):
+    """The NB2 dispersion ``alpha`` is estimated at 0: the windows show no over-dispersion beyond Poisson.
+
+    Meant for strict negative-binomial fits (by default a fit whose dispersion goes to 0 returns the Poisson fit
+    with ``alpha = 0`` and a flag, docs/CONTRACTS.md). Callers such as
+    :func:`tppo_analysis.design.power.detection_power` catch it by class and refit with ``family="poisson"``.
+    """
+
+
+class IdentifierError(TppoError):
+    """A personal identifier (a name, NIK, passport or phone number) was found where none may be.
+
+    Raised by the guards on everything written out and by ``tppo scan``; the message names the file and line and
+    the kind of identifier, never the identifier itself.
+    """
+
+
+class DisclosureError(TppoError):
+    """A set of published tables would let a suppressed small cell (1-9 persons) be recovered.
+
+    Raised by the privacy checks before a table is saved, e.g. when a suppressed cell equals a margin minus the
+    shown cells.
+    """
+
+
+class OutputLocationError(TppoError):
+    """``--out`` is not a safe place for restricted output.
+
+    Raised when the output folder is an input folder, a symlink, inside the repository (outside ``build/``) or
+    contains the repository, so that restricted results could be committed or overwrite their own inputs.
+    """
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
@@ -118,3 +192,11 @@ def display_path(path: str | Path) -> str:
         return str(p.resolve().relative_to(repo_root()))
     except ValueError:
         return str(path)
+
+
+class AmbiguousPeriodError(TppoError):
+    """A period phrase that names no exact window of days (vague, unreadable, or after publication).
+
+    The message quotes the phrase, says why, and suggests writing explicit dates; see
+    :func:`tppo_analysis.sources.periods.parse_period`.
+    """

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import effects
-from ..errors import TppoError
+from ..errors import NoOverdispersionError, TppoError
 from ..models.interval._likelihood import incidence
 from ..models.interval.model import DAYS_PER_YEAR, HOLIDAY_TERMS, IntervalCountModel
 from ..sources.calendar import daily_holiday_indicators
@@ -301,17 +301,16 @@ def detection_power(
                 lr += 1
             try:
                 res = full.fit(data)
-            except TppoError as exc:
-                if family == "negbin" and "use family='poisson'" in str(exc):
-                    # no overdispersion in this replicate: the Poisson fit is the NB fit at alpha = 0
-                    try:
-                        res = IntervalCountModel("poisson", trend="linear", holidays=hol, origin=origin).fit(data)
-                    except TppoError:
-                        failed += 1
-                        continue
-                else:
+            except NoOverdispersionError:
+                # no overdispersion in this replicate: the Poisson fit is the NB fit at alpha = 0
+                try:
+                    res = IntervalCountModel("poisson", trend="linear", holidays=hol, origin=origin).fit(data)
+                except TppoError:
                     failed += 1
                     continue
+            except TppoError:
+                failed += 1
+                continue
             z = res.params[term] / res.bse[term]
             if 2 * stats.norm.sf(abs(z)) < test_level:
                 wald += 1

@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ...errors import BoundaryError, DataValidationError, Problem, TppoError
+from ...errors import BoundaryError, DataValidationError, NoOverdispersionError, Problem, TppoError
 from ...sources.calendar import daily_holiday_indicators
 from ._likelihood import _CompositeLinkLikelihood, _optimise, incidence
 from .results import IntervalCountResults
@@ -223,7 +223,7 @@ class IntervalCountModel:
         model, y, A, log_e, X, origin, per_obs_exposure = self._setup(obs)
         start = _optimise(model, y, A, log_e, maxiter=maxiter)
         if self.family == "negbin" and start[-1] < 1e-7:
-            raise TppoError(
+            raise NoOverdispersionError(
                 f"negbin: alpha estimated at the boundary ({start[-1]:.2g}): no overdispersion between windows; "
                 "use family='poisson'"
             )
