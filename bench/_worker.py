@@ -108,7 +108,7 @@ def pyfixest_etwfe(a):
     post = (d["g"] > 0) & (d["t"] >= d["g"])
     # one categorical column; pyfixest expands the treated-cell dummies itself (i() syntax)
     d["cell"] = np.where(post, d["g"].astype(str) + "_" + d["t"].astype(str), "untreated")
-    cells = sorted({(int(g), int(t)) for g, t in zip(d.loc[post, "g"], d.loc[post, "t"])})
+    cells = sorted({(int(g), int(t)) for g, t in zip(d.loc[post, "g"], d.loc[post, "t"], strict=True)})
     names = [f"cell::{g}_{t}" for g, t in cells]
 
     def run():

@@ -247,7 +247,7 @@ def main(argv=None) -> int:
 
 
 def _ok(name: str, res: dict) -> bool:
-    """Did every measured call of this benchmark run (peers blowing up at full size do not count as failures)?"""
+    """Tell whether every measured call of this benchmark ran (peers blowing up at full size are not failures)."""
     if name == "etwfe":
         return all(r["ours"].get("status") == "ok" for r in res["rows"]) and (
             res["rows"][0]["villages"] > 100

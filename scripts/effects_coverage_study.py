@@ -1,4 +1,6 @@
-"""Coverage study (SYNTHETIC): Poisson ETWFE rate ratio vs naive TWFE in levels, under multiplicative trends and
+"""Coverage study (SYNTHETIC) of the Poisson ETWFE rate ratio against naive TWFE in levels.
+
+Coverage study (SYNTHETIC): Poisson ETWFE rate ratio vs naive TWFE in levels, under multiplicative trends and
 selection of program villages on high sending.
 
     python scripts/effects_coverage_study.py               # full study (500 replications) -> results/studies/

@@ -92,7 +92,7 @@ def one_replication(rep: int, family: str, seed: int = 20250601, n_draws: int = 
     for term in TRUTH:
         row[f"est_{term}"] = float(res.params[term])
         row[f"se_{term}"] = float(res.bse[term])
-    for (name, (a, b)), y in zip(TARGETS.items(), realised):
+    for (name, (a, b)), y in zip(TARGETS.items(), realised, strict=True):
         p = res.predict_window(a, b, level=0.9, seed=rep, n_draws=n_draws)
         row[f"y_{name}"] = int(y)
         row[f"lower_{name}"] = p["lower"]
@@ -216,7 +216,7 @@ POWER_TERM = "post_idul_fitri"
 
 
 def run_power(reps: int, seed: int = 20250601) -> pd.DataFrame:
-    """Detection power of a planted post-Idul-Fitri effect on each series' own reconciled window pattern.
+    """Estimate the detection power of a planted post-Idul-Fitri effect on each series' own reconciled window pattern.
 
     Baseline (intercept, trend, window-level alpha) comes from a negbin fit without holiday terms to the real
     series, so the simulated record is as noisy as the real one looks; the planted effect is then varied.

@@ -1,6 +1,9 @@
-"""The bad-input corpus (tests/bad_inputs/MANIFEST.csv): every file a researcher might hand over gets a specific,
+"""The bad-input corpus: every bad file gets a located message or a documented lossless normalisation.
+
+The bad-input corpus (tests/bad_inputs/MANIFEST.csv): every file a researcher might hand over gets a specific,
 located message — through the Python API and the ``tppo`` CLI, without a traceback — or a documented lossless
-normalisation, and no row is dropped silently. The header is line 1."""
+normalisation, and no row is dropped silently. The header is line 1.
+"""
 
 from __future__ import annotations
 

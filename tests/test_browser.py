@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
 from test_report import build_tiny_report
 
 REPO = Path(__file__).resolve().parents[1]

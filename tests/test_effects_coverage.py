@@ -1,5 +1,8 @@
-"""Poisson ETWFE on SYNTHETIC panels: planted rate ratio recovered, both engines agree, naive TWFE biased;
-the coverage study (small version here, full version marked slow; committed results checked)."""
+"""Poisson ETWFE on SYNTHETIC panels: planted rate ratio recovered, engines agree, naive TWFE biased.
+
+Poisson ETWFE on SYNTHETIC panels: planted rate ratio recovered, both engines agree, naive TWFE biased;
+the coverage study (small version here, full version marked slow; committed results checked).
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,9 @@
-"""effects.fit(estimator="poisson_etwfe") surfaces the cohorts the fast Poisson ETWFE leaves out (SYNTHETIC panel):
+"""``effects.fit(estimator="poisson_etwfe")`` surfaces the cohorts the fast Poisson ETWFE leaves out.
+
+effects.fit(estimator="poisson_etwfe") surfaces the cohorts the fast Poisson ETWFE leaves out (SYNTHETIC panel):
 a cohort without any event before its adoption has no baseline rate, so its units are listed in
-``EffectResult.excluded`` with the reason, named in ``notes``, and the estimate is the one without them."""
+``EffectResult.excluded`` with the reason, named in ``notes``, and the estimate is the one without them.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,11 @@ from tppo_analysis import effects
 
 
 def _synthetic_panel(seed: int = 3) -> pd.DataFrame:
-    """SYNTHETIC monthly panel: 240 villages x 24 months, cohorts 2024-07 (20 villages) and 2024-10 (20 villages,
-    no event at all before 2024-10), the rest never treated; rate ratio 0.7 after launch."""
+    """Build a SYNTHETIC monthly panel with one cohort that has no event before adoption.
+
+    SYNTHETIC monthly panel: 240 villages x 24 months, cohorts 2024-07 (20 villages) and 2024-10 (20 villages,
+    no event at all before 2024-10), the rest never treated; rate ratio 0.7 after launch.
+    """
     rng = np.random.default_rng(seed)
     n, months = 240, pd.period_range("2024-01", periods=24, freq="M")
     cohort_pos = np.full(n, -1)

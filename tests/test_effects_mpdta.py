@@ -1,5 +1,8 @@
-"""effects.fit(estimator="cs") against R `did` 2.5.1 on mpdta: published ATT(g,t) and aggregations (4 decimals) and
-the analytic-SE reference values; HonestDiD smoothness bounds on the ehec example."""
+"""``effects.fit(estimator="cs")`` against R ``did`` 2.5.1 on mpdta, and HonestDiD on the ehec example.
+
+effects.fit(estimator="cs") against R `did` 2.5.1 on mpdta: published ATT(g,t) and aggregations (4 decimals) and
+the analytic-SE reference values; HonestDiD smoothness bounds on the ehec example.
+"""
 
 from __future__ import annotations
 
@@ -202,10 +205,13 @@ def test_units_treated_in_first_period_are_listed_not_silently_dropped(mpdta):
 @pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
 @pytest.mark.parametrize("gap", [False, True])
 def test_compact_influence_functions_equal_diff_diff_cells(mpdta, monkeypatch, control, gap):
-    """Without covariates effects.py computes the cells itself and keeps their influence functions compact
+    """Check the compact influence functions against diff-diff's dense computation.
+
+    Without covariates effects.py computes the cells itself and keeps their influence functions compact
     (never an n_units x n_cells matrix); the result must equal diff-diff's cells aggregated on the dense matrix,
     including the bootstrap and the universal-base event study of ``sensitivity`` (and with a gap in the periods,
-    where base periods are positional)."""
+    where base periods are positional).
+    """
     d = mpdta[mpdta["year"] != 2005] if gap else mpdta
     kw = dict(estimator="cs", control=control, n_boot=199, seed=5)
     fast = effects.fit(d, "lemp", "countyreal", "year", "first.treat", **kw)

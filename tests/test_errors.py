@@ -1,5 +1,8 @@
-"""Every error class lives in ``tppo_analysis.errors``, is a ``TppoError`` and a ``ValueError``, and the ``tppo``
-command prints each as one message without a traceback; callers tell errors apart by class, not by message text."""
+"""Every error class lives in ``tppo_analysis.errors`` and the CLI prints each without a traceback.
+
+Every error class lives in ``tppo_analysis.errors``, is a ``TppoError`` and a ``ValueError``, and the ``tppo``
+command prints each as one message without a traceback; callers tell errors apart by class, not by message text.
+"""
 
 from __future__ import annotations
 
@@ -89,8 +92,11 @@ def test_cli_prints_each_error_as_one_message_without_traceback(name, monkeypatc
 
 
 def test_detection_power_tells_no_overdispersion_apart_by_class(monkeypatch):
-    """A negbin refit whose dispersion goes to 0 is refitted as Poisson (not counted as failed), whatever the
-    message says."""
+    """Refit a negbin replicate whose dispersion goes to 0 as Poisson, whatever the message says.
+
+    A negbin refit whose dispersion goes to 0 is refitted as Poisson (not counted as failed), whatever the
+    message says.
+    """
     from tppo_analysis.design import power
 
     real = power.IntervalCountModel

@@ -35,8 +35,11 @@ def test_small_study_is_unbiased_and_covers():
 
 
 def test_truth_is_what_the_windows_see():
-    """The simulated totals have the planted mean: average over many draws of one window is close to the sum of
-    the true daily means (guards the simulation itself)."""
+    """Check that the simulated totals have the planted mean.
+
+    The simulated totals have the planted mean: average over many draws of one window is close to the sum of
+    the true daily means (guards the simulation itself).
+    """
     study = _study()
     mu = study.true_daily_mean()
     w = study.windows_frame().iloc[[4]]

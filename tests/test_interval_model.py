@@ -98,7 +98,7 @@ def _irregular_obs(seed=3):
     mu = np.exp(np.log(20) + 0.2 * t + 0.6 * cal["pre_idul_fitri"].to_numpy() - 0.5 * cal["post_idul_fitri"].to_numpy())
     rng = np.random.default_rng(seed)
     daily_counts = pd.Series(rng.poisson(mu), index=cal.index)
-    obs["value"] = [int(daily_counts[a:b].sum()) for a, b in zip(obs["period_start"], obs["period_end"])]
+    obs["value"] = [int(daily_counts[a:b].sum()) for a, b in zip(obs["period_start"], obs["period_end"], strict=True)]
     return obs, cal, t
 
 

@@ -75,7 +75,10 @@ def _import_nodes(tree: ast.AST):
 
 
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """The package modules ``name`` imports (a name imported from a package that is a submodule counts as that)."""
+    """Return the package modules ``name`` imports.
+
+    A name imported from a package that is a submodule counts as that submodule.
+    """
     is_pkg = path.name == "__init__.py"
     out: set[str] = set()
     for node in _import_nodes(ast.parse(path.read_text(encoding="utf-8"))):
@@ -103,7 +106,10 @@ def _graph() -> dict[str, set[str]]:
 
 
 def _shims(graph: dict[str, set[str]]) -> set[str]:
-    """Deprecation shims at old paths: modules (not packages) whose only package import is the forwarding helper."""
+    """Return the deprecation shims at old paths.
+
+    Shims are modules (not packages) whose only package import is the forwarding helper.
+    """
     modules = _modules()
     return {
         name
@@ -218,8 +224,11 @@ def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_no_package_file_is_hidden_by_gitignore():
-    """A ``.gitignore`` pattern once hid ``output/report/`` (``report/`` matched the package folder too), so a clean
-    clone lacked the report builder while every working copy had it."""
+    """Check that no file of the package is hidden by ``.gitignore``.
+
+    A ``.gitignore`` pattern once hid ``output/report/`` (``report/`` matched the package folder too), so a clean
+    clone lacked the report builder while every working copy had it.
+    """
     import shutil
     import subprocess
 

@@ -33,7 +33,7 @@ def test_cohort_table_rules():
     coh, ex = cohort_table(ROSTER)
     assert coh["village_code"].tolist() == ["52.03.01.2001"]
     assert coh["first_treated"].iloc[0] == pd.Period("2024-03", "M")
-    reasons = dict(zip(ex["village"], ex["reason"]))
+    reasons = dict(zip(ex["village"], ex["reason"], strict=True))
     assert reasons["B"] == "no known launch date"
     assert "only the year" in reasons["C"]
     assert "no Kemendagri village code" in reasons["D"] and "ambiguous" in reasons["D"]

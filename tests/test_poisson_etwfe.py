@@ -1,5 +1,8 @@
-"""Poisson extended TWFE from cohort x period sufficient statistics, checked against pyfixest, diff-diff and a
-planted truth."""
+"""Poisson extended TWFE from cohort x period sufficient statistics.
+
+Poisson extended TWFE from cohort x period sufficient statistics, checked against pyfixest, diff-diff and a
+planted truth.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ def _pyfixest(df, gt):
 
     d = df.copy()
     names = []
-    for g, t in zip(gt.cohort, gt.time):
+    for g, t in zip(gt.cohort, gt.time, strict=True):
         name = f"c{g}_{t}"
         d[name] = ((d.g == g) & (d.t == t)).astype(float)
         names.append(name)
@@ -165,8 +168,11 @@ def test_no_never_treated_units_uses_not_yet_treated_comparisons():
 
 
 def test_low_rate_controls_and_high_rate_cohorts_converge_like_pyfixest():
-    """Program villages send ~100x more than the rest (selection on sending). A plain Newton fit of the table
-    from a common starting value overshoots by e^50 and breaks down here; the fit must still match pyfixest."""
+    """Program villages send ~100x more than the rest (selection on sending).
+
+    A plain Newton fit of the table from a common starting value overshoots by e^50 and breaks down here; the fit must
+    still match pyfixest.
+    """
     rng = np.random.default_rng(8)
     n_ctrl, per, T = 3000, 8, 24
     g = np.r_[np.zeros(n_ctrl, int), np.repeat([9, 11, 13, 15, 17, 19], per)]

@@ -152,7 +152,7 @@ def test_margin_table_suppressed_cells_cannot_be_recomputed_brute_force():
     out = suppress(df, margins=True)
     full = df.to_numpy(dtype=np.int32)
     mask = out.isna().to_numpy()
-    hidden = list(zip(*np.nonzero(mask)))
+    hidden = list(zip(*np.nonzero(mask), strict=True))
     assert 4 <= len(hidden) <= 5 and not mask[:, -1].any() and not mask[-1, :].any()  # margins stay published
     grid = np.stack(np.meshgrid(*[np.arange(36, dtype=np.int32)] * len(hidden), indexing="ij"), -1)
     grid = grid.reshape(-1, len(hidden))
@@ -209,7 +209,7 @@ def test_publishable_panel_aggregates_and_suppresses():
     dm = privacy.publishable_panel(
         df, village_column="village_code", date_column="date", count_columns=["n"], level="district-month"
     )
-    got = dict(zip(zip(dm["district_code"], dm["month"]), dm["n"].tolist()))
+    got = dict(zip(zip(dm["district_code"], dm["month"], strict=True), dm["n"].tolist(), strict=True))
     assert got[("32.01.01", "2023-01")] == 14 and got[("32.01.02", "2023-01")] == 30
     assert pd.isna(got[("32.01.01", "2023-02")])
 
@@ -407,8 +407,11 @@ def test_save_table_margin_table_keeps_labels(tmp_path):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_margin_tables_are_protected(seed):
-    """Property check on random 8 x 5 tables with ~15% small cells: no hidden cell is determined and every small
-    cell's feasible range (counts >= 0) is at least MIN_CELL wide, computed independently of the suppression loop."""
+    """Check suppression on random tables: no hidden cell determined, every feasible range wide enough.
+
+    Property check on random 8 x 5 tables with ~15% small cells: no hidden cell is determined and every small
+    cell's feasible range (counts >= 0) is at least MIN_CELL wide, computed independently of the suppression loop.
+    """
     rng = np.random.default_rng(seed)
     interior = rng.poisson(25, (8, 5))
     interior[rng.random((8, 5)) < 0.15] = rng.integers(1, 10)

@@ -71,7 +71,7 @@ _NB_SYNTH = [
 
 
 def make_tiny_project(root: Path) -> dict[str, Path]:
-    """A tiny project under ``root``: two notebooks, a copy of the public data, and their figures/results.
+    """Return a tiny project under ``root``: two notebooks, a copy of the public data, and their figures/results.
 
     The figures and the table are made in this process (as the notebooks would make them), so a report can be
     rendered with ``execute=False`` in well under a second.
@@ -276,7 +276,10 @@ def _repo_state() -> dict[str, str]:
 
 
 def _written_by_us(before: dict[str, str], after: dict[str, str]) -> list[str]:
-    """Changed paths that carry a fixture's name or TOKEN (other engineers may edit the checkout meanwhile)."""
+    """Return the changed paths that carry a fixture's name or TOKEN.
+
+    Other engineers may edit the checkout meanwhile; their changes are not ours.
+    """
     ours = []
     for path in sorted(set(before) | set(after)):
         if before.get(path) == after.get(path):
@@ -396,8 +399,11 @@ def test_real_privacy_scanner_reports_an_identifier_planted_in_the_output(tmp_pa
 
 
 def test_missing_privacy_scanner_is_an_error_not_a_silent_pass(monkeypatch):
-    """The report imports the scanner directly: without it the report cannot even be built, so restricted output
-    can never look checked when it is not."""
+    """Check that the report imports the scanner directly.
+
+    The report imports the scanner directly: without it the report cannot even be built, so restricted output
+    can never look checked when it is not.
+    """
     import tppo_analysis.privacy as privacy
 
     monkeypatch.delattr(privacy, "scan")

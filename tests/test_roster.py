@@ -139,7 +139,7 @@ def test_code_that_does_not_exist_or_contradicts_the_name(tmp_path):
     ]
     with pytest.raises(DataValidationError) as info:
         load_desa_binaan(_write(tmp_path, rows))
-    reasons = dict(zip(info.value.table["line"], info.value.table["reason"]))
+    reasons = dict(zip(info.value.table["line"], info.value.table["reason"], strict=True))
     assert "not in the Kemendagri list" in reasons[2]
     assert "disagrees with the name match 31.72.03.1004" in reasons[3]
 

@@ -34,7 +34,7 @@ def _notebook(path: Path, outputs: list) -> None:
 
 @pytest.fixture
 def clean_copy(tmp_path: Path) -> Path:
-    """A temporary copy of the repository's public data and a clean notebook."""
+    """Return a temporary copy of the repository's public data and a clean notebook."""
     root = tmp_path / "repo"
     shutil.copytree(REPO / "data" / "public", root / "data" / "public")
     (root / "notebooks").mkdir()
@@ -122,7 +122,7 @@ def test_cell_source_phone_and_svg_file_are_scanned(clean_copy, capsys):
     nb.cells = [nbformat.v4.new_code_cell(f"contact = '{_canary_phone()}'")]
     nbformat.write(nb, clean_copy / "notebooks" / "02_y.ipynb")
     (clean_copy / "figures").mkdir()
-    (clean_copy / "figures" / "f.svg").write_text(f"<svg><title>paspor X9999001</title></svg>", encoding="utf-8")
+    (clean_copy / "figures" / "f.svg").write_text("<svg><title>paspor X9999001</title></svg>", encoding="utf-8")
     rc, out, _ = _run(capsys, str(clean_copy))
     assert rc == 1
     assert "notebooks/02_y.ipynb: cell 1 source, line 1: PHONE" in out

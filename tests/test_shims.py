@@ -1,6 +1,9 @@
-"""Old import paths keep working for one release: each warns (DeprecationWarning) naming the new path, and gives the
+"""Old import paths keep working for one release.
+
+Old import paths keep working for one release: each warns (DeprecationWarning) naming the new path, and gives the
 very same object as the new path. Old module names that are now packages (``effects``, ``privacy``,
-``models.interval``) re-export their old public names without a warning."""
+``models.interval``) re-export their old public names without a warning.
+"""
 
 from __future__ import annotations
 
@@ -238,8 +241,11 @@ PACKAGES = {
 
 @pytest.fixture(autouse=True)
 def _forget_imported_shims():
-    """Importing a shim binds it as an attribute of its parent package (``tppo_analysis.plotting``), where it would
-    shadow a lazy export for the rest of the session: put the namespaces back as they were."""
+    """Restore the package namespaces a shim import changed.
+
+    Importing a shim binds it as an attribute of its parent package (``tppo_analysis.plotting``), where it would
+    shadow a lazy export for the rest of the session: put the namespaces back as they were.
+    """
     parents = {name.rpartition(".")[0] for name in SHIMS}
     before = {p: dict(vars(importlib.import_module(p))) for p in parents}
     loaded = set(sys.modules)

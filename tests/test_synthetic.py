@@ -15,7 +15,10 @@ from tppo_analysis.privacy import identifiers
 
 @pytest.fixture(scope="module")
 def geo():
-    """A tiny fixture geography: 3 regencies x 4 districts x 25 villages in two provinces (codes syntactically real)."""
+    """Return a tiny fixture geography.
+
+    3 regencies x 4 districts x 25 villages in two provinces (codes syntactically real).
+    """
     rows = []
     for reg in ("52.03", "52.02", "33.01"):
         for d in range(1, 5):
@@ -137,7 +140,7 @@ def test_records_and_canaries(geo):
     p = sp.panel[sp.panel["deferrals"] > 0].set_index(["village_code", "month"])["deferrals"]
     assert back.sort_index().tolist() == p.sort_index().tolist()
     text = " ".join(rec["notes"])
-    for nik, ph, nm in zip(identifiers.CANARY_NIKS, identifiers.CANARY_PHONES, identifiers.CANARY_NAMES):
+    for nik, ph, nm in zip(identifiers.CANARY_NIKS, identifiers.CANARY_PHONES, identifiers.CANARY_NAMES, strict=True):
         assert nik in text and ph in text and nm in text
     clean = synthetic.generate_records(sp.panel, seed=1)
     assert "notes" not in clean.columns

@@ -19,7 +19,7 @@ __all__ = ["forward"]
 def forward(
     old: str, targets: Mapping[str, str], *, default: str | None = None
 ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
-    """A module ``__getattr__`` and ``__dir__`` that forward the names of the moved module ``old``.
+    """Return a module ``__getattr__`` and ``__dir__`` that forward the names of the moved module ``old``.
 
     Parameters
     ----------

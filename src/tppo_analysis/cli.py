@@ -266,6 +266,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Cal
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Build the ``tppo`` parser: one subcommand per entry of :data:`SUBCOMMANDS`."""
     parser = argparse.ArgumentParser(prog="tppo", description="tppo-analysis command line")
     parser.add_argument("--version", action="version", version=f"tppo-analysis {package_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -277,6 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``tppo`` command; print a :class:`~tppo_analysis.errors.TppoError` as one message, no traceback.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after ``tppo`` (``sys.argv[1:]`` when None).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 for a user error, 2 without a command, 130 when interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

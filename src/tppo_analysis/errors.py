@@ -15,7 +15,7 @@ Written by hand (after ``pyfixest/errors/__init__.py``: one class per failure a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -51,6 +51,7 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
+        """Return ``file line N, column C: 'value': reason``."""
         where = self.file
         if self.line is not None:
             where += f" line {self.line}"
@@ -184,7 +185,7 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def display_path(path: str | Path) -> str:
-    """A path as users should see it: relative to the repository when inside it, else as given."""
+    """Return a path as users should see it: relative to the repository when inside it, else as given."""
     from .paths import repo_root
 
     p = Path(path)

@@ -34,7 +34,7 @@ _OVERRIDES: dict[str, Path] = {}
 
 
 def repo_root() -> Path:
-    """The top of the source checkout (the folder holding ``pyproject.toml``)."""
+    """Return the top of the source checkout (the folder holding ``pyproject.toml``)."""
     here = Path(__file__).resolve()
     for parent in here.parents:
         if (parent / "pyproject.toml").exists() and (parent / "src" / "tppo_analysis").exists():
@@ -58,22 +58,22 @@ def data_dir() -> Path:
 
 
 def public_data_dir() -> Path:
-    """The cited public record (``<data_dir>/public``)."""
+    """Return the folder of the cited public record (``<data_dir>/public``)."""
     return data_dir() / "public"
 
 
 def figures_dir() -> Path:
-    """Saved figures (``TPPO_FIGURES_DIR`` or ``figures/``)."""
+    """Return the folder of saved figures (``TPPO_FIGURES_DIR`` or ``figures/``)."""
     return _resolve("figures", "TPPO_FIGURES_DIR", "figures")
 
 
 def results_dir() -> Path:
-    """Result tables written by notebooks (``TPPO_RESULTS_DIR`` or ``results/``)."""
+    """Return the folder of result tables written by notebooks (``TPPO_RESULTS_DIR`` or ``results/``)."""
     return _resolve("results", "TPPO_RESULTS_DIR", "results")
 
 
 def report_dir() -> Path:
-    """Rendered HTML report (``TPPO_REPORT_DIR`` or ``report/``; generated, git-ignored)."""
+    """Return the folder of the rendered HTML report (``TPPO_REPORT_DIR`` or ``report/``; generated, git-ignored)."""
     return _resolve("report", "TPPO_REPORT_DIR", "report")
 
 

@@ -83,7 +83,7 @@ def round_sig(value: Any, digits: int = SIGNIFICANT_DIGITS) -> Any:
 
 
 def round_frame(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS, *, exclude: Iterable[str] = ()) -> pd.DataFrame:
-    """A copy of ``frame`` with every float column rounded to ``digits`` significant digits.
+    """Return a copy of ``frame`` with every float column rounded to ``digits`` significant digits.
 
     Integer columns (counts) are left as they are, as are the columns named in ``exclude`` (for example p-values
     or shares that a table rounds to fixed decimals itself).
@@ -138,9 +138,11 @@ class Summary:
         return "\n".join(lines)
 
     def __str__(self) -> str:
+        """Return :attr:`text`."""
         return self.text
 
     def __repr__(self) -> str:
+        """Return :attr:`text` (so a notebook shows the summary, not an object address)."""
         return self.text
 
     def _repr_html_(self) -> str:
@@ -176,5 +178,5 @@ class Result(ABC):
         return ()
 
     def summary(self) -> Summary:
-        """A deterministic, rounded :class:`Summary` of :meth:`tidy`."""
+        """Return a deterministic, rounded :class:`Summary` of :meth:`tidy`."""
         return Summary(self.title, round_frame(self.tidy()), tuple(self.notes()))

@@ -45,7 +45,7 @@ KEY_DEPENDENCIES = (
 
 
 def package_version() -> str:
-    """The installed version of tppo-analysis."""
+    """Return the installed version of tppo-analysis."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -78,7 +78,7 @@ def power_table(
     dispersion: float = 2.0,
     village_sd: float = 1.0,
 ) -> pd.DataFrame:
-    """Simulated power of Poisson ETWFE (reject rate ratio = 1 at 5%, two-sided) and the analytic NB comparison.
+    """Simulate the power of Poisson ETWFE (reject rate ratio = 1 at 5%, two-sided) and the analytic NB comparison.
 
     Returns one row per (effect_rr, n_program, base_rate): power_simulated (at effect_rr = 1 the test's size),
     mc_se, power_negbin_2indep (cross-sectional comparison of post-launch totals, village heterogeneity included),

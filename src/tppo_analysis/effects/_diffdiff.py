@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,8 +80,11 @@ def cs_group_time(data: pd.DataFrame, control: str, covariates: Sequence[str], b
 
 
 def poisson_cells(data: pd.DataFrame, control: str, covariates: Sequence[str], warn: list[str]):
-    """diff-diff's WooldridgeDiD(method='poisson'); captures the cell coefficients (log rate ratios) and their
-    cluster-robust covariance, which the library computes but does not return."""
+    """Fit diff-diff's Poisson ETWFE and keep the covariance it computes but does not return.
+
+    diff-diff's WooldridgeDiD(method='poisson'); captures the cell coefficients (log rate ratios) and their
+    cluster-robust covariance, which the library computes but does not return.
+    """
     import diff_diff.wooldridge as wd
 
     captured: dict[str, Any] = {}
@@ -119,8 +123,11 @@ def poisson_cells(data: pd.DataFrame, control: str, covariates: Sequence[str], w
 
 
 def bacon_comparisons(data: pd.DataFrame, warn: list[str]) -> tuple[list[tuple], float]:
-    """diff-diff's Goodman-Bacon decomposition of the prepared panel: one (treated, control, comparison type,
-    estimate, weight) tuple per 2x2 comparison, and the TWFE coefficient they average to."""
+    """Decompose the TWFE coefficient of the prepared panel with diff-diff's Goodman-Bacon decomposition.
+
+    diff-diff's Goodman-Bacon decomposition of the prepared panel: one (treated, control, comparison type,
+    estimate, weight) tuple per 2x2 comparison, and the TWFE coefficient they average to.
+    """
     from diff_diff import bacon_decompose
 
     with quiet(warn):
@@ -140,8 +147,11 @@ def honest_set_and_flci(
     num_pre: int,
     num_post: int,
 ):
-    """diff-diff's HonestDiD identified set and FLCI ``(lb, ub, ci_lb, ci_ub)`` for one value of M (or Mbar);
-    None for a method other than "smoothness" and "relative_magnitude"."""
+    """Compute diff-diff's HonestDiD identified set and FLCI for one value of M (or Mbar).
+
+    diff-diff's HonestDiD identified set and FLCI ``(lb, ub, ci_lb, ci_ub)`` for one value of M (or Mbar);
+    None for a method other than "smoothness" and "relative_magnitude".
+    """
     from diff_diff.honest_did import HonestDiD
 
     h = HonestDiD(method=method, M=float(m), alpha=alpha, l_vec=l_vec)

@@ -15,8 +15,9 @@ Both entry points share the frame and column check (:func:`require_columns`) and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -8,7 +8,7 @@ DRDID estimator (:func:`_drdid_panel`) recomputes them. ``n_boot > 0`` adds the 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -68,7 +68,7 @@ class _CompactPsi:
     def matmul(self, W: np.ndarray) -> np.ndarray:
         W = np.asarray(W, dtype=float)
         out = np.empty((self.n, W.shape[1]))
-        for h, lo, hi in zip(self.hs, self.bounds[:-1], self.bounds[1:]):
+        for h, lo, hi in zip(self.hs, self.bounds[:-1], self.bounds[1:], strict=True):
             treated = self.g == h
             control = np.full(len(self.g), h == 0)
             if self.not_yet:
@@ -88,17 +88,23 @@ class _CompactPsi:
 
 
 def _base_period(kind: str, g: int, t: int, periods: np.ndarray):
-    """R did / diff-diff positional base period: the last observed period before g (post-treatment cells and the
-    universal base) or before t (varying base, pre-treatment cells); None when there is none."""
+    """Return the positional base period of a cell, as R did and diff-diff choose it.
+
+    R did / diff-diff positional base period: the last observed period before g (post-treatment cells and the
+    universal base) or before t (varying base, pre-treatment cells); None when there is none.
+    """
     thr = g if (kind == "universal" or t >= g) else t
     i = int(np.searchsorted(periods, thr, side="left"))
     return int(periods[i - 1]) if i > 0 else None
 
 
 def _cs_cells_fast(prep: _Prepared, control: str, base_period: str):
-    """ATT(g,t) without covariates as diff-diff's CallawaySantAnna (doubly robust = difference in means; same cells,
+    """Compute ATT(g,t) without covariates on the wide outcome matrix, with compact influence functions.
+
+    ATT(g,t) without covariates as diff-diff's CallawaySantAnna (doubly robust = difference in means; same cells,
     base periods, control sets and influence functions) on the wide outcome matrix, with compact influence
-    functions. Returns None when the panel is not a full unit x period grid (then diff-diff is used)."""
+    functions. Returns None when the panel is not a full unit x period grid (then diff-diff is used).
+    """
     d = prep.data
     units, uidx = np.unique(d["_u"].to_numpy(), return_inverse=True)
     periods, tidx = np.unique(d["_t"].to_numpy(), return_inverse=True)
@@ -159,7 +165,7 @@ def _cs_cells_fast(prep: _Prepared, control: str, base_period: str):
             rows.append((g, t, b, tc, bc, n_t, n_c, mu_t, mu_c, att, se))
     if not rows:
         raise TppoError("Callaway-Sant'Anna: no estimable cohort x period cell (no treated or no control units)")
-    a = [np.array(col) for col in zip(*rows)]
+    a = [np.array(col) for col in zip(*rows, strict=True)]
     g, t, b, tc, bc = (x.astype(np.int64) for x in a[:5])
     n_t, n_c, mu_t, mu_c, att, se = (x.astype(float) for x in a[5:])
     psi = _CompactPsi(Y, unit_g, g, t, b, tc, bc, n_t, n_c, mu_t, mu_c, se, not_yet)
@@ -183,7 +189,7 @@ class _Aggregator:
         self.n = len(unit_g)
         self.glist = np.unique(g)
         self.hvals, self.hinv, hcount = np.unique(self.unit_g, return_inverse=True, return_counts=True)
-        share = dict(zip(self.hvals.tolist(), (hcount / self.n).tolist()))
+        share = dict(zip(self.hvals.tolist(), (hcount / self.n).tolist(), strict=True))
         self.pg = np.array([share[gg] for gg in g.tolist()])
         self.pgg = np.array([share[gg] for gg in self.glist.tolist()])
 
@@ -191,8 +197,11 @@ class _Aggregator:
         return self.psi.cell_se()
 
     def _wif_dot(self, keepers: np.ndarray, pg: np.ndarray, groups: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """R's ``wif(keepers, pg, ...) @ a`` (IF scale, n-vector) without forming the n x len(keepers) matrix:
-        its row for a unit depends only on the unit's cohort."""
+        """Multiply R's weight influence function by ``a`` without forming the n x len(keepers) matrix.
+
+        R's ``wif(keepers, pg, ...) @ a`` (IF scale, n-vector) without forming the n x len(keepers) matrix:
+        its row for a unit depends only on the unit's cohort.
+        """
         p = pg[keepers]
         s = p.sum()
         pos = np.searchsorted(self.hvals, groups[keepers])
@@ -338,7 +347,9 @@ def _logit(X: np.ndarray, D: np.ndarray, tol: float = 1e-13, max_iter: int = 100
 
 
 def _drdid_panel(dy: np.ndarray, D: np.ndarray, X: np.ndarray, trim_level: float = 0.995) -> tuple[float, np.ndarray]:
-    """Doubly robust DiD for panel data exactly as R ``DRDID::drdid_panel`` (Sant'Anna & Zhao 2020), which R ``did``
+    """Estimate a doubly robust DiD for panel data exactly as R ``DRDID::drdid_panel``.
+
+    Doubly robust DiD for panel data exactly as R ``DRDID::drdid_panel`` (Sant'Anna & Zhao 2020), which R ``did``
     uses for ``est_method = "dr"``: logit propensity score, OLS outcome regression of the change among controls,
     Hajek-normalised weights, and the influence function including both first-step estimations.
 
@@ -410,7 +421,7 @@ def _cs_fit(
 
 
 def fit_cs(prep, control, covariates, n_boot, seed, warn, engine: str = "auto") -> EffectResult:
-    """The ``estimator="cs"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
+    """Run the ``estimator="cs"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
     agg = _cs_fit(prep, control, covariates, "varying", warn, engine)
     se = agg.cell_se()
     gt = _gt_frame(agg.g, agg.t, agg.att, se, prep)

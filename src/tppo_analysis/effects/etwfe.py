@@ -108,7 +108,7 @@ def _with_level(frame: pd.DataFrame, simple: pd.DataFrame, key: str | None, prep
 
 
 def fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
-    """The ``estimator="poisson_etwfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
+    """Run the ``estimator="poisson_etwfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
     if (prep.data["_y"] < 0).any():
         raise TppoError("poisson_etwfe needs non-negative counts in the outcome column")
     fast = None
@@ -159,15 +159,18 @@ def fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
 
 
 def _fast_poisson_excluded(fast, prep: _Prepared) -> tuple[pd.DataFrame, list[str]]:
-    """Units of the cohorts the fast Poisson ETWFE left out (``fast.excluded``: cohort, n_units, reason), added to
-    the units ``prepare`` dropped, with one note naming the cohorts."""
+    """List the units of the cohorts the fast Poisson ETWFE left out.
+
+    Units of the cohorts the fast Poisson ETWFE left out (``fast.excluded``: cohort, n_units, reason), added to
+    the units ``prepare`` dropped, with one note naming the cohorts.
+    """
     fx = getattr(fast, "excluded", None)
     if fx is None or not len(fx):
         return prep.excluded, []
     d = prep.data
     cohorts = np.asarray(fx["cohort"], dtype=np.int64)  # the fast fit ran on prep.data: cohorts are ordinals
-    labels = {int(c): str(v) for c, v in zip(cohorts, from_ordinal(cohorts, prep))}
-    reasons = dict(zip(cohorts.tolist(), fx["reason"].astype(str)))
+    labels = {int(c): str(v) for c, v in zip(cohorts, from_ordinal(cohorts, prep), strict=True)}
+    reasons = dict(zip(cohorts.tolist(), fx["reason"].astype(str), strict=True))
     units = d.loc[d["_g"].isin(cohorts), ["_u", "_g"]].drop_duplicates("_u")
     unit_ids = prep.unit_labels[units["_u"].to_numpy()] if prep.unit_labels is not None else units["_u"].to_numpy()
     new = pd.DataFrame(
@@ -180,7 +183,7 @@ def _fast_poisson_excluded(fast, prep: _Prepared) -> tuple[pd.DataFrame, list[st
     )
     parts = [x for x in (prep.excluded, new) if len(x)]
     excluded = pd.concat(parts, ignore_index=True) if len(parts) > 1 else new
-    listed = ", ".join(f"{labels[int(c)]} ({int(n)} unit(s))" for c, n in zip(cohorts, fx["n_units"]))
+    listed = ", ".join(f"{labels[int(c)]} ({int(n)} unit(s))" for c, n in zip(cohorts, fx["n_units"], strict=True))
     note = (
         f"{len(new)} unit(s) of {len(cohorts)} cohort(s) without any event before adoption are left out of the "
         f"Poisson ETWFE (baseline rate not identified): {listed}"

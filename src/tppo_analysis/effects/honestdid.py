@@ -7,7 +7,8 @@ which diff-diff 3.13 does not offer.
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -142,10 +143,13 @@ def _arp_dual_reject(y, X, sigma, eta, g, cv, mod_size):
 
 
 def _rm_clf(beta, sigma, num_pre, num_post, l_vec, mbar, alpha=0.05):
-    """Delta^RM conditional-least-favourable (C-LF) hybrid confidence interval of R HonestDiD
+    """Compute R HonestDiD's Delta^RM conditional-least-favourable (C-LF) hybrid confidence interval.
+
+    Delta^RM conditional-least-favourable (C-LF) hybrid confidence interval of R HonestDiD
     (``createSensitivityResults_relativeMagnitudes``, method "C-LF"): the union over the location and sign of the
     largest pre-period first difference of ARP (Andrews, Roth & Pakes) hybrid test inversions, with moments on
-    post-period rows only. Bounds found by bisection (R uses a 1,000-point grid)."""
+    post-period rows only. Bounds found by bisection (R uses a 1,000-point grid).
+    """
     kappa = alpha / 10
     post = slice(num_pre, num_pre + num_post)
     gam = np.vstack([l_vec, np.eye(num_post)])

@@ -1,5 +1,8 @@
-"""Spillover rings and placebo checks of the program effect: :func:`ring_exposure`, :func:`permutation_test`
-(placebo designations, for few treated villages) and :func:`placebo_shift` (ratio-scale pre-trend placebo)."""
+"""Spillover rings and placebo checks of the program effect.
+
+Spillover rings and placebo checks of the program effect: :func:`ring_exposure`, :func:`permutation_test`
+(placebo designations, for few treated villages) and :func:`placebo_shift` (ratio-scale pre-trend placebo).
+"""
 
 from __future__ import annotations
 
@@ -90,7 +93,9 @@ def permutation_test(
 
 
 def placebo_shift(panel: pd.DataFrame, time: str, cohort: str, shift: int) -> pd.DataFrame:
-    """Placebo panel for a ratio-scale pre-trend check (balanced): keep only the periods before the first real
+    """Build the placebo panel for a ratio-scale pre-trend check (balanced).
+
+    Placebo panel for a ratio-scale pre-trend check (balanced): keep only the periods before the first real
     launch, and give every ever-treated unit a fake launch ``shift`` periods before that first launch.
 
     Fitting ``poisson_etwfe`` on the result estimates a "program effect" where there was none: the rate ratio of

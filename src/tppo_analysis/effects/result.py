@@ -6,8 +6,9 @@ aggregation (``event_time``, ``cohort`` or ``time``) and, for ratio-scale estima
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,9 @@ class EffectResult:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def aggregate(self, kind: str) -> pd.DataFrame:
-        """Aggregate the group-time effects: "simple", "event", "group", "calendar" (as R ``did::aggte``), and for
+        """Aggregate the group-time effects as R ``did::aggte`` does.
+
+        Aggregate the group-time effects: "simple", "event", "group", "calendar" (as R ``did::aggte``), and for
         ``poisson_etwfe`` also "count" (average effect in outcome units per treated unit-period).
 
         Returns a frame with ``level`` ("overall" first, then one "element" row per event time / cohort / period),
@@ -254,5 +257,5 @@ class PoissonETWFEFit:
         return out
 
     def summary(self) -> pd.DataFrame:
-        """The overall rate ratio (``aggregate("simple")``)."""
+        """Return the overall rate ratio (``aggregate("simple")``)."""
         return self.aggregate("simple")

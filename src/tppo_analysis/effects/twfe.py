@@ -1,5 +1,8 @@
-"""The naive static two-way fixed effects regression in levels, kept as the contrast the staggered-adoption
-literature warns about, and its Goodman-Bacon (2021) decomposition (:func:`bacon`)."""
+"""The naive static two-way fixed effects regression in levels and its Goodman-Bacon decomposition.
+
+The naive static two-way fixed effects regression in levels, kept as the contrast the staggered-adoption
+literature warns about, and its Goodman-Bacon (2021) decomposition (:func:`bacon`).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ __all__ = ["bacon", "fit_twfe"]
 
 
 def _twfe_static(prep: _Prepared) -> tuple[float, float]:
-    """Static TWFE coefficient of D_it = 1{t >= g} with unit and period fixed effects, cluster-robust (CR1, by unit)
+    """Estimate the static TWFE coefficient with a cluster-robust (CR1, by unit) standard error.
+
+    Static TWFE coefficient of D_it = 1{t >= g} with unit and period fixed effects, cluster-robust (CR1, by unit)
     standard error with fixest's small-sample factor. The panel is balanced, so two-way demeaning is exact.
 
     (diff-diff's ``TwoWayFixedEffects`` static mode is a 2x2 treatment x post design, not the staggered TWFE; its
@@ -47,7 +52,7 @@ def _twfe_static(prep: _Prepared) -> tuple[float, float]:
 
 
 def fit_twfe(prep, covariates, warn) -> EffectResult:
-    """The ``estimator="twfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
+    """Run the ``estimator="twfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
     if covariates:
         warn.append("twfe: time-invariant covariates are absorbed by the unit fixed effects and were ignored")
     att, se = _twfe_static(prep)

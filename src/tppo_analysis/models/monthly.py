@@ -65,7 +65,7 @@ def complete_months(obs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for month, g in inside.groupby("month", sort=True):
         days = set()
-        for a, b in zip(g["period_start"], g["period_end"]):
+        for a, b in zip(g["period_start"], g["period_end"], strict=True):
             days.update(pd.date_range(a, b, freq="D"))
         if len(days) == month.days_in_month and len(days) == int(
             ((g["period_end"] - g["period_start"]).dt.days + 1).sum()
@@ -87,13 +87,16 @@ class MonthlyNBResults:
 
     @property
     def params(self) -> pd.Series:
+        """Return the estimates by term (log scale; ``alpha`` is the NB2 dispersion)."""
         return pd.Series(np.asarray(self.sm.params), index=[*self.terms, "alpha"])
 
     @property
     def bse(self) -> pd.Series:
+        """Return the standard errors by term."""
         return pd.Series(np.asarray(self.sm.bse), index=[*self.terms, "alpha"])
 
     def cov_params(self) -> pd.DataFrame:
+        """Return the covariance of the estimates, labelled by term."""
         names = [*self.terms, "alpha"]
         return pd.DataFrame(np.asarray(self.sm.cov_params()), index=names, columns=names)
 
@@ -113,9 +116,12 @@ class MonthlyNBResults:
         )
 
     def forecast(self, start, end, level: float = 0.9, seed: int = 0, n_draws: int = 1000) -> pd.DataFrame:
-        """Monthly predictions from ``start`` to ``end`` (months): month, mean, lower, upper (prediction interval
+        """Predict monthly totals from ``start`` to ``end``, with prediction intervals.
+
+        Monthly predictions from ``start`` to ``end`` (months): month, mean, lower, upper (prediction interval
         at ``level``: parameter draws from the asymptotic normal + gamma-Poisson noise with the small-sample
-        corrected alpha × n / (n − k)), ci_lower, ci_upper."""
+        corrected alpha × n / (n − k)), ci_lower, ci_upper.
+        """
         months = pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"), freq="M")
         X, offset = _monthly_design(
             pd.DataFrame({"month": months.to_timestamp()}), self.regressors, self.breaks, self.origin
@@ -169,10 +175,13 @@ def fit_monthly_nb(
     breaks: Mapping[str, object] | None = None,
     origin=None,
 ) -> MonthlyNBResults:
-    """NB2 regression of monthly counts (columns ``month``, ``value``) on intercept, linear trend (per year from
+    """Fit an NB2 regression of monthly counts with a trend, holiday regressors and level shifts.
+
+    NB2 regression of monthly counts (columns ``month``, ``value``) on intercept, linear trend (per year from
     ``origin``, default the middle of the data), the holiday ``regressors`` and optional level shifts (``breaks``:
     name -> date; the covariate is the share of the month's days on or after the date), with offset
-    ``log(days_in_month)`` so the intercept is a log *daily* rate."""
+    ``log(days_in_month)`` so the intercept is a log *daily* rate.
+    """
     from statsmodels.discrete.discrete_model import NegativeBinomial
 
     if not {"month", "value"} <= set(monthly.columns):
@@ -243,20 +252,23 @@ def longest_consecutive_run(monthly: pd.DataFrame) -> int:
 
 
 def full_year_coverage(obs: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
-    """For each calendar year: whether the windows of one (series, measure) cover every day of the year, and the
-    share of days covered. A full-year total exists only when ``full`` is True."""
+    """Tell, for each calendar year, whether the windows of one (series, measure) cover it.
+
+    For each calendar year: whether the windows of one (series, measure) cover every day of the year, and the
+    share of days covered. A full-year total exists only when ``full`` is True.
+    """
     o = obs.copy()
     rows = []
     for y in years:
         first, last = pd.Timestamp(f"{y}-01-01"), pd.Timestamp(f"{y}-12-31")
         covered = set()
-        for a, b in zip(pd.to_datetime(o["period_start"]), pd.to_datetime(o["period_end"])):
+        for a, b in zip(pd.to_datetime(o["period_start"]), pd.to_datetime(o["period_end"]), strict=True):
             if a <= last and b >= first:
                 covered.update(pd.date_range(max(a, first), min(b, last), freq="D"))
         n = (last - first).days + 1
         inside_only = all(
             (a >= first and b <= last) or b < first or a > last
-            for a, b in zip(pd.to_datetime(o["period_start"]), pd.to_datetime(o["period_end"]))
+            for a, b in zip(pd.to_datetime(o["period_start"]), pd.to_datetime(o["period_end"]), strict=True)
         )
         rows.append(
             {"year": y, "share_of_days_covered": len(covered) / n, "full": bool(len(covered) == n and inside_only)}
@@ -269,7 +281,7 @@ def _longest_run(months: pd.Series) -> int:
         return 0
     ords = np.array([m.ordinal for m in months])
     best = cur = 1
-    for a, b in zip(ords[:-1], ords[1:]):
+    for a, b in zip(ords[:-1], ords[1:], strict=True):
         cur = cur + 1 if b == a + 1 else 1
         best = max(best, cur)
     return int(best)

@@ -95,6 +95,7 @@ class SavedFigure(type(Path())):  # type: ignore[misc]
     """
 
     def __repr__(self) -> str:
+        """Name the saved figure and its three files."""
         return f"saved figure {self.stem} (.png, .svg, .json)"
 
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython display
@@ -110,7 +111,7 @@ def apply_style() -> None:
 
 
 def style_context():
-    """A context manager applying the project style temporarily (``with style_context(): ...``)."""
+    """Apply the project style temporarily (``with style_context(): ...``)."""
     return mpl.rc_context(_RC)
 
 

@@ -1,5 +1,8 @@
-"""Publication granularity: village-level outputs at village x year or district x month, never village x month
-(monthly counts for one village are small and tie events to people)."""
+"""Publication granularity: village-level outputs never at village x month.
+
+Publication granularity: village-level outputs at village x year or district x month, never village x month
+(monthly counts for one village are small and tie events to people).
+"""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ _LOKAL_IDENTIFIER_TYPES = {
 
 
 def identifier_column_kind(name: str) -> str | None:
-    """The kind of personal identifier a column name announces (``"NIK"``, ``"NAME"``, …), or None.
+    """Return the kind of personal identifier a column name announces (``"NIK"``, ``"NAME"``, …), or None.
 
     Names of places and organisations (``nama_desa``, ``tpi_name``, ``alamat_kantor``) and hashed columns
     (``nik_sha256``) are not identifiers.
@@ -264,7 +264,10 @@ class IdentifierMatch:
 
 
 def mask_value(value: str) -> str:
-    """A 16-digit NIK → ``3201••••••••0001``: enough to find the leak, not enough to identify anyone."""
+    """Mask a 16-digit NIK as ``3201••••••••0001``.
+
+    Enough to find the leak, not enough to identify anyone.
+    """
     v = str(value).strip()
     if len(v) >= 12:
         return v[:4] + "•" * (len(v) - 8) + v[-4:]

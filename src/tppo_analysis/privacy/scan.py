@@ -85,6 +85,7 @@ class Finding:
     masked: str
 
     def __str__(self) -> str:
+        """Return ``file: where: KIND masked-value``."""
         return f"{self.file}: {self.where}: {self.kind} {self.masked}"
 
 
@@ -120,7 +121,9 @@ def scan_text(
     ignore: set[str] | frozenset[str] = frozenset(),
     names: Iterable[str] = (),
 ) -> list[Finding]:
-    """Findings in one piece of text; ``where`` is ``line N`` (or the prefix alone when ``line_numbers`` is False).
+    """Return the findings in one piece of text.
+
+    ``where`` is ``line N`` (or the prefix alone when ``line_numbers`` is False).
 
     ``ignore`` holds canonical values not to report (canaries in their home files); ``names`` are the synthetic
     generator's canary names, reported as ``CANARY_NAME`` wherever they appear.
@@ -170,7 +173,7 @@ def _join(value) -> str:
 def scan_notebook(
     path: Path, rel: str, ignore: set[str] | frozenset[str] = frozenset(), names: Iterable[str] = ()
 ) -> list[Finding]:
-    """Findings in a notebook's cell sources, outputs (all MIME types, streams, tracebacks) and metadata."""
+    """Return the findings in a notebook's cell sources, outputs (all MIME types, streams, tracebacks) and metadata."""
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -211,7 +214,7 @@ def scan_notebook(
 
 
 def _scan_file(path: Path, rel: str, canaries: set[str], names: tuple[str, ...] = ()) -> tuple[list[Finding], bool]:
-    """Findings in one file and whether it was scanned (False for binary files)."""
+    """Return the findings in one file and whether it was scanned (False for binary files)."""
     home = _is_canary_home(rel)
     ignore = canaries if home else frozenset()
     names = () if home else names

@@ -217,7 +217,7 @@ def suppress(
 
 
 def suppression_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """The cells :func:`suppress` blanked, one row each: ``row`` (index label), ``column``, ``reason``."""
+    """Return the cells :func:`suppress` blanked, one row each: ``row`` (index label), ``column``, ``reason``."""
     info = table.attrs.get("privacy")
     if info is None:
         raise TppoError("suppression_cells: this table did not go through privacy.suppress")
@@ -230,8 +230,11 @@ def _label(df: pd.DataFrame, i: int):
 
 
 def default_count_columns(df: pd.DataFrame, rates: Mapping[str, tuple[str, str]]) -> list[str]:
-    """The integer-valued numeric columns of ``df`` that are not rates or booleans: what :func:`suppress` treats as
-    counts when ``count_columns`` is not given."""
+    """Return the columns :func:`suppress` treats as counts by default.
+
+    The integer-valued numeric columns of ``df`` that are not rates or booleans: what :func:`suppress` treats as
+    counts when ``count_columns`` is not given.
+    """
     cols = []
     for c in df.columns:
         if c in rates or not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
@@ -293,7 +296,7 @@ def disclosure_ranges(
     *,
     lp_cells: Iterable[int] | None = None,
 ) -> pd.DataFrame:
-    """What an attacker can learn about each hidden cell from the published ones and the table's sums.
+    """Compute what an attacker can learn about each hidden cell from the published ones and the table's sums.
 
     ``values`` are all cells, ``constraints`` linear equalities ``sum(coef * cell) == 0`` (e.g. a row adding up to
     its total), ``hidden`` the cells not published. Returns one row per hidden cell: ``cell``, ``determined``
@@ -415,7 +418,7 @@ def _secondary(cells: list[_Cell], constraints, suppressed: dict[int, str], prot
                 if not linked:
                     continue
 
-                def new_singletons(j: int, k: int = k) -> int:
+                def new_singletons(j: int, k: int = k, cons: list[Mapping[int, float]] = cons) -> int:
                     return sum(1 for c in cons if j in c and k not in c and not any(i in suppressed for i in c))
 
                 picked.add(

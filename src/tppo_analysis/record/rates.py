@@ -57,7 +57,7 @@ def _garwood(k: int, level: float) -> tuple[float, float]:
 
 
 def _tiles(outer: pd.Series, inner: pd.DataFrame) -> pd.DataFrame | None:
-    """The rows of ``inner`` lying inside ``outer``'s window, if they tile it exactly (no gap, no overlap)."""
+    """Return the rows of ``inner`` lying inside ``outer``'s window, if they tile it exactly (no gap, no overlap)."""
     inside = inner[(inner["period_start"] >= outer["period_start"]) & (inner["period_end"] <= outer["period_end"])]
     if inside.empty:
         return None
@@ -77,7 +77,9 @@ def rates(
     level: float = 0.95,
     series: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Rates for every numerator observation of ``rate_name`` in the reconciled ``obs`` (see
+    """Compute ``rate_name`` for every numerator observation in the reconciled ``obs``.
+
+    Rates for every numerator observation of ``rate_name`` in the reconciled ``obs`` (see
     :data:`RATE_DEFINITIONS`), one row per numerator window (or per tiled group of numerator windows).
 
     Columns: rate_name, series, period_start, period_end, numerator, denominator, per, estimate (numerator /
@@ -204,7 +206,9 @@ def _unique_ids(parts) -> list[str]:
 
 
 def rate_availability(obs: pd.DataFrame) -> pd.DataFrame:
-    """For each rate in :data:`RATE_DEFINITIONS`: how many numerator windows (and series) have a matching
+    """Count, for each rate, the numerator windows with and without a matching denominator.
+
+    For each rate in :data:`RATE_DEFINITIONS`: how many numerator windows (and series) have a matching
     denominator, and how many do not — the explicit statement of where no denominator exists.
 
     Columns: rate_name, numerator_windows, with_rate, without_denominator_series, without_matching_window,

@@ -70,7 +70,7 @@ class _Obs:
     figure_ids: list[str]
     rule: str
     owner: str  # the figure whose status this observation determines
-    components: list["_Obs"] = field(default_factory=list)
+    components: list[_Obs] = field(default_factory=list)
 
     @property
     def days(self) -> int:
@@ -137,7 +137,7 @@ def reconcile(
     status: dict[str, tuple[str, str]] = {}
     table = _load_overrides(overrides)
     overridden = figures["figure_id"].isin(table["figure_id"])
-    for fid, reason in zip(table["figure_id"], table["reason"]):
+    for fid, reason in zip(table["figure_id"], table["reason"], strict=True):
         if fid in set(figures["figure_id"]):
             status[fid] = ("set_aside", f"override: {reason}")
     obs_rows: list[dict] = []
@@ -165,7 +165,7 @@ def reconcile(
     obs = pd.DataFrame(obs_rows, columns=[*OBS_COLUMNS[:-1], "_owner"])
     obs = obs.sort_values(["series", "measure", "period_start"], kind="stable").reset_index(drop=True)
     obs["obs_id"] = [f"OBS-{i + 1:04d}" for i in range(len(obs))]
-    owner_obs = dict(zip(obs["_owner"], obs["obs_id"]))
+    owner_obs = dict(zip(obs["_owner"], obs["obs_id"], strict=True))
     component_obs: dict[str, str] = {}
     for row in obs.itertuples():
         for fid in row.figure_ids.split(";"):

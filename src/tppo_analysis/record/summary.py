@@ -38,7 +38,7 @@ _STATUS_COLOURS = {"kept": PALETTE[0], "derived": PALETTE[2], "set_aside": "#BBB
 
 
 def figures_by_year(figures: pd.DataFrame) -> pd.DataFrame:
-    """Number of reported figures per measure group (rows) and year of ``period_end`` (columns)."""
+    """Count the reported figures per measure group (rows) and year of ``period_end`` (columns)."""
     table = pd.crosstab(figures["measure_group"], figures["period_end"].dt.year)
     table.columns = [str(c) for c in table.columns]
     table.columns.name = "year of period_end"

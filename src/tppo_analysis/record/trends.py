@@ -27,7 +27,7 @@ __all__ = [
 
 
 def series_obs(obs: pd.DataFrame, series: str, measure: str) -> pd.DataFrame:
-    """The reconciled observations of one (series, measure), sorted by start; raises when there are none."""
+    """Return the reconciled observations of one (series, measure), sorted by start; raises when there are none."""
     o = obs[(obs["series"] == series) & (obs["measure"] == measure)].sort_values("period_start")
     if o.empty:
         raise TppoError(f"no observations for series {series!r}, measure {measure!r}")
@@ -35,8 +35,10 @@ def series_obs(obs: pd.DataFrame, series: str, measure: str) -> pd.DataFrame:
 
 
 def trend_table(fits: Mapping[str, IntervalCountResults], *, level: float = 0.95) -> pd.DataFrame:
-    """One row per fitted series: the trend as a rate ratio per year with its interval, plus alpha and the data
-    span. ``fits`` maps a label (e.g. "tpi:soekarno-hatta / dep_deferral_wni_pmi_suspected") to results."""
+    """One row per fitted series: the trend as a rate ratio per year with its interval, plus alpha and the data span.
+
+    ``fits`` maps a label (e.g. "tpi:soekarno-hatta / dep_deferral_wni_pmi_suspected") to results.
+    """
     rows = []
     for label, res in fits.items():
         t = res.conf_table(level).set_index("term")
@@ -122,7 +124,9 @@ def robustness_table(
 
 
 def seasonal_profile(res: IntervalCountResults, year: int) -> pd.DataFrame:
-    """Month-by-month holiday factor in ``year``: the model's expected monthly total divided by the same total with
+    """Compute the month-by-month holiday factor in ``year``.
+
+    Month-by-month holiday factor in ``year``: the model's expected monthly total divided by the same total with
     every holiday coefficient set to zero (trend and level kept). 1 = no holiday effect that month.
 
     Columns: month, factor, ci_lower, ci_upper (95%, from 2,000 parameter draws, seed 0).
@@ -161,8 +165,11 @@ def seasonal_profile(res: IntervalCountResults, year: int) -> pd.DataFrame:
 
 
 def plot_windows_fit(ax, res: IntervalCountResults, *, level: float = 0.9, seed: int = 0, color: str = "#0072B2"):
-    """Draw the reported windows as bars (height = reported daily average over the window, width = the window)
-    under the fitted monthly curve (daily average per month) and its prediction band, on a daily-rate axis."""
+    """Draw the reported windows as bars under the fitted monthly curve and its prediction band.
+
+    Draw the reported windows as bars (height = reported daily average over the window, width = the window)
+    under the fitted monthly curve (daily average per month) and its prediction band, on a daily-rate axis.
+    """
     obs = res.obs
     for row in obs.itertuples(index=False):
         days = (row.period_end - row.period_start).days + 1
@@ -202,7 +209,9 @@ def holiday_effects_table(
     family: str = "negbin",
     level: float = 0.95,
 ) -> pd.DataFrame:
-    """Holiday effects (rate ratio for a day in the period) per series and holiday specification, with the fits
+    """Tabulate holiday effects per series and holiday specification.
+
+    Holiday effects (rate ratio for a day in the period) per series and holiday specification, with the fits
     the windows cannot support reported as such instead of dropped.
 
     Columns: series, measure, holidays (";"-joined spec), term, rate_ratio, ci_lower, ci_upper, status
@@ -246,7 +255,9 @@ def holiday_effects_table(
 
 
 def observed_vs_baseline(res: IntervalCountResults, monthly: pd.DataFrame) -> pd.DataFrame:
-    """Observed complete-month totals (``month``, ``value``) against the model's expectation for the month with every
+    """Compare observed complete-month totals with the model's holiday-free baseline.
+
+    Observed complete-month totals (``month``, ``value``) against the model's expectation for the month with every
     holiday coefficient set to zero: ``ratio`` = observed / baseline is the raw month-by-month seasonal signal.
 
     Columns: month, observed, baseline, ratio.

@@ -166,7 +166,7 @@ def read_table(path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
             seen[name] = j
     n = len(names)
     data: list[list[str]] = []
-    for fields, line in zip(rows, lines):
+    for fields, line in zip(rows, lines, strict=True):
         if len(fields) > n and all(f.strip() == "" for f in fields[n:]):
             fields = fields[:n]
         if len(fields) != n:
@@ -185,7 +185,7 @@ def read_table(path: str | os.PathLike) -> tuple[pd.DataFrame, list[str]]:
     if skipped:
         shown = ", ".join(map(str, skipped[:10])) + (" …" if len(skipped) > 10 else "")
         notes.append(f"{len(skipped)} blank line(s) skipped (line {shown})")
-    if any(b - a != 1 for a, b in zip([header_line, *lines], lines)) and lines:
+    if any(b - a != 1 for a, b in zip([header_line, *lines], lines, strict=False)) and lines:
         notes.append("some quoted cells contain line breaks: df.attrs['lines'] gives each row's first line")
     if not data:
         notes.append("header only: no data rows")
@@ -413,7 +413,7 @@ def parse_count_column(
     column = column or str(series.name)
     lines = _lines_for(series, lines)
     values, problems, changed = [], [], 0
-    for raw, line in zip(series.tolist(), lines):
+    for raw, line in zip(series.tolist(), lines, strict=True):
         try:
             v = parse_count(raw, allow_approximate=allow_approximate)
         except CellError as exc:
@@ -437,12 +437,15 @@ def parse_date_column(
     latest: dt.date | str | None = None,
     required: bool = True,
 ) -> tuple[pd.Series, list[Problem], list[str]]:
-    """:func:`parse_date_cell` over a text column: ``(datetime64 values, problems, notes)``; blanks allowed unless
-    ``required``. Notes count cells read from Excel serials or day/month/year forms."""
+    """Parse a text column of dates with :func:`parse_date_cell`.
+
+    :func:`parse_date_cell` over a text column: ``(datetime64 values, problems, notes)``; blanks allowed unless
+    ``required``. Notes count cells read from Excel serials or day/month/year forms.
+    """
     column = column or str(series.name)
     lines = _lines_for(series, lines)
     values, problems, changed = [], [], 0
-    for raw, line in zip(series.tolist(), lines):
+    for raw, line in zip(series.tolist(), lines, strict=True):
         if not required and (raw is None or str(raw).strip() == ""):
             values.append(pd.NaT)
             continue

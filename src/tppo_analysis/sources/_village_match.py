@@ -132,14 +132,15 @@ def _index() -> dict[str, object]:
     reg = v.drop_duplicates("regency_code")[["regency_code", "regency", "province_code"]]
     dist = v.drop_duplicates("district_code")[["district_code", "district"]]
     province_by_key: dict[str, list[str]] = {}
-    for code, name in zip(prov["province_code"], prov["province"]):
+    for code, name in zip(prov["province_code"], prov["province"], strict=True):
         province_by_key.setdefault(_keys(name, _PROVINCE_PREFIX)[2], []).append(code)
     regencies = []
-    for code, name, pcode in zip(reg["regency_code"], reg["regency"], reg["province_code"]):
+    for code, name, pcode in zip(reg["regency_code"], reg["regency"], reg["province_code"], strict=True):
         kind, core = _split_regency(name)
         regencies.append((code, pcode, kind, _variant_key(core)))
     district_key = {
-        code: _keys(name, _DISTRICT_PREFIX)[2] for code, name in zip(dist["district_code"], dist["district"])
+        code: _keys(name, _DISTRICT_PREFIX)[2]
+        for code, name in zip(dist["district_code"], dist["district"], strict=True)
     }
     village_keys = [_keys(n, _VILLAGE_PREFIX) for n in v["name"]]
     vk = pd.DataFrame(village_keys, columns=["k_exact", "k_compact", "k_variant"])
@@ -304,7 +305,8 @@ def match_villages(
     if missing:
         raise TppoError(f"match_villages: input lacks column(s) {', '.join(missing)}")
     rows = [
-        _match_one(v, k, r, p) for v, k, r, p in zip(names[village], names[kecamatan], names[regency], names[province])
+        _match_one(v, k, r, p)
+        for v, k, r, p in zip(names[village], names[kecamatan], names[regency], names[province], strict=True)
     ]
     result = pd.DataFrame(rows, index=names.index, columns=MATCH_COLUMNS)
     out = names.drop(columns=[c for c in MATCH_COLUMNS if c in names.columns]).copy()

@@ -79,7 +79,7 @@ def _reference_file() -> Path:
 
 @lru_cache(maxsize=1)
 def ramadan_start_table() -> pd.DataFrame:
-    """The committed table of government Ramadan starts (``data/reference/ramadan_start_indonesia.csv``).
+    """Return the committed table of government Ramadan starts (``data/reference/ramadan_start_indonesia.csv``).
 
     Columns: year, hijri_year, hijridate_start, government_start (NaT where no sidang isbat is known), source_url,
     note.

@@ -96,7 +96,7 @@ def aggregation_sql(
     values: Sequence[str | None] = (),
     date: str = "event_date",
 ) -> str:
-    """The aggregation as one portable SQL statement (DuckDB here; the same text runs on Spark SQL / BigQuery).
+    """Return the aggregation as one portable SQL statement (DuckDB here; the same text runs on Spark SQL / BigQuery).
 
     ``source`` is a table name or table function; ``key`` the office or village column; ``date`` the record date;
     ``category`` and ``values``
@@ -124,7 +124,7 @@ def cluster_sql(
     values: Sequence[str | None] = (),
     date: str = "event_date",
 ) -> str:
-    """The aggregation statement for a cluster engine (``"spark"``, ``"bigquery"``, ...), from a table name.
+    """Return the aggregation statement for a cluster engine (``"spark"``, ``"bigquery"``, ...), from a table name.
 
     Used when the records must stay on a ministry cluster: the same query as :func:`aggregate_records` runs there and
     only its result (counts per key x month) leaves. Translation by ``sqlglot`` (install ``sqlglot``); constructs the

@@ -66,7 +66,7 @@ def lokal_version() -> str:
 
 
 def is_village_code(code: object) -> bool:
-    """True when ``code`` is a dotted village code ``PP.KK.CC.VVVV`` (format only, not existence)."""
+    """Return True when ``code`` is a dotted village code ``PP.KK.CC.VVVV`` (format only, not existence)."""
     return isinstance(code, str) and bool(_DOTTED.match(code))
 
 

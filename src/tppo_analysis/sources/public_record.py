@@ -56,7 +56,7 @@ def _measure_group_for_alias(measure: str) -> str:
 
 
 def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The alias table: (geography_level, tpi_or_office, measure_group) -> series, series_label.
+    """Return the alias table: (geography_level, tpi_or_office, measure_group) -> series, series_label.
 
     ``measure_group`` is ``departure`` (departure-deferral measures), ``passport`` (passport deferrals/refusals) or
     ``other``; it lets one office name map to its checkpoint for departures (e.g. Kanim Soekarno-Hatta ->
@@ -204,8 +204,11 @@ def validate_public_record(df: pd.DataFrame, file: str, aliases: pd.DataFrame | 
 
 
 def _with_hint(problem: Problem) -> Problem:
-    """Add what the cell probably means ("5.000" -> 5000, an Excel serial -> a date) without changing the data:
-    the public record is stored canonically, so the fix belongs in the file."""
+    """Add what the cell probably means, without changing the data.
+
+    Add what the cell probably means ("5.000" -> 5000, an Excel serial -> a date) without changing the data:
+    the public record is stored canonically, so the fix belongs in the file.
+    """
     from dataclasses import replace
 
     from ..errors import CellError

@@ -88,7 +88,7 @@ def _default_path() -> Path:
 
 
 def _parse_date(text: str) -> pd.Timestamp | None:
-    """A real calendar date from YYYY-MM-DD / YYYY-MM / YYYY, else None."""
+    """Return a real calendar date from YYYY-MM-DD / YYYY-MM / YYYY, else None."""
     try:
         return pd.Timestamp(text) if text else None
     except (ValueError, TypeError):

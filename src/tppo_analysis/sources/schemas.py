@@ -50,7 +50,7 @@ __all__ = [
 
 
 def _text(*checks: pa.Check, nullable: bool = False, required: bool = True) -> pa.Column:
-    """A text column (every cell a string, '' for empty) with ``checks``."""
+    """Return a text column (every cell a string, '' for empty) with ``checks``."""
     return pa.Column(str, checks=list(checks), nullable=nullable, required=required)
 
 
@@ -237,7 +237,10 @@ ROSTER_SCHEMA = pa.DataFrameSchema(
 
 
 def village_schema() -> pa.DataFrameSchema:
-    """The Kemendagri village table: code formats, uniqueness, each code starting with its parent's code."""
+    """Return the schema of the Kemendagri village table.
+
+    Code formats, uniqueness, each code starting with its parent's code.
+    """
     code = pa.Check.str_matches(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
     return pa.DataFrameSchema(
         {
@@ -466,14 +469,14 @@ RESTRICTED_KINDS: dict[str, pa.DataFrameSchema] = {
 
 
 def schema_for(kind: str) -> pa.DataFrameSchema:
-    """The schema of a restricted kind; a clear error for an unknown kind."""
+    """Return the schema of a restricted kind; a clear error for an unknown kind."""
     if kind not in RESTRICTED_KINDS:
         raise TppoError(f"unknown restricted kind {kind!r}; choose one of {', '.join(RESTRICTED_KINDS)}")
     return RESTRICTED_KINDS[kind]
 
 
 def markdown_tables() -> str:
-    """The column documentation as Markdown tables (used to write docs/restricted_extract_formats.md)."""
+    """Return the column documentation as Markdown tables (used to write docs/restricted_extract_formats.md)."""
     out = []
     for kind, cols in COLUMN_DOCS.items():
         out.append(f"### `{kind}`\n\n| column | required | meaning |\n|---|---|---|")

@@ -21,8 +21,11 @@ __all__ = ["read_text_table", "schema_problems", "missing_column_problems", "fin
 
 
 def line_of(index: int, df: pd.DataFrame | None = None) -> int:
-    """File line of the data row at ``index``: the exact line recorded by the reader (``df.attrs["lines"]``, which
-    accounts for skipped blank lines and quoted cells spanning lines), else ``index + 2`` (header = line 1)."""
+    """Return the file line of the data row at ``index``.
+
+    File line of the data row at ``index``: the exact line recorded by the reader (``df.attrs["lines"]``, which
+    accounts for skipped blank lines and quoted cells spanning lines), else ``index + 2`` (header = line 1).
+    """
     lines = None if df is None else df.attrs.get("lines")
     if lines is not None and 0 <= int(index) < len(lines):
         return int(lines[int(index)])

@@ -92,6 +92,6 @@ def generate_records(
         if n < len(CANARY_NIKS):
             raise TppoError("too few records to plant the canaries")
         rec["notes"] = ""
-        for i, (nik, ph, nm) in enumerate(zip(CANARY_NIKS, CANARY_PHONES, CANARY_NAMES)):
+        for i, (nik, ph, nm) in enumerate(zip(CANARY_NIKS, CANARY_PHONES, CANARY_NAMES, strict=True)):
             rec.loc[i, "notes"] = f"pemohon {nm}, NIK {nik}, HP {ph}"
     return _label(rec)

@@ -25,7 +25,7 @@ def small_panel(
     base_rate: float = 2.0,
     dispersion: float | None = None,
 ) -> SyntheticPanel:
-    """A small SYNTHETIC panel with integer periods 1..n_periods, for tests and coverage studies.
+    """Return a small SYNTHETIC panel with integer periods 1..n_periods, for tests and coverage studies.
 
     Multiplicative structure: mean = base_rate * exp(village effect) * exp(trend_slope * t) * RR; treatment is more
     likely for high-propensity villages (``selection`` = log-odds per SD of the village effect), so levels-based

@@ -217,7 +217,7 @@ def generate_panel(
     pos = pd.Index(geo["village_code"]).get_indexer(ros["village_code"].astype(str))
     ok = pos >= 0
     hi = np.quantile(lam, selection_quantile)
-    for p, ft in zip(pos[ok], ros["first_treated"].to_numpy()[ok]):
+    for p, ft in zip(pos[ok], ros["first_treated"].to_numpy()[ok], strict=True):
         first[p] = ft.ordinal
         source[p] = "roster"
         if lam[p] < hi:  # selection on high sending: roster villages are high-propensity villages

@@ -23,7 +23,7 @@ SPAN = (pd.Timestamp("2022-01-01"), pd.Timestamp("2025-09-30"))
 
 
 def true_daily_mean(truth: dict = TRUTH) -> pd.Series:
-    """The planted daily mean over :data:`SPAN`.
+    """Return the planted daily mean over :data:`SPAN`.
 
     Parameters
     ----------
@@ -71,7 +71,9 @@ def draw_window_totals(means: np.ndarray, rng: np.random.Generator, *, family: s
 
 
 def simulate_totals(mu: pd.Series, windows: pd.DataFrame, family: str, rng: np.random.Generator) -> np.ndarray:
-    """One realisation of the totals over ``windows`` (Poisson: daily Poisson counts summed; negbin: window-level
+    """Draw one realisation of the totals over ``windows``.
+
+    One realisation of the totals over ``windows`` (Poisson: daily Poisson counts summed; negbin: window-level
     gamma-Poisson with :data:`ALPHA`).
 
     Parameters

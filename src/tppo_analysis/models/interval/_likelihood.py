@@ -18,8 +18,11 @@ __all__ = ["incidence"]
 
 
 class _CompositeLinkLikelihood(GenericLikelihoodModel):
-    """Window totals with a daily log-linear mean. ``exog`` is the window-averaged design (for statsmodels'
-    bookkeeping and ``summary``); the likelihood uses the daily design ``daily_X`` and the incidence matrix ``A``."""
+    """Window totals with a daily log-linear mean.
+
+    ``exog`` is the window-averaged design (for statsmodels' bookkeeping and ``summary``); the likelihood uses the daily
+    design ``daily_X`` and the incidence matrix ``A``.
+    """
 
     def __init__(self, endog, exog, *, daily_X, incidence, log_exposure, family, **kwds):
         self.daily_X = np.asarray(daily_X, dtype=float)
@@ -96,9 +99,12 @@ class _CompositeLinkLikelihood(GenericLikelihoodModel):
 
 
 def _optimise(model: _CompositeLinkLikelihood, y, A, log_e, *, maxiter: int) -> np.ndarray:
-    """Maximise the likelihood with BFGS (analytic score); ``alpha`` is optimised on the log scale. The statsmodels
+    """Maximise the likelihood with BFGS (analytic score).
+
+    Maximise the likelihood with BFGS (analytic score); ``alpha`` is optimised on the log scale. The statsmodels
     Newton step in :meth:`~tppo_analysis.models.interval.IntervalCountModel.fit` then polishes the optimum and supplies
-    the Hessian."""
+    the Hessian.
+    """
     k = model.daily_X.shape[1]
     base = A @ np.exp(log_e)
     beta0 = np.zeros(k)

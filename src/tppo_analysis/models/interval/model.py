@@ -1,4 +1,4 @@
-"""Counts observed only as totals over irregular windows: a composite-link count model (Eilers 2007).
+r"""Counts observed only as totals over irregular windows: a composite-link count model (Eilers 2007).
 
 Officials report deferrals as totals over windows that start and end on any day ("1 January to 3 August: 1,726").
 The model puts a smooth, covariate-driven mean on the *daily* grid and links each reported total to the sum of the
@@ -6,8 +6,8 @@ daily means over its inclusive window:
 
 .. math::
 
-    \\log \\mu_t = x_t^\\top \\beta + \\log e_t, \\qquad
-    y_I \\sim \\text{Poisson}(m_I) \\text{ or } \\text{NB2}(m_I, \\alpha), \\qquad m_I = \\sum_{t \\in I} \\mu_t ,
+    \log \mu_t = x_t^\top \beta + \log e_t, \qquad
+    y_I \sim \text{Poisson}(m_I) \text{ or } \text{NB2}(m_I, \alpha), \qquad m_I = \sum_{t \in I} \mu_t ,
 
 where ``x_t`` holds an intercept, a trend (in years from the centre of the data), optional level shifts at known
 dates, the moving-holiday indicators of :mod:`tppo_analysis.sources.calendar` and any user daily covariates, and
@@ -132,6 +132,7 @@ class IntervalCountModel:
     # ----------------------------------------------------------------------------------------------------------
     @property
     def term_names(self) -> list[str]:
+        """Return the names of the daily-mean terms, in the order of the coefficient vector."""
         names = ["intercept"]
         if self.trend in ("linear", "quadratic"):
             names.append("trend")
@@ -179,10 +180,11 @@ class IntervalCountModel:
 
     # ----------------------------------------------------------------------------------------------------------
     def max_loglike(self, obs: pd.DataFrame, *, maxiter: int = 2000) -> float:
-        """The maximised log-likelihood for ``obs`` without standard errors or boundary checks.
+        """Return the maximised log-likelihood for ``obs`` without standard errors or boundary checks.
 
         For likelihood-ratio tests: it stays valid when a coefficient runs off to the boundary (where the Wald test
-        of :meth:`fit` is meaningless and ``fit`` raises :class:`BoundaryError`)."""
+        of :meth:`fit` is meaningless and ``fit`` raises :class:`BoundaryError`).
+        """
         obs = _validate_obs(obs)
         model, y, A, log_e, _, _, _ = self._setup(obs)
         return float(model.loglike(_optimise(model, y, A, log_e, maxiter=maxiter)))
@@ -217,8 +219,11 @@ class IntervalCountModel:
         return model, y, A, log_e, X, origin, per_obs_exposure
 
     def fit(self, obs: pd.DataFrame, *, maxiter: int = 2000) -> IntervalCountResults:
-        """Fit to ``obs`` (columns ``period_start``, ``period_end`` — inclusive dates — ``value`` and optionally
-        ``exposure``); return :class:`IntervalCountResults`."""
+        """Fit the model to reported window totals.
+
+        Fit to ``obs`` (columns ``period_start``, ``period_end`` — inclusive dates — ``value`` and optionally
+        ``exposure``); return :class:`IntervalCountResults`.
+        """
         obs = _validate_obs(obs)
         model, y, A, log_e, X, origin, per_obs_exposure = self._setup(obs)
         start = _optimise(model, y, A, log_e, maxiter=maxiter)
@@ -251,7 +256,7 @@ class IntervalCountModel:
         est, se = np.asarray(sm_res.params)[: len(names)], np.sqrt(np.diag(cov))[: len(names)]
         off = {
             n: (float(e), float(s))
-            for n, e, s in zip(names, est, se)
+            for n, e, s in zip(names, est, se, strict=True)
             if n not in ("intercept",) and (abs(e) > _MAX_ABS_COEF or s > _MAX_SE)
         }
         if off:
@@ -300,7 +305,7 @@ def _validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
             problems.append(Problem(file, int(i) + 2, col, str(out[col].iloc[i]), "not a date"))
         out[col] = parsed.dt.normalize()
     values = pd.to_numeric(out["value"], errors="coerce")
-    for i, (raw, v) in enumerate(zip(out["value"], values)):
+    for i, (raw, v) in enumerate(zip(out["value"], values, strict=True)):
         if pd.isna(v):
             problems.append(Problem(file, i + 2, "value", str(raw), "not a number"))
         elif v < 0 or v != np.floor(v):
@@ -314,7 +319,7 @@ def _validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
         )
     if "exposure" in out.columns:
         ex = pd.to_numeric(out["exposure"], errors="coerce")
-        for i, (raw, v) in enumerate(zip(out["exposure"], ex)):
+        for i, (raw, v) in enumerate(zip(out["exposure"], ex, strict=True)):
             if pd.isna(v) or v <= 0:
                 problems.append(Problem(file, i + 2, "exposure", str(raw), "exposure must be a positive number"))
         out["exposure"] = ex

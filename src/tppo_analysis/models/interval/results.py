@@ -41,26 +41,32 @@ class IntervalCountResults:
         self._names = names
 
     def __getattr__(self, name):
+        """Forward other attributes to the statsmodels results."""
         if name in ("sm", "_names"):
             raise AttributeError(name)
         return getattr(self.sm, name)
 
     @property
     def params(self) -> pd.Series:
+        """Return the estimates by term (log scale; ``alpha`` is the NB2 dispersion)."""
         return pd.Series(np.asarray(self.sm.params), index=self._names, name="params")
 
     @property
     def bse(self) -> pd.Series:
+        """Return the standard errors by term."""
         return pd.Series(np.asarray(self.sm.bse), index=self._names, name="bse")
 
     @property
     def llf(self) -> float:
+        """Return the maximised log-likelihood."""
         return float(self.sm.llf)
 
     def cov_params(self) -> pd.DataFrame:
+        """Return the covariance of the estimates, labelled by term."""
         return pd.DataFrame(np.asarray(self.sm.cov_params()), index=self._names, columns=self._names)
 
     def summary(self, **kwargs):
+        """Return statsmodels' summary (it prints the date: not for nbval-checked notebooks)."""
         return self.sm.summary(**kwargs)
 
     def conf_table(self, level: float = 0.95) -> pd.DataFrame:
@@ -79,8 +85,11 @@ class IntervalCountResults:
 
     @property
     def table(self) -> pd.DataFrame:
-        """Tidy coefficient table with 95% Wald intervals. Coefficients other than ``intercept`` and ``alpha`` are
-        on the log scale: ``exp(estimate)`` is a rate ratio (per year for ``trend``)."""
+        """Tidy coefficient table with 95% Wald intervals.
+
+        Coefficients other than ``intercept`` and ``alpha`` are on the log scale: ``exp(estimate)`` is a rate ratio (per
+        year for ``trend``).
+        """
         return self.conf_table(0.95)
 
     # -- prediction ---------------------------------------------------------------------------------------------
@@ -98,7 +107,7 @@ class IntervalCountResults:
 
     @property
     def alpha_df_factor(self) -> float:
-        """n / (n - k): the small-sample correction applied to ``alpha`` in predictions (1 for Poisson)."""
+        """N / (n - k): the small-sample correction applied to ``alpha`` in predictions (1 for Poisson)."""
         if self.family != "negbin":
             return 1.0
         n, k = len(self.obs), len(self._names)
@@ -163,9 +172,12 @@ class IntervalCountResults:
         }
 
     def monthly(self, level: float = 0.9, seed: int = 0, *, start=None, end=None, n_draws: int = 1000) -> pd.DataFrame:
-        """Predicted total for each calendar month from ``start`` to ``end`` (default: the months the observations
+        """Predict the total of each calendar month from ``start`` to ``end``.
+
+        Predicted total for each calendar month from ``start`` to ``end`` (default: the months the observations
         touch). Columns: month (first day), mean, lower, upper (prediction interval at ``level``), ci_lower,
-        ci_upper (interval for the expected total). One set of parameter draws is shared by all months."""
+        ci_upper (interval for the expected total). One set of parameter draws is shared by all months.
+        """
         if self.per_obs_exposure:
             raise TppoError("monthly() needs a daily exposure; this model used per-observation exposure")
         first = pd.Timestamp(start if start is not None else self.obs["period_start"].min()).to_period("M")
@@ -200,7 +212,7 @@ class IntervalCountResults:
         return pd.DataFrame(rows, columns=["month", "mean", "lower", "upper", "ci_lower", "ci_upper"])
 
     def fitted_windows(self) -> pd.DataFrame:
-        """The observations with the fitted window mean (``fitted``) and Pearson residual (``pearson``)."""
+        """Return the observations with the fitted window mean (``fitted``) and Pearson residual (``pearson``)."""
         beta = self.params.to_numpy()[: len(self.model.term_names)]
         out = self.obs.copy()
         fitted = []

@@ -1,5 +1,8 @@
-"""Building the report: in place on the embedded data, or on a restricted data folder with everything written
-outside the repository and the privacy scanner run over it."""
+"""Building the report, on the embedded data or on a restricted data folder.
+
+Building the report: in place on the embedded data, or on a restricted data folder with everything written
+outside the repository and the privacy scanner run over it.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,6 @@ def _copy_files(src: Path, dst: Path, patterns: Iterable[str]) -> None:
     for pattern in patterns:
         for f in sorted(src.glob(pattern)) if src.is_dir() else []:
             shutil.copyfile(f, dst / f.name)
-
 
 
 def build_report(
@@ -81,8 +83,13 @@ def build_report(
         if executed_to is not None:
             executed_to.mkdir(parents=True, exist_ok=True)
         written_by = run_notebooks(
-            notebooks, executed_dir=executed_to, figures_dir=figs, parameters=parameters, env=env,
-            timeout=timeout, stream=out,
+            notebooks,
+            executed_dir=executed_to,
+            figures_dir=figs,
+            parameters=parameters,
+            env=env,
+            timeout=timeout,
+            stream=out,
         )
     executed = [executed_to / nb.name if executed_to is not None else nb for nb in notebooks]
     executed = [p if p.exists() else nb for p, nb in zip(executed, notebooks, strict=True)]
@@ -103,8 +110,7 @@ def build_report(
     cards = collect_figures(figs, executed, written_by)
     provenance = collect_provenance(data, executed)
     index = rep / "index.html"
-    text = render_index(cards=cards, notebooks=executed, results_dir=res, provenance=provenance,
-                        restricted=restricted)
+    text = render_index(cards=cards, notebooks=executed, results_dir=res, provenance=provenance, restricted=restricted)
     leaks = check_offline_html(text)
     if leaks:  # pragma: no cover - the index template has no external tags
         raise TppoError(f"index.html would load from the network: {', '.join(leaks)}")
@@ -196,10 +202,10 @@ def build_restricted_report(
     )
 
 
-
-
 def privacy_scan(target: Path, stream: TextIO | None = None) -> int:
-    """Run the privacy scanner (:func:`tppo_analysis.privacy.scan.scan_paths`) over ``target``; print and return the
+    """Run the privacy scanner over ``target``.
+
+    Run the privacy scanner (:func:`tppo_analysis.privacy.scan.scan_paths`) over ``target``; print and return the
     number of findings.
 
     Findings are printed as the scanner formats them (file relative to ``target``, where, kind, masked value).
@@ -211,8 +217,11 @@ def privacy_scan(target: Path, stream: TextIO | None = None) -> int:
     if n == 0:
         print(f"no personal identifiers found in {scanned} files", file=out, flush=True)
     else:
-        print(f"{n} possible personal identifier{'s' if n != 1 else ''} in {scanned} files (values masked):", file=out,
-              flush=True)
+        print(
+            f"{n} possible personal identifier{'s' if n != 1 else ''} in {scanned} files (values masked):",
+            file=out,
+            flush=True,
+        )
         for f in findings[:100]:
             print(f"  {f}", file=out, flush=True)
         if n > 100:

@@ -33,7 +33,7 @@ class FigureCard:
 
 
 def discover_notebooks(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
-    """The project notebooks in run order (``NN_name.ipynb``, sorted by name; checkpoints skipped)."""
+    """Return the project notebooks in run order (``NN_name.ipynb``, sorted by name; checkpoints skipped)."""
     folder = Path(notebooks_dir) if notebooks_dir is not None else paths.repo_root() / "notebooks"
     if not folder.is_dir():
         raise TppoError(f"notebook folder {folder} does not exist")

@@ -1,5 +1,8 @@
-"""Rendering: each executed notebook as a standalone offline page, and the index with figure cards, notebooks,
-result tables and the provenance block. Nothing is fetched from the network and nothing carries a timestamp."""
+"""Rendering the report: offline notebook pages and the index.
+
+Rendering: each executed notebook as a standalone offline page, and the index with figure cards, notebooks,
+result tables and the provenance block. Nothing is fetched from the network and nothing carries a timestamp.
+"""
 
 from __future__ import annotations
 
@@ -118,12 +121,11 @@ footer { max-width: 1200px; margin: 30px auto; padding: 0 20px 30px; color: #666
 
 def _card_html(card: FigureCard) -> str:
     badge = (
-        '<span class="badge synthetic">SYNTHETIC</span>' if card.synthetic else
-        '<span class="badge public">data</span>'
+        '<span class="badge synthetic">SYNTHETIC</span>' if card.synthetic else '<span class="badge public">data</span>'
     )
     if card.notebook:
         anchor = f"#{_e('cell-id=' + card.cell_id)}" if card.cell_id else ""
-        where = (f'Produced in <a href="notebooks/{_e(card.notebook)}.html{anchor}">{_e(card.notebook)}</a>')
+        where = f'Produced in <a href="notebooks/{_e(card.notebook)}.html{anchor}">{_e(card.notebook)}</a>'
     else:
         where = "Producing notebook not found"
     files = f'<a href="figures/{_e(card.png)}">PNG</a>'
@@ -160,20 +162,25 @@ def _tables_html(results_dir: Path) -> str:
         )
     if not rows:
         return "<p>No result tables.</p>"
-    return ("<table><thead><tr><th>table (CSV)</th><th>rows</th><th>source</th></tr></thead><tbody>\n"
-            + "\n".join(rows) + "\n</tbody></table>")
+    return (
+        "<table><thead><tr><th>table (CSV)</th><th>rows</th><th>source</th></tr></thead><tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody></table>"
+    )
 
 
 def _provenance_html(prov: Mapping[str, Any]) -> str:
     dirty = prov["git_uncommitted_changes"]
     commit = _e(prov["git_commit"]) + (" (with uncommitted changes)" if dirty else "")
-    data_rows = "\n".join(
-        f'<tr><td><code>{_e(f["file"])}</code></td><td>{f["bytes"]:,}</td><td class="hash">{f["sha256"]}</td></tr>'
-        for f in prov["data_files"]
-    ) or '<tr><td colspan="3">no data files found</td></tr>'
+    data_rows = (
+        "\n".join(
+            f'<tr><td><code>{_e(f["file"])}</code></td><td>{f["bytes"]:,}</td><td class="hash">{f["sha256"]}</td></tr>'
+            for f in prov["data_files"]
+        )
+        or '<tr><td colspan="3">no data files found</td></tr>'
+    )
     nb_rows = "\n".join(
-        f'<tr><td><code>{_e(f["file"])}</code></td><td class="hash">{f["sha256"]}</td></tr>'
-        for f in prov["notebooks"]
+        f'<tr><td><code>{_e(f["file"])}</code></td><td class="hash">{f["sha256"]}</td></tr>' for f in prov["notebooks"]
     )
     dep_rows = "\n".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in prov["dependencies"].items())
     return f"""<div id="provenance-block">
@@ -218,16 +225,21 @@ def render_index(
     provenance: Mapping[str, Any],
     restricted: bool,
 ) -> str:
-    """The report's ``index.html`` as text."""
+    """Return the report's ``index.html`` as text."""
     n_syn = sum(c.synthetic for c in cards)
-    nb_items = "\n".join(
-        f'<li><a href="notebooks/{_e(nb.stem)}.html">{_e(nb.stem)}</a> — {_e(_notebook_title(nb))}</li>'
-        for nb in notebooks
-    ) or "<li>No notebooks.</li>"
+    nb_items = (
+        "\n".join(
+            f'<li><a href="notebooks/{_e(nb.stem)}.html">{_e(nb.stem)}</a> — {_e(_notebook_title(nb))}</li>'
+            for nb in notebooks
+        )
+        or "<li>No notebooks.</li>"
+    )
     cards_html = "\n".join(_card_html(c) for c in cards) or "<p>No figures.</p>"
     scope = (
-        "<p class=\"lead\"><b>Restricted-data run.</b> Built from an external data folder. Do not share this "
-        "folder unless the privacy scan that <code>tppo report</code> ran on it afterwards found nothing.</p>" if restricted else ""
+        '<p class="lead"><b>Restricted-data run.</b> Built from an external data folder. Do not share this '
+        "folder unless the privacy scan that <code>tppo report</code> ran on it afterwards found nothing.</p>"
+        if restricted
+        else ""
     )
     return f"""<!DOCTYPE html>
 <html lang="en">
