@@ -2,7 +2,8 @@
 
 The small public API (re-exported here; each name lives in the module that owns its concern):
 
-* data — :func:`load_public_record`, :func:`reconcile`, :func:`load_villages`, :func:`load_desa_binaan`
+* data — :func:`load_public_record`, :func:`reconcile`, :func:`load_villages`, :func:`load_desa_binaan`,
+  :func:`load_events` (the cited event timeline)
 * calendar — :func:`holiday_regressors`
 * models — :class:`IntervalCountModel` (counts observed as totals over irregular windows)
 * program effect — the :mod:`tppo_analysis.effects` package (``effects.fit``)
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "reconcile": ("tppo_analysis.record.reconciliation", "reconcile"),
     "load_villages": ("tppo_analysis.sources.geography", "load_villages"),
     "load_desa_binaan": ("tppo_analysis.sources.roster", "load_desa_binaan"),
+    "load_events": ("tppo_analysis.sources.events", "load_events"),
     "holiday_regressors": ("tppo_analysis.sources.calendar", "holiday_regressors"),
     "IntervalCountModel": ("tppo_analysis.models.interval", "IntervalCountModel"),
     "save_figure": ("tppo_analysis.output.plotting", "save_figure"),
@@ -85,6 +87,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .record.reconciliation import reconcile  # noqa: F401
     from .sources import calendar  # noqa: F401
     from .sources.calendar import holiday_regressors  # noqa: F401
+    from .sources.events import load_events  # noqa: F401
     from .sources.geography import load_villages  # noqa: F401
     from .sources.public_record import load_public_record  # noqa: F401
     from .sources.roster import load_desa_binaan  # noqa: F401
