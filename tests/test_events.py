@@ -29,7 +29,7 @@ def events() -> pd.DataFrame:
 
 
 def _copy_with(tmp_path: Path, edits: dict[tuple[int, str], str]) -> Path:
-    """A copy of the committed file with cells replaced: ``{(row index, column): value}``."""
+    """Copy the committed file with cells replaced: ``{(row index, column): value}``."""
     with EVENTS_CSV.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     for (i, col), value in edits.items():
@@ -79,7 +79,7 @@ def test_regimes_are_contiguous_and_ordered(events):
     reg = regimes(events)
     assert list(reg["regime"]) == ["pre_closure", "closure", "post_reopening"]
     assert pd.isna(reg["start"].iloc[0]) and pd.isna(reg["end"].iloc[-1])  # open ends
-    for prev, nxt in zip(reg.iloc[:-1].itertuples(), reg.iloc[1:].itertuples()):
+    for prev, nxt in zip(reg.iloc[:-1].itertuples(), reg.iloc[1:].itertuples(), strict=True):
         assert nxt.start == prev.end + pd.Timedelta(days=1)  # no gap, no overlap
         assert pd.isna(prev.start) or prev.start <= prev.end
     by_id = events.set_index("event_id")

@@ -121,7 +121,7 @@ def _join_ids(parts) -> str:
 
 
 def _tiles(start, end, windows: pd.DataFrame) -> bool:
-    """Do ``windows`` (all inside ``[start, end]``) cover it with no gap and no overlap?"""
+    """Tell whether ``windows`` (all inside ``[start, end]``) cover it with no gap and no overlap."""
     if windows.empty:
         return False
     w = windows.sort_values("period_start")
@@ -132,7 +132,7 @@ def _tiles(start, end, windows: pd.DataFrame) -> bool:
 
 
 def _match(a, b, den: pd.DataFrame, prorate: str, checks, breaks) -> dict:
-    """The denominator of the numerator window ``[a, b]`` (one row of :data:`EXPOSURE_COLUMNS`, less the keys)."""
+    """Match the numerator window ``[a, b]`` to its denominator (a row of :data:`EXPOSURE_COLUMNS` less the keys)."""
     over = den[(den["period_end"] >= a) & (den["period_start"] <= b)].sort_values("period_start")
     out = {
         "exposure": np.nan, "exposure_lower": np.nan, "exposure_upper": np.nan, "match": "none",
@@ -202,7 +202,7 @@ def exposure(
     figures: pd.DataFrame | None = None,
     breaks: Sequence | None = None,
 ) -> pd.DataFrame:
-    """The denominator ("exposure") matched to every numerator window of the reconciled observations.
+    """Match every numerator window of the reconciled observations to its denominator ("exposure").
 
     Parameters
     ----------
@@ -270,7 +270,7 @@ def exposure(
 
 
 def daily_exposure(obs, denominator: str, series: str) -> pd.DataFrame:
-    """The denominator of one series spread evenly over the days of each of its windows (``date, exposure``).
+    """Spread the denominator of one series evenly over the days of each of its windows (``date, exposure``).
 
     This is the ``prorate="days"`` assumption written out day by day, for models that take a daily exposure
     (:class:`tppo_analysis.IntervalCountModel`, ``daily_exposure=``). Days outside every denominator window are
@@ -368,7 +368,7 @@ _LEGACY = ["rate_name", "series", "period_start", "period_end", "numerator", "de
 
 
 def rates(obs, rate_name: str = "passport_deferrals_per_10k_issued", *, level: float = 0.95, series=None):
-    """The strict, assumption-free rates (exact matches only) in the table shape notebooks used before 0.2.
+    """Return the strict, assumption-free rates (exact matches only) in the table shape of 0.1.
 
     Columns: rate_name, series, period_start, period_end, numerator, denominator, per, estimate, ci_lower,
     ci_upper, status (``"rate"`` or why not), figure_ids. :func:`rate_table` is the full table.
@@ -410,7 +410,7 @@ DAILY_COLUMNS = [
 
 
 def daily_rates(obs, measure: str, *, series: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
-    """Reported totals as counts per day over their windows, with exact (Garwood) Poisson intervals.
+    """Turn reported totals into counts per day over their windows, with exact (Garwood) Poisson intervals.
 
     The simplest rate the record allows and one that needs no model: the total officials reported for a window
     divided by the window's days (inclusive). The interval covers counting noise only, treating the reported total

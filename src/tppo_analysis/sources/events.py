@@ -66,7 +66,7 @@ def _default_path() -> Path:
 
 
 def _date(text: str) -> pd.Timestamp | None:
-    """A calendar date from ``YYYY-MM-DD`` text, or None when the text is not one."""
+    """Parse a calendar date from ``YYYY-MM-DD`` text; None when the text is not one."""
     if not _ISO.match(text):
         return None
     try:
@@ -192,7 +192,7 @@ def load_events(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
 
 def regimes(events: pd.DataFrame | None = None, *, reopening: str = REOPENING_EVENT) -> pd.DataFrame:
-    """The trend regimes with their dates, read from the event timeline.
+    """Return the trend regimes with their dates, read from the event timeline.
 
     Boundaries:
 
