@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NBVAL_OPTS := --nbval --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help venv report test test-unit test-notebooks test-slow scan browser-deps lab bench bench-tiny lock notebooks clean
+.PHONY: help venv report lint test test-unit test-notebooks test-slow scan browser-deps lab bench bench-tiny lock notebooks clean
 
 help:
 	@echo "make report      run the notebooks on the embedded data and render report/index.html"
-	@echo "make test        unit tests, privacy scan, browser check and strict nbval on every notebook"
+	@echo "make test        lint, unit tests, privacy scan, browser check and strict nbval on every notebook"
+	@echo "make lint        ruff (lint + format check), numpydoc validation and mypy"
 	@echo "make test-slow   the slow studies (coverage, large bad inputs)"
 	@echo "make lab         JupyterLab in the project environment"
 	@echo "make bench       benchmarks (bench/RESULTS.md)"
@@ -29,9 +30,17 @@ $(STAMP): requirements.lock pyproject.toml
 report: $(STAMP)
 	$(BIN)/tppo report
 
-# The HTML report is rendered from the committed notebooks (no execution) so the browser check and the privacy
-# scan see the real report; strict nbval then re-executes every notebook and compares with the committed outputs.
-test: $(STAMP) browser-deps
+# Style that keeps the shape (pyproject.toml configures each tool; .pre-commit-config.yaml runs the same commands).
+LINT_PATHS := src tests scripts bench
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
+
+# Lint first. The HTML report is rendered from the committed notebooks (no execution) so the browser check and the
+# privacy scan see the real report; strict nbval then re-executes every notebook and compares with the committed
+# outputs.
+test: lint browser-deps
 	$(BIN)/tppo report --no-execute
 	$(BIN)/python -m pytest -q
 	$(BIN)/tppo scan

@@ -26,6 +26,7 @@ def panel():
     return synthetic.small_panel(seed=11, n_villages=400, effect_rr=0.7)
 
 
+@pytest.mark.reference
 def test_fast_and_diff_diff_poisson_give_the_same_overall_effect(panel):
     fast = effects.fit(panel.panel, "y", "unit", "period", "cohort", estimator="poisson_etwfe", engine="fast")
     dd = effects.fit(panel.panel, "y", "unit", "period", "cohort", estimator="poisson_etwfe", engine="diff_diff")
@@ -128,6 +129,7 @@ def test_full_coverage_study(tmp_path):
     assert not bool(s.loc["naive_twfe_levels", "bias_within_2mcse"])
 
 
+@pytest.mark.reference
 def test_twfe_matches_pyfixest(panel):
     pf = pytest.importorskip("pyfixest")
     d = panel.panel.assign(D=lambda x: ((x["cohort"] > 0) & (x["period"] >= x["cohort"])).astype(float))

@@ -90,6 +90,7 @@ FITS = {
 }
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("section", ["1a", "1b", "1c"])
 def test_cs_attgt_matches_published_r_did(mpdta, section):
     cov, control = FITS[section]
@@ -103,6 +104,7 @@ def test_cs_attgt_matches_published_r_did(mpdta, section):
         assert gt.loc[(int(g), int(t)), "estimate"] == pytest.approx(float(att), abs=TOL_PUBLISHED)
 
 
+@pytest.mark.reference
 def test_cs_aggregations_match_published_aggte(mpdta):
     res = effects.fit(mpdta, "lemp", "countyreal", "year", "first.treat", estimator="cs")
     assert res.overall["estimate"].iloc[0] == pytest.approx(_num(published("2a")[0][0]), abs=TOL_PUBLISHED)
@@ -126,6 +128,7 @@ CASES = [
 ]
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("cov,control,key,tol", CASES)
 def test_cs_matches_analytic_reference(mpdta, analytic, cov, control, key, tol):
     ref = analytic[key]
@@ -152,6 +155,7 @@ def test_cs_matches_analytic_reference(mpdta, analytic, cov, control, key, tol):
     np.testing.assert_allclose(es["event_time"], ref["dynamic"].get("e", ref["dynamic"].get("idx")))
 
 
+@pytest.mark.reference
 def test_cs_bootstrap_ses_near_published_and_band_wider(mpdta):
     res = effects.fit(mpdta, "lemp", "countyreal", "year", "first.treat", estimator="cs", n_boot=999, seed=9152024)
     # Published bootstrap SEs vary ~5-10% between draws: test within 20% relative.
@@ -202,6 +206,7 @@ def test_units_treated_in_first_period_are_listed_not_silently_dropped(mpdta):
     assert any("dropped" in n for n in res.notes)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
 @pytest.mark.parametrize("gap", [False, True])
 def test_compact_influence_functions_equal_diff_diff_cells(mpdta, monkeypatch, control, gap):
@@ -229,6 +234,7 @@ def test_compact_influence_functions_equal_diff_diff_cells(mpdta, monkeypatch, c
     np.testing.assert_allclose(s_fast[2], s_dense[2], rtol=0, atol=1e-12)
 
 
+@pytest.mark.reference
 def test_engine_switch_gives_diff_diffs_own_cs_with_the_same_numbers():
     import pandas as pd
 

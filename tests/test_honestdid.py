@@ -41,6 +41,7 @@ def _published_4b():
     return _published_table("4b", "Verdict")
 
 
+@pytest.mark.reference
 def test_smoothness_bounds_match_honestdid_readme():
     beta, sigma = _ehec()
     rows = _published_4b()
@@ -76,6 +77,7 @@ def test_relative_magnitude_identified_set():
     assert (out["lb"] < out["set_lb"]).all() and (out["ub"] > out["set_ub"]).all()
 
 
+@pytest.mark.reference
 @pytest.mark.slow
 def test_relative_magnitude_clf_matches_honestdid_readme():
     beta, sigma = _ehec()

@@ -52,6 +52,7 @@ def test_poisson_equals_glm_when_windows_are_months():
     assert res.llf == pytest.approx(glm.llf, abs=1e-6)
 
 
+@pytest.mark.reference
 def test_negbin_equals_statsmodels_nb2_when_windows_are_months():
     obs, daily, X, y, days = _monthly_data(2, overdispersed=True)
     res = IntervalCountModel("negbin", trend="none", holidays=False, covariates=daily).fit(obs)

@@ -50,6 +50,7 @@ def test_complete_months_from_windows():
     assert list(m["n_windows"]) == [1, 2]
 
 
+@pytest.mark.reference
 def test_monthly_nb_matches_statsmodels_and_recovers_truth():
     data = _planted(seed=1)
     res = fit_monthly_nb(data, regressors=["post_idul_fitri_days"], origin="2023-01-01")

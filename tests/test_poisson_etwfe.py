@@ -32,6 +32,7 @@ def _pyfixest(df, gt):
     return m.coef()[names].to_numpy(), m.se()[names].to_numpy(), m._vcov
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("seed", [0, 1])
 def test_matches_pyfixest_fepois_unit_time_fe(seed):
     df = _panel(seed=seed)
@@ -52,6 +53,7 @@ def test_small_sample_factors_are_the_documented_ratios():
     np.testing.assert_allclose(fx.vcov / raw.vcov, G / (G - 1) * (N - 1) / (N - K - T), rtol=1e-12)
 
 
+@pytest.mark.reference
 @pytest.mark.parametrize("control", ["never_treated", "not_yet_treated"])
 def test_overall_effect_equals_diff_diff_poisson_etwfe(control):
     from diff_diff import WooldridgeDiD
@@ -167,6 +169,7 @@ def test_no_never_treated_units_uses_not_yet_treated_comparisons():
         pe.fit(df[df.g < 12], outcome="y", unit="unit", time="t", cohort="g", control="not_yet_treated")
 
 
+@pytest.mark.reference
 def test_low_rate_controls_and_high_rate_cohorts_converge_like_pyfixest():
     """Program villages send ~100x more than the rest (selection on sending).
 

@@ -38,6 +38,7 @@ def test_power_table_size_and_monotonicity():
     assert t.loc[0.5, "power_negbin_2indep_within"] >= t.loc[0.5, "power_negbin_2indep"]
 
 
+@pytest.mark.reference
 def test_analytic_column_is_statsmodels():
     got = power._analytic_power(0.5, 0.8, 185, 4.0, 12, 2.0, 1.0)
     want = power_negbin_ratio_2indep(

@@ -76,7 +76,7 @@ _SIGNATURES = {
 }
 
 
-def infer_kind(path: str | os.PathLike) -> str:
+def infer_kind(path: str | Path) -> str:
     """Guess the kind of an input file from its header line."""
     header = set(read_text_table(path).columns)
     candidates = [k for k, cols in _SIGNATURES.items() if cols <= header]

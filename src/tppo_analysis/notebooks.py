@@ -20,4 +20,4 @@ __getattr__, __dir__ = forward(
 )
 
 if __name__ == "__main__":  # ``python -m tppo_analysis.notebooks``: warns, then runs the new module's main
-    raise SystemExit(__getattr__("main")())
+    raise SystemExit(__getattr__("main")())  # type: ignore[operator]  # forwarded at run time

@@ -374,7 +374,7 @@ def fit(
     nf = int(free.sum())
     G1 = np.zeros((len(cg), nf))
     G0 = np.zeros((len(cg), nf))
-    for j, (g, t) in enumerate(zip(cg, ct, strict=True)):
+    for j, (g, t) in enumerate(zip(cg.tolist(), ct.tolist(), strict=True)):
         cols0 = [0]
         if d.cohort_col[g] >= 0:
             cols0.append(int(d.cohort_col[g]))

@@ -186,7 +186,7 @@ def from_ordinal(values: np.ndarray, prep: _Prepared):
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def periods_from_ordinals(ordinals: np.ndarray, kind: tuple) -> pd.Series | np.ndarray:
+def periods_from_ordinals(ordinals: np.ndarray, kind: tuple) -> pd.Series:
     """Period labels of ordinals, for :func:`prepare_counts`' ``time_kind``."""
     if kind[0] == "period":
         return pd.Series(pd.PeriodIndex.from_ordinals(ordinals, freq=kind[1]))
@@ -222,12 +222,12 @@ def prepare_counts(panel: pd.DataFrame, outcome: str, unit: str, time: str, coho
         row = int(np.flatnonzero(y < 0)[0])
         raise TppoError(f"column {outcome!r}: negative count {y[row]!r} at row {row}; counts must be >= 0")
 
-    t_ord, t_missing, t_kind, t_freq = period_ordinals(panel[time], time, lenient=False)
-    t_kind = (t_kind, t_freq)
+    t_ord, t_missing, t_name, t_freq = period_ordinals(panel[time], time, lenient=False)
+    t_kind = (t_name, t_freq)
     if t_missing.any():
         raise TppoError(f"column {time!r}: {int(t_missing.sum())} missing period(s)")
-    g_ord, g_missing, g_kind, g_freq = period_ordinals(panel[cohort], cohort, lenient=False)
-    g_kind = (g_kind, g_freq)
+    g_ord, g_missing, g_name, g_freq = period_ordinals(panel[cohort], cohort, lenient=False)
+    g_kind = (g_name, g_freq)
     if g_kind[0] != t_kind[0] or (t_kind[0] == "period" and g_kind[1] != t_kind[1]):
         if not (g_kind[0] == "int" and g_missing.all()):
             raise TppoError(

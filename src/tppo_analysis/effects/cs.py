@@ -120,7 +120,7 @@ def _cs_cells_fast(prep: _Prepared, control: str, base_period: str):
     never = unit_g == 0
     not_yet = control == "not_yet_treated"
     rows = []
-    ctrl_cache: dict = {}
+    ctrl_cache: dict[tuple, tuple[int, float, float]] = {}
     for g in groups:
         tr_mask = unit_g == g
         n_t = int(tr_mask.sum())
@@ -136,6 +136,7 @@ def _cs_cells_fast(prep: _Prepared, control: str, base_period: str):
                 continue
             tc, bc = int(np.searchsorted(periods, t)), int(np.searchsorted(periods, b))
             thr = max(t, b)
+            ckey: tuple
             if not_yet:
                 ckey = (tc, bc, thr, g if g > thr else None)
             else:
@@ -166,10 +167,10 @@ def _cs_cells_fast(prep: _Prepared, control: str, base_period: str):
     if not rows:
         raise TppoError("Callaway-Sant'Anna: no estimable cohort x period cell (no treated or no control units)")
     a = [np.array(col) for col in zip(*rows, strict=True)]
-    g, t, b, tc, bc = (x.astype(np.int64) for x in a[:5])
-    n_t, n_c, mu_t, mu_c, att, se = (x.astype(float) for x in a[5:])
-    psi = _CompactPsi(Y, unit_g, g, t, b, tc, bc, n_t, n_c, mu_t, mu_c, se, not_yet)
-    return g, t, att, psi, unit_g
+    gs, ts, bs, tcs, bcs = (x.astype(np.int64) for x in a[:5])
+    n_ts, n_cs, mu_ts, mu_cs, atts, ses = (x.astype(float) for x in a[5:])
+    psi = _CompactPsi(Y, unit_g, gs, ts, bs, tcs, bcs, n_ts, n_cs, mu_ts, mu_cs, ses, not_yet)
+    return gs, ts, atts, psi, unit_g
 
 
 class _Aggregator:

@@ -68,7 +68,8 @@ class _RatioAggregator:
 
     def frame(self, kind):
         every = np.ones(len(self.g), dtype=bool)
-        levels, keys, ests, ses = ["overall"], [None], *[[v] for v in self._ratio(every)]
+        e_all, s_all = self._ratio(every)
+        levels, keys, ests, ses = ["overall"], [None], [e_all], [s_all]
         if kind == "simple":
             return _ratio_frame(levels, None, None, ests, ses)
         key_of = {"event": self.t - self.g, "group": self.g, "calendar": self.t}[kind]

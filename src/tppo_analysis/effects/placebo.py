@@ -74,17 +74,18 @@ def permutation_test(
     rng = np.random.default_rng(seed)
     units = panel.drop_duplicates(unit)[[unit, cohort] + ([eligible] if eligible else [])].reset_index(drop=True)
     pool = units.index[units[eligible].astype(bool)] if eligible else units.index
-    stat, failed = [], 0
+    stats: list[float] = []
+    failed = 0
     for _ in range(n_perm):
         perm = units[cohort].copy()
         perm.iloc[pool] = units[cohort].iloc[rng.permutation(pool)].to_numpy()
         mapped = panel[unit].map(pd.Series(perm.to_numpy(), index=units[unit]))
         try:
             r = fit(panel.assign(**{cohort: mapped}), outcome, unit, time, cohort, estimator="poisson_etwfe")
-            stat.append(abs(float(np.log(r.overall["estimate"].iloc[0]))))
+            stats.append(abs(float(np.log(r.overall["estimate"].iloc[0]))))
         except TppoError:
             failed += 1
-    stat = np.asarray(stat)
+    stat = np.asarray(stats)
     t_obs = abs(float(np.log(obs["estimate"])))
     p = (1 + int((stat >= t_obs - 1e-12).sum())) / (1 + len(stat))
     return pd.DataFrame(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def complete_months(obs: pd.DataFrame) -> pd.DataFrame:
 class MonthlyNBResults:
     """A fitted monthly NB2 model: statsmodels results in ``sm``, the design in ``data``."""
 
-    sm: object
+    sm: Any  # statsmodels NegativeBinomial results (untyped library)
     data: pd.DataFrame
     terms: list[str]
     origin: pd.Timestamp

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -53,7 +54,7 @@ _GID_WATERMARK = "tppo-synthetic-watermark"
 
 _LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2))]
 
-_RC: dict[str, object] = {
+_RC: dict[str, Any] = {
     "figure.figsize": (8.0, 4.5),
     "figure.dpi": 100,
     "figure.facecolor": "white",
@@ -87,7 +88,7 @@ _SAVE_RC = {
 }
 
 
-class SavedFigure(type(Path())):  # type: ignore[misc]
+class SavedFigure(type(Path())):  # type: ignore[misc]  # the base is the platform's concrete Path class
     """The saved PNG's path; its repr names the figure without the folder.
 
     A notebook cell ending in ``save_figure(...)`` displays this repr, so the committed output holds no absolute
@@ -107,7 +108,7 @@ def apply_style() -> None:
 
     Colour-blind-safe palette with line styles cycled alongside, light grid, no top/right spines, DejaVu Sans.
     """
-    mpl.rcParams.update(_RC)
+    mpl.rcParams.update(_RC)  # type: ignore[arg-type]  # matplotlib types keys as a Literal; it checks them at run time
 
 
 def style_context():
@@ -178,7 +179,7 @@ def mark_synthetic(fig: Figure) -> None:
 
 
 def _has_title(fig: Figure) -> bool:
-    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else getattr(fig._suptitle, "get_text", str)()
+    suptitle = fig.get_suptitle()
     if suptitle and suptitle.strip():
         return True
     return any(ax.get_title(loc=loc).strip() for ax in fig.axes for loc in ("center", "left", "right"))
@@ -229,7 +230,7 @@ def save_figure(
     out = Path(directory) if directory is not None else paths.figures_dir()
     out.mkdir(parents=True, exist_ok=True)
 
-    with mpl.rc_context(_SAVE_RC):
+    with mpl.rc_context(_SAVE_RC):  # type: ignore[arg-type]  # as in apply_style
         _remove_stamps(fig)
         if synthetic:
             mark_synthetic(fig)

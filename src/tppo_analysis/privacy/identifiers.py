@@ -146,9 +146,9 @@ def identifier_column_kind(name: str) -> str | None:
     for kind, words in _ID_WORDS.items():
         if joined & words:
             return kind
-    kind = field_type(key)
-    if kind in _LOKAL_IDENTIFIER_TYPES:
-        return kind
+    lokal_kind = field_type(key)
+    if lokal_kind in _LOKAL_IDENTIFIER_TYPES:
+        return lokal_kind
     return None
 
 
@@ -217,8 +217,9 @@ def guard_columns(
                 )
             )
     out = df.drop(columns=drop)
+    key = salt or ""  # hash_columns without a salt of 16+ characters was refused above
     for col in hash_columns:
-        hashed = out[col].map(lambda v: None if pd.isna(v) else _salted_sha256(str(v), salt))
+        hashed = out[col].map(lambda v: None if pd.isna(v) else _salted_sha256(str(v), key))
         pos = out.columns.get_loc(col)
         out = out.drop(columns=[col])
         out.insert(pos, f"{col}_sha256", hashed)
@@ -344,8 +345,8 @@ def _find_in_text(text: str) -> list[IdentifierMatch]:
     for m in _MOBILE.finditer(text):
         if in_url(*m.span()):
             continue
-        info = parse_phone(m.group(0))
-        if info.valid and info.type == "mobile" and info.operator:
+        phone = parse_phone(m.group(0))
+        if phone.valid and phone.type == "mobile" and phone.operator:
             out.append(IdentifierMatch("PHONE", m.start(), m.end(), mask_value(re.sub(r"\D", "", m.group(0)))))
     for m in _PASSPORT_NO.finditer(text):
         if in_url(*m.span()):

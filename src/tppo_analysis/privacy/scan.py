@@ -216,7 +216,7 @@ def scan_notebook(
 def _scan_file(path: Path, rel: str, canaries: set[str], names: tuple[str, ...] = ()) -> tuple[list[Finding], bool]:
     """Return the findings in one file and whether it was scanned (False for binary files)."""
     home = _is_canary_home(rel)
-    ignore = canaries if home else frozenset()
+    ignore: set[str] | frozenset[str] = canaries if home else frozenset()
     names = () if home else names
     if path.suffix.lower() in _BINARY_SUFFIXES:
         return [], False

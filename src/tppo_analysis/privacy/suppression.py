@@ -31,7 +31,7 @@ PUBLIC_RECORD_REASON = (
 
 @dataclass
 class _Cell:
-    row: object  # index label (row) or "residual"
+    row: int | str  # row position, or "residual"
     column: str
     value: float
     published: bool = True  # False for hidden residuals (complements that are never printed)
@@ -173,7 +173,7 @@ def suppress(
     _secondary(cells, constraints, suppressed, protect, min_cell)
 
     # A published count is marked "complement" when it was hidden to protect a hidden residual of its row.
-    cell_records = []
+    cell_records: list[tuple[int, str, str]] = []
     for k, why in sorted(suppressed.items()):
         cell = cells[k]
         if not cell.published:
@@ -182,7 +182,7 @@ def suppress(
             row_residuals = [j for j, c in enumerate(cells) if not c.published and c.row == cell.row]
             if any(_is_small(cells[j].value, min_cell) for j in row_residuals):
                 why = "complement"
-        cell_records.append((cell.row, cell.column, why))
+        cell_records.append((int(cell.row), cell.column, why))  # published cells sit in rows of the table
 
     for c in counts:
         out[c] = values[c].astype("Int64") if _integral(values[c]) else values[c].astype("Float64")

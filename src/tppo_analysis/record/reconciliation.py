@@ -254,8 +254,8 @@ def _reconcile_group(
                     _drop(k, kept, status, f"overlapped by the longer window {cand.owner} (conflicts='prefer_longer')")
                 kept.append(cand)
                 continue
-            ids = ", ".join(k.owner for k in partial)
-            status[cand.owner] = ("set_aside", f"conflict: window partly overlaps {ids}")
+            partial_ids = ", ".join(k.owner for k in partial)
+            status[cand.owner] = ("set_aside", f"conflict: window partly overlaps {partial_ids}")
             continue
         if not inside:
             kept.append(cand)

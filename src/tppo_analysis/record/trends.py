@@ -8,6 +8,7 @@ seasonal profile, holiday-effect estimates, and the observed-vs-baseline compari
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,7 @@ def robustness_table(
     """
     from .reconciliation import reconcile
 
-    variants = [
+    variants: list[tuple[Literal["latest", "earliest"], Literal["set_aside", "prefer_longer"]]] = [
         ("latest", "set_aside"),
         ("earliest", "set_aside"),
         ("latest", "prefer_longer"),
@@ -217,7 +218,7 @@ def holiday_effects_table(
     Columns: series, measure, holidays (";"-joined spec), term, rate_ratio, ci_lower, ci_upper, status
     (``"estimated"`` or the reason the fit failed, e.g. a coefficient at the boundary).
     """
-    rows = []
+    rows: list[dict[str, object]] = []
     for series, measure in specs:
         o = series_obs(obs, series, measure)
         for hol in holiday_sets:

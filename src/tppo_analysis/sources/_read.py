@@ -366,10 +366,10 @@ def parse_date_cell(
     if d is None:
         m = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})", s)
         if m:
-            month = _BULAN.get(m.group(2).lower())
-            if month is None:
+            named = _BULAN.get(m.group(2).lower())
+            if named is None:
                 raise CellError(f"{raw!r}: unknown month name {m.group(2)!r}")
-            d = _date(int(m.group(3)), month, int(m.group(1)), raw)
+            d = _date(int(m.group(3)), named, int(m.group(1)), raw)
     if d is None and re.fullmatch(r"\d+(?:[.,]\d+)?", s):
         if not excel_serial:
             raise CellError(f"{raw!r} is a number, not a date: write YYYY-MM-DD")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -126,7 +127,7 @@ def _strip_annotation(text: object) -> tuple[str, bool]:
 
 
 @lru_cache(maxsize=1)
-def _index() -> dict[str, object]:
+def _index() -> dict[str, Any]:
     v = _villages_cached()
     prov = v.drop_duplicates("province_code")[["province_code", "province"]]
     reg = v.drop_duplicates("regency_code")[["regency_code", "regency", "province_code"]]
@@ -163,7 +164,7 @@ def _resolve_province(text: object) -> tuple[list[str] | None, str | None]:
     if not clean:
         return None, None
     clean = _PROVINCE_ALIASES.get(clean, clean)
-    codes = idx["province_by_key"].get(_variant_key(clean))  # type: ignore[union-attr]
+    codes = idx["province_by_key"].get(_variant_key(clean))
     if not codes:
         return [], f"province {text!r} not found"
     return list(codes), None
@@ -177,7 +178,7 @@ def _resolve_regency(text: object, provinces: list[str] | None) -> tuple[list[st
     key = _variant_key(core)
     hits = [
         code
-        for code, pcode, rkind, rkey in idx["regencies"]  # type: ignore[union-attr]
+        for code, pcode, rkind, rkey in idx["regencies"]
         if rkey == key and (kind is None or rkind == kind) and (provinces is None or pcode in provinces)
     ]
     if not hits:
@@ -207,7 +208,7 @@ def _match_one(village: object, kecamatan: object, regency: object, province: ob
         out["unmatched_reason"] = reason
         return out
     idx = _index()
-    pool = pd.concat([idx["villages_by_regency"][c] for c in regencies])  # type: ignore[index]
+    pool = pd.concat([idx["villages_by_regency"][c] for c in regencies])
     found = None
     for method, column, key in (
         ("exact", "k_exact", exact),
@@ -231,7 +232,7 @@ def _match_one(village: object, kecamatan: object, regency: object, province: ob
     labels = lambda frame: "; ".join(frame["label"])  # noqa: E731
     if kec_name:
         kec_key = _keys(kec_name, _DISTRICT_PREFIX)[2]
-        in_kec = found[found["district_code"].map(idx["district_key"]) == kec_key]  # type: ignore[arg-type]
+        in_kec = found[found["district_code"].map(idx["district_key"]) == kec_key]
         if len(in_kec) == 1:
             out.update(village_code=in_kec["village_code"].iloc[0], match_status="matched")
             return out

@@ -108,7 +108,10 @@ def aggregation_sql(
         f"SUBSTRING(CAST(CAST({_quote(date)} AS DATE) AS VARCHAR), 1, 7) AS month",
         "COUNT(*) AS records",
     ]
+    if values and category is None:
+        raise TppoError("values= counts the values of a category column: give category= as well")
     for v in values:
+        assert category is not None
         cond = f"{_quote(category)} IS NULL" if v is None else f"{_quote(category)} = {_literal(v)}"
         name = f"{category}_{'missing' if v is None else _slug(v)}"
         cols.append(f"CAST(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT) AS {_quote(name)}")
@@ -205,19 +208,17 @@ def aggregate_records(
         raise TppoError(f"unknown record kind {kind!r}; choose one of {', '.join(KINDS)}")
     if by not in BY:
         raise TppoError(f"unknown panel {by!r}; choose one of {', '.join(BY)}")
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    paths = [Path(p) for p in paths]
-    if not paths:
+    files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    if not files:
         raise TppoError("no record files given")
-    for p in paths:
+    for p in files:
         if not p.is_file():
             raise TppoError(f"{display_path(p)}: no such file")
     out = Path(out)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise TppoError(f"{display_path(out)}: output must end in .parquet or .csv")
-    source, fmt = _source_sql(paths)
-    shown = display_path(paths[0]) if len(paths) == 1 else f"{len(paths)} files"
+    source, fmt = _source_sql(files)
+    shown = display_path(files[0]) if len(files) == 1 else f"{len(files)} files"
 
     con = duckdb.connect(":memory:")
     try:
@@ -238,7 +239,7 @@ def aggregate_records(
             raise TppoError(f"{shown}: cannot read records: {str(exc).splitlines()[0]}") from exc
         from ..privacy.identifiers import guard_columns
 
-        for path in paths:  # names, and values of the first 1,000 records of each file
+        for path in files:  # names, and values of the first 1,000 records of each file
             one, _ = _source_sql([path])
             sample = con.sql(f"SELECT * EXCLUDE (filename) FROM {one} LIMIT 1000").df()
             guard_columns(sample, file=display_path(path), max_value_rows=1000)
@@ -291,16 +292,16 @@ def aggregate_records(
             con.execute("SET threads = 1")
             problems = []
             if n_date_bad:
-                for p in _first_lines(con, source, date_bad, fmt, date):
-                    problems.append(Problem(p.file, p.line, p.column, p.value, "not a date (expected YYYY-MM-DD)"))
+                for q in _first_lines(con, source, date_bad, fmt, date):
+                    problems.append(Problem(q.file, q.line, q.column, q.value, "not a date (expected YYYY-MM-DD)"))
             if n_key_bad:
                 reason = (
                     "missing or not a Kemendagri village code PP.KK.CC.VVVV"
                     if key == VILLAGE_COLUMN
                     else "missing office/TPI code"
                 )
-                for p in _first_lines(con, source, key_bad, fmt, key):
-                    problems.append(Problem(p.file, p.line, p.column, p.value, reason))
+                for q in _first_lines(con, source, key_bad, fmt, key):
+                    problems.append(Problem(q.file, q.line, q.column, q.value, reason))
             total = n_date_bad + n_key_bad
             if total > len(problems):
                 problems.append(Problem(shown, None, None, None, f"{total:,} bad values in all (first ones listed)"))

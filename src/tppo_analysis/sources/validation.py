@@ -136,7 +136,7 @@ def finish(
     file_level = [p for p in problems if p.line is None or p.line <= 1]
     if on_error == "raise" or file_level:
         raise DataValidationError(problems, file=file)
-    bad_lines = sorted({p.line for p in problems})
+    bad_lines = sorted({p.line for p in problems if p.line is not None})  # file-level problems raised above
     index_of_line = {line_of(i, df): i for i in range(len(df))}
     bad_index = [index_of_line[line] for line in bad_lines]
     excluded = df.loc[bad_index].copy()

@@ -301,7 +301,7 @@ def _validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
     out = obs.reset_index(drop=True).copy()
     for col in ("period_start", "period_end"):
         parsed = pd.to_datetime(out[col], errors="coerce")
-        for i in np.flatnonzero(parsed.isna().to_numpy()):
+        for i in np.flatnonzero(parsed.isna().to_numpy()).tolist():
             problems.append(Problem(file, int(i) + 2, col, str(out[col].iloc[i]), "not a date"))
         out[col] = parsed.dt.normalize()
     values = pd.to_numeric(out["value"], errors="coerce")
@@ -311,7 +311,7 @@ def _validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
         elif v < 0 or v != np.floor(v):
             problems.append(Problem(file, i + 2, "value", str(raw), "count must be a non-negative integer"))
     bad_order = (out["period_end"] < out["period_start"]).fillna(False).to_numpy()
-    for i in np.flatnonzero(bad_order):
+    for i in np.flatnonzero(bad_order).tolist():
         problems.append(
             Problem(
                 file, int(i) + 2, "period_end", str(out["period_end"].iloc[i].date()), "window ends before it starts"

@@ -134,6 +134,7 @@ class IntervalCountResults:
         means = np.minimum(means, 1e15)
         if self.family == "poisson":
             return rng.poisson(means)
+        assert alphas is not None  # negbin draws carry their dispersion
         lam = np.minimum(rng.gamma(shape=1.0 / alphas, scale=alphas) * means, 1e15)
         return rng.poisson(lam)
 
