@@ -409,3 +409,15 @@ def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
             }
         )
     return _label(pd.DataFrame(rows))
+
+
+from .views import (  # noqa: E402  (notebook views re-exported for ``tppo.power``)
+    calibration,
+    coverage_table,
+    mde_headline,
+    plot_power,
+    power_grid,
+    power_pivot,
+    size_table,
+    stress_table,
+)

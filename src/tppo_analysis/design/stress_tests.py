@@ -28,6 +28,7 @@ from ..effects import _panel as effects_panel
 from ..effects import _valid, fit, placebo_shift
 from ..effects._wild import pooled_interval
 from ..effects.pretrend import pretrend
+from ..errors import TppoError
 from .coverage import MAIN_START, _estimation_truth, analysis_panel, design_panel
 from .synthetic import SCENARIOS
 from .synthetic.village import label
@@ -72,7 +73,23 @@ def stress_replication(world: str, seed: int, *, design: str = "73", levels: boo
         specs.append(("poisson_etwfe_destination_month", main, "main_destination"))
     main_p = main_vi = None
     for name, d, strata in specs:
-        p, vi, truth = _ratio(d, sp, strata)
+        try:
+            p, vi, truth = _ratio(d, sp, strata)
+        except TppoError as exc:  # not estimable in this draw: recorded, not dropped
+            rows.append(
+                dict(
+                    world=world,
+                    seed=seed,
+                    estimator=name,
+                    estimate=np.nan,
+                    truth=np.nan,
+                    ci_lower=np.nan,
+                    ci_upper=np.nan,
+                    scale="ratio",
+                    note=str(exc)[:120],
+                )
+            )
+            continue
         se, lo, hi = vi.interval(p, 0.95)
         rows.append(
             dict(
@@ -146,7 +163,7 @@ def summarise_stress(reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(bias table, flag table). Bias: per world and estimator, mean estimate - truth with its MC SE, relative bias
     and coverage of the 95% interval. Flags: per world, the share of replications in which each diagnostic rejects
     at 5% (pre-trend, placebo, co-programme split), with MC SEs."""
-    est = reps[reps["estimator"] != "diagnostics"]
+    est = reps[(reps["estimator"] != "diagnostics")].dropna(subset=["estimate", "truth"])
     rows = []
     for (w, e), g in est.groupby(["world", "estimator"], sort=False):
         err = g["estimate"] - g["truth"]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import TppoError
 from ._etwfe_fast import _dense_rows, _design, _fit_table
 from ._wild import RatioPieces
 
@@ -40,7 +41,7 @@ class _Stratum:
     Ypre: np.ndarray  # (G+1,) untreated totals
     design: object
     free: np.ndarray
-    Hinv: np.ndarray
+    Hinv: object  # callable J -> H^-1 J on the free parameters (block elimination of the diagonal cell block)
     blocks: dict
     n_cells: int
 
@@ -57,7 +58,14 @@ class RatioFit:
     kept: np.ndarray  # bool per unit: used in estimation
     dropped_cohorts: list = field(default_factory=list)  # (stratum label, cohort ordinal, n units)
     dropped_periods: list = field(default_factory=list)  # (stratum label, period ordinal)
+    dropped_strata: list = field(default_factory=list)  # (stratum label, n units): untreated fit did not converge
     factor: float = 1.0
+
+    def theta(self) -> float:
+        """The overall rate ratio (observed over counterfactual count of every estimated treated cell)."""
+        s1 = sum(float((st.Y * st.cells).sum()) for st in self.strata)
+        s0 = sum(float((st.N[:, None] * st.mu0 * st.cells).sum()) for st in self.strata)
+        return s1 / s0 if s0 > 0 else float("nan")
 
     def event_times(self) -> np.ndarray:
         e = self.times[None, :] - np.concatenate([[0], self.cohorts])[:, None]
@@ -76,6 +84,12 @@ class RatioFit:
         return {e: num[e] / den[e] for e in num if den[e] > 0}
 
     def pieces(self, select=None) -> RatioPieces:
+        """Pieces of the aggregate over the treated cells where ``select(event_time_table)`` is True (default all);
+        an aggregate without treated events gives theta 0 (reported as not bounded by the callers)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._pieces(select)
+
+    def _pieces(self, select=None) -> RatioPieces:
         """Pieces of the aggregate over the treated cells where ``select(event_time_table)`` is True (default all)."""
         e_tab = self.event_times()
         n = len(self.unit_cohort)
@@ -113,7 +127,7 @@ class RatioFit:
                 cc = int(dz.cell_col[g, t])
                 if cc >= 0 and st.free[cc]:
                     J[cc] += w * mu1 / S1
-            b = st.Hinv @ J
+            b = st.Hinv(J)
             A = np.zeros_like(st.mu)
             for g, (X, cols) in st.blocks.items():
                 A[g] = X @ b[cols]
@@ -193,6 +207,8 @@ def fit_ratio(
     cohorts: np.ndarray,
     strata: np.ndarray | None = None,
     strata_labels=None,
+    *,
+    variance: bool = True,
 ) -> RatioFit:
     """Fit the saturated Poisson ETWFE (untreated cells by stratum) on a unit x period matrix.
 
@@ -206,7 +222,7 @@ def fit_ratio(
     s_codes = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
     labels = strata_labels if strata_labels is not None else np.unique(s_codes)
     kept = np.zeros(n, dtype=bool)
-    fits, dc, dp = [], [], []
+    fits, dc, dp, dropped_strata = [], [], [], []
     n_cells_total = 0
     n_periods_total = 0
     for s in np.unique(s_codes):
@@ -225,7 +241,13 @@ def fit_ratio(
         tcols = np.flatnonzero(per_ok)
         Ys, tr_s = Y[:, tcols], treated[:, tcols]
         b0 = base[0]
-        eta = _fit_table(Ys, N.astype(float), tr_s, b0)
+        try:
+            eta = _fit_table(Ys, N.astype(float), tr_s, b0)
+        except TppoError:
+            if strata is None:
+                raise
+            dropped_strata.append((lab, len(units)))  # too sparse to fit: left out, listed
+            continue
         mu0 = np.zeros((n_codes, T))
         mu0[:, tcols] = np.nan_to_num(np.exp(eta))
         cells = treated & (N[:, None] > 0) & per_ok[None, :]
@@ -239,7 +261,7 @@ def fit_ratio(
         free[dz.cell_col[gi[Ys[gi, ti] == 0], ti[Ys[gi, ti] == 0]]] = False
         H = np.zeros((dz.k, dz.k))
         blocks = {}
-        for g in range(n_codes):
+        for g in range(n_codes if variance else 0):  # variance=False: point estimates only (permutations)
             if N[g] == 0:
                 continue
             X, cols = _dense_rows(dz, g)
@@ -248,8 +270,7 @@ def fit_ratio(
             blocks[g] = (Xf, cols)
             H[np.ix_(cols, cols)] += X.T @ (X * (N[g] * mu[g, tcols])[:, None])
         fi = np.flatnonzero(free)
-        Hinv = np.zeros_like(H)
-        Hinv[np.ix_(fi, fi)] = np.linalg.pinv(H[np.ix_(fi, fi)])
+        Hinv = _schur_solver(H, free, dz.cell_col) if variance else None
         # cell-column lookup on the full period axis
         cell_full = np.full((n_codes, T), -1, dtype=np.int64)
         cell_full[:, tcols] = dz.cell_col
@@ -269,4 +290,31 @@ def fit_ratio(
     n_obs = n_k * T
     k_df = n_cells_total + n_periods_total
     factor = n_k / max(n_k - 1, 1) * (n_obs - 1) / max(n_obs - k_df, 1)
-    return RatioFit(y, unit_cohort, times, cohorts, fits, kept, dc, dp, factor)
+    out = RatioFit(y, unit_cohort, times, cohorts, fits, kept, dc, dp, factor)
+    out.dropped_strata = dropped_strata
+    return out
+
+
+def _schur_solver(H: np.ndarray, free: np.ndarray, cell_col: np.ndarray):
+    """``J -> H^-1 J`` on the free parameters. The treated-cell block of the Hessian is diagonal (each cell dummy
+    covers its own cohort x period observations), so it is eliminated first and only the small Schur complement of
+    the intercept, cohort and period effects is inverted (pseudo-inverse, for safety)."""
+    k = H.shape[0]
+    is_cell = np.zeros(k, dtype=bool)
+    is_cell[cell_col[cell_col >= 0]] = True
+    a = np.flatnonzero(free & ~is_cell)
+    c = np.flatnonzero(free & is_cell)
+    d = np.diag(H)[c]
+    B = H[np.ix_(a, c)]
+    S = H[np.ix_(a, a)] - (B / d) @ B.T
+    Sinv = np.linalg.pinv(S)
+
+    def solve(J: np.ndarray) -> np.ndarray:
+        ja, jc = J[a], J[c]
+        ba = Sinv @ (ja - B @ (jc / d))
+        out = np.zeros(k)
+        out[a] = ba
+        out[c] = (jc - B.T @ ba) / d
+        return out
+
+    return solve

@@ -107,18 +107,22 @@ class ValidInference:
             p = self.fit.pieces(sel)
             se, lo, hi = self.interval(p, level)
             lt = float(np.log(p.theta)) if p.theta > 0 else -np.inf
+            ok = bool(np.isfinite(lo) and np.isfinite(hi) and p.theta > 0)
+            nan = float("nan")
             rows.append(
                 {
                     "event_time": key,
-                    "estimate": p.theta,
-                    "se": p.theta * se,
-                    "ci_lower": np.exp(lo),
-                    "ci_upper": np.exp(hi),
+                    "estimate": p.theta if ok else nan,
+                    "se": p.theta * se if ok else nan,
+                    "ci_lower": np.exp(lo) if ok else nan,
+                    "ci_upper": np.exp(hi) if ok else nan,
                     "scale": "ratio",
-                    "log_estimate": lt,
-                    "log_se": se,
+                    "log_estimate": lt if ok else nan,
+                    "log_se": se if ok else nan,
                     "n_treated_events": int(round(p.n_treated_events)),
                     "method": self.method,
+                    "identified": "yes" if ok else "no",
+                    "note": "" if ok else "not bounded",
                 }
             )
         out = pd.DataFrame(rows)

@@ -232,6 +232,9 @@ def _valid_notes(valid, prep: _Prepared, stratified: bool) -> list[str]:
             "stratum x cohort groups without any event before adoption are left out (baseline rate not "
             f"identified): {listed}"
         )
+    if getattr(fit, "dropped_strata", None):
+        listed = ", ".join(f"{s} ({n} units)" for s, n in fit.dropped_strata)
+        notes.append(f"strata whose untreated village-months are too sparse to fit are left out: {listed}")
     if fit.dropped_periods:
         listed = ", ".join(f"{s}: {from_ordinal(np.array([t]), prep)[0]}" for s, t in fit.dropped_periods[:20])
         more = "" if len(fit.dropped_periods) <= 20 else f" and {len(fit.dropped_periods) - 20} more"

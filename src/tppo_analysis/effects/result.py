@@ -79,6 +79,15 @@ class EffectResult(Result):
             return str(self.overall["method"].iloc[0])
         return "cluster_robust_saturated" if self.estimator == "poisson_etwfe" else "cluster_robust"
 
+    def p_value(self, theta0: float | None = None) -> float:
+        """p-value of "no effect" (rate ratio ``theta0``, default 1; or effect 0 for the levels estimators) with the
+        inference method of the overall interval."""
+        if self._valid is not None:
+            return float(self._valid.pvalue(self._valid.fit.pieces(), 1.0 if theta0 is None else theta0))
+        ov = self.overall.iloc[0]
+        z = (ov["estimate"] - (0.0 if theta0 is None else theta0)) / ov["se"]
+        return float(2 * stats.norm.sf(abs(z)))
+
     def _frames(self, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
         if abs(level - self.level) < 1e-12:
             return self.overall, self.event_study
@@ -129,8 +138,9 @@ class EffectResult(Result):
         t = t[(t["term"] == "overall") | t["term"].isin([f"e={k}" for k in range(6)])]
         return Summary(self.title, round_frame(t), tuple(str(n) for n in self.notes if not n.startswith("engine:")))
 
-    def plot(self, ax: Any = None) -> tuple[Any, Any]:
-        """The event study with its intervals (log axis with plain tick labels for rate ratios)."""
+    def plot(self, ax: Any = None, *, title: str | None = None, max_event: int | None = None) -> tuple[Any, Any]:
+        """The event study with its intervals (log axis with plain tick labels for rate ratios); ``max_event`` keeps
+        the first months since launch, ``title`` sets the axes title."""
         import matplotlib.pyplot as plt
         from matplotlib.ticker import FuncFormatter
 
@@ -139,6 +149,10 @@ class EffectResult(Result):
         else:
             fig = ax.figure
         es = self.event_study
+        if max_event is not None and len(es):
+            es = es[es["event_time"] <= max_event]
+        if "identified" in es.columns:
+            es = es[es["identified"] != "no"]
         if len(es):
             x = es["event_time"].to_numpy(dtype=float)
             lo = es["ci_lower"].to_numpy(dtype=float)
@@ -164,6 +178,8 @@ class EffectResult(Result):
         else:
             ax.set_ylabel("effect per treated village-month")
         ax.legend(fontsize=8)
+        if title:
+            ax.set_title(title)
         return fig, ax
 
     def aggregate(self, kind: str) -> pd.DataFrame:
