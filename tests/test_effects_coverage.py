@@ -80,53 +80,58 @@ def test_ring_exposure_for_spillovers():
 
 
 def test_coverage_study_small_version():
+    """The legacy easy study (about 90 treated villages, dense Poisson counts) still runs: kept for one release."""
     reps = power.coverage_study(12, seed=5, n_villages=200)
     s = power.coverage_summary(reps).set_index("estimator")
     assert (reps["data"] == "SYNTHETIC").all()
-    # with 12 replications only gross failures are detectable: bias of the ratio under 0.05, TWFE badly biased
     assert abs(s.loc["poisson_etwfe_rate_ratio", "bias"]) < 0.05
-    assert s.loc["poisson_etwfe_rate_ratio", "coverage_95"] >= 0.75
     assert s.loc["naive_twfe_levels", "relative_bias"] < -0.3
 
 
 def test_coverage_script_small_run(tmp_path):
-    r = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "effects_coverage_study.py"), "--reps", "5", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    args = [
+        sys.executable,
+        str(REPO / "scripts" / "effects_coverage_study.py"),
+        "--designs",
+        "19",
+        "--reps",
+        "4",
+        "--levels-reps",
+        "2",
+        "--chunk",
+        "2",
+        "--n-boot",
+        "99",
+        "--out",
+        str(tmp_path),
+    ]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
+    reps = pd.read_csv(tmp_path / "effects_coverage_reps.csv")
+    assert len(reps) == 4 and reps["seed"].is_unique and (reps["data"] == "SYNTHETIC").all()
+    # every interval contains its estimate, and the default is wider than the naive sandwich in every draw
+    for m in ("conditional_score", "wild_score_bootstrap", "cluster_robust", "cluster_robust_saturated"):
+        assert ((reps[f"{m}_lower"] <= reps["estimate"]) & (reps["estimate"] <= reps[f"{m}_upper"])).all(), m
+    w = np.log(reps["conditional_score_upper"] / reps["conditional_score_lower"])
+    assert (w > np.log(reps["cluster_robust_saturated_upper"] / reps["cluster_robust_saturated_lower"])).all()
     s = pd.read_csv(tmp_path / "effects_coverage.csv")
-    assert (
-        list(s["estimator"]) == ["poisson_etwfe_rate_ratio", "naive_twfe_levels"] and (s["data"] == "SYNTHETIC").all()
-    )
+    assert set(s["estimator"]) == {"poisson_etwfe", "cs", "twfe"} and (s["data"] == "SYNTHETIC").all()
+    # resumable: a second run with the same arguments adds nothing
+    r2 = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert r2.returncode == 0 and len(pd.read_csv(tmp_path / "effects_coverage_reps.csv")) == 4
 
 
-def test_committed_coverage_results_meet_the_criteria():
-    path = REPO / "results" / "studies" / "effects_coverage.csv"
-    s = pd.read_csv(path).set_index("estimator")
-    p = s.loc["poisson_etwfe_rate_ratio"]
-    assert p["n_reps"] >= 200
-    assert abs(p["bias"]) <= 2 * p["bias_mc_se"]
-    assert abs(p["coverage_95"] - 0.95) <= 2 * p["coverage_mc_se"]
-    t = s.loc["naive_twfe_levels"]
-    assert abs(t["bias"]) > 2 * t["bias_mc_se"] and not t["bias_within_2mcse"]
-
-
-@pytest.mark.slow
-def test_full_coverage_study(tmp_path):
-    r = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "effects_coverage_study.py"), "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    assert r.returncode == 0, r.stderr
-    s = pd.read_csv(tmp_path / "effects_coverage.csv").set_index("estimator")
-    p = s.loc["poisson_etwfe_rate_ratio"]
-    assert bool(p["bias_within_2mcse"]) and bool(p["coverage_within_2mcse"])
-    assert not bool(s.loc["naive_twfe_levels", "bias_within_2mcse"])
+def test_committed_coverage_study_meets_the_acceptance_line():
+    """Issue 14: default intervals within 2 MC SE of 0.95 over >= 1,000 replications at 19 and 73 treated."""
+    s = pd.read_csv(REPO / "results" / "studies" / "effects_coverage.csv", dtype={"design": str})
+    s = s.set_index(["design", "estimator", "method"])
+    for design in ("19", "73"):
+        row = s.loc[(design, "poisson_etwfe", "conditional_score")]
+        assert row["n_reps"] >= 1000
+        assert abs(row["coverage"] - 0.95) <= 2 * row["coverage_mc_se"]
+        naive = s.loc[(design, "poisson_etwfe", "cluster_robust_saturated")]
+        assert naive["coverage"] < 0.9  # the reviewer's finding, reproduced
+        assert row["median_width"] > naive["median_width"]
 
 
 @pytest.mark.reference

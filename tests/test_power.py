@@ -66,13 +66,36 @@ def test_mde_interpolation():
 
 
 def test_power_script_small_run(tmp_path):
-    r = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "power_study.py"), "--reps", "2", "--small", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    args = [sys.executable, str(REPO / "scripts" / "power_study.py"), "--reps", "6", "--small", "--out", str(tmp_path)]
+    r = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    t = pd.read_csv(tmp_path / "power_simulation.csv")
-    assert len(t) == 4 and (t["data"] == "SYNTHETIC").all()
-    assert {"power_simulated", "power_negbin_2indep"} <= set(t.columns)
+    t = pd.read_csv(tmp_path / "power_simulation.csv").set_index("effect_rr")
+    assert len(t) == 2 and (t["data"] == "SYNTHETIC").all() and (t["n_reps"] == 6).all()
+    assert t.loc[0.5, "power"] > t.loc[1.0, "power"]  # 73 villages at 0.1 a month: a halving shows
+    m = pd.read_csv(tmp_path / "power_mde.csv")
+    assert list(m["n_program"]) == [73] and m["mde_bound"].iloc[0] in {"<=", "=", ">"}
+
+
+def test_realistic_design_plants_the_losses():
+    from tppo_analysis.design.synthetic import power_panel
+
+    d = power_panel.realistic_design(
+        n_program=200,
+        base_rate=2.0,
+        effect_rr=1.0,
+        seed=2,
+        unmapped_share=0.5,
+        village_sd=0.0,
+        dispersion=1e6,
+        trend_per_year=0.0,
+    )
+    prog = d[d["first_treated"] > 0]
+    assert prog["deferrals"].mean() == pytest.approx(1.0, rel=0.05)  # half the records unmapped
+    assert d.loc[d["first_treated"] == 0, "spillover_exposed"].mean() == pytest.approx(0.2, abs=0.03)
+
+
+def test_realistic_power_size_near_nominal_and_power_grows():
+    null = [power.realistic_replication(n_program=185, base_rate=0.1, effect_rr=1.0, seed=s) for s in range(40)]
+    alt = [power.realistic_replication(n_program=185, base_rate=0.1, effect_rr=0.5, seed=s) for s in range(40)]
+    assert power.power_cell(null)["power"] <= 0.15
+    assert power.power_cell(alt)["power"] >= 0.8

@@ -244,3 +244,129 @@ def group_trends(panel: pd.DataFrame, *, outcome: str, time: str, cohort: str, b
     base = out[out[time] < base_end].groupby("group")["mean"].mean()
     out["index"] = out["mean"] / out["group"].map(base)
     return out
+
+
+@dataclass
+class ProgramPanel:
+    """The analysis panel the effect notebooks use, and where it came from.
+
+    panel : village x month panel (village_code, district_code, regency_code, province_code, month, first_treated,
+        deferrals, population when known), ring-1 villages left out, months from ``start``.
+    label : "SYNTHETIC" or "RESTRICTED": used in titles and in result file names (``_synthetic`` / ``_restricted``).
+    truth : the planted rate ratio on this panel (SYNTHETIC only; None for restricted data).
+    sim : the :class:`~tppo_analysis.design.synthetic.SyntheticPanel` (SYNTHETIC only).
+    full : the panel before the window and ring-1 restrictions (for the placebo and the 2020-22 sensitivity).
+    """
+
+    panel: pd.DataFrame
+    label: str
+    truth: float | None
+    sim: object
+    full: pd.DataFrame
+    start: str | None = "2022-07"
+
+    def window_panel(self) -> pd.DataFrame:
+        """The full panel in the analysis window, ring-1 villages included (for the ring design)."""
+        return _analysis_window(self.full, self.start)
+
+    def truths(self) -> dict:
+        """Planted values per estimator (SYNTHETIC; empty for restricted data): the rate ratio for the Poisson
+        ETWFE, the effect in deferrals per treated village-month for the levels estimators.
+        """
+        if self.sim is None:
+            return {}
+        d = self.panel
+        on = (d["first_treated"].notna() & (d["month"] >= d["first_treated"])).to_numpy()
+        e = np.where(on, d["month"].array.asi8 - np.where(on, d["first_treated"].array.asi8, 0), 0)
+        rr = self.sim.params["effect_rr"] ** np.minimum(1.0, (e + 1) / self.sim.params["ramp"])
+        count = float((d["expected"].to_numpy() * (rr - 1))[on].mean())
+        return {"Poisson ETWFE": self.truth, "Callaway-Sant'Anna": count, "naive TWFE": count}
+
+    @property
+    def suffix(self) -> str:
+        """Result-file suffix: ``_synthetic`` or ``_restricted``."""
+        return "_" + self.label.lower()
+
+
+def program_panel(data_dir=None, *, start: str | None = "2022-07", **synthetic_options) -> ProgramPanel:
+    """The program-effect analysis panel: the restricted extract when ``data_dir`` holds one, else SYNTHETIC.
+
+    With ``data_dir`` the restricted loader of issue 13 (``tppo_analysis.sources.extracts.load_restricted_panel``,
+    reading ``DIR/restricted/`` and the ministry's ``desa_binaan.csv``) supplies the village x month panel; when it
+    returns None (no extract there) the SYNTHETIC panel is used and says so. Without ``data_dir`` the SYNTHETIC
+    panel of notebook 03 is drawn (:func:`tppo_analysis.design.coverage.design_panel`, 19 program villages of 5
+    regencies at the calibrated density; ``synthetic_options`` override its parameters, e.g. ``seed``). Either way
+    ring-1 villages (same kecamatan as a program village) are left out and the window starts at ``start`` (the plan's
+    post-reopening main window; None keeps 2020-22, the sensitivity).
+    """
+    from ..errors import TppoError
+
+    if data_dir is not None:
+        try:
+            from ..sources.extracts import load_restricted_panel  # issue 13
+        except ImportError as exc:
+            raise TppoError(
+                "a restricted data directory was given, but this version has no restricted-panel loader "
+                "(tppo_analysis.sources.extracts.load_restricted_panel, issue 13)"
+            ) from exc
+        loaded = load_restricted_panel(data_dir)
+        if loaded is not None:
+            full = loaded.panel if hasattr(loaded, "panel") else loaded
+            return ProgramPanel(_analysis_window(_drop_ring1(full), start), "RESTRICTED", None, None, full, start)
+    from .coverage import design_panel
+    from .synthetic import truth_on
+
+    opts = dict(synthetic_options)
+    seed = int(opts.pop("seed", 20260415))
+    design = str(opts.pop("design", "19"))
+    sp = design_panel(design, seed, **opts)
+    panel = _analysis_window(_drop_ring1(sp.panel, sp.villages), start)
+    return ProgramPanel(panel, "SYNTHETIC", truth_on(sp, panel), sp, sp.panel, start)
+
+
+def _drop_ring1(panel: pd.DataFrame, villages: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Leave out never-treated villages of a kecamatan (district) with a program village."""
+    g = panel["first_treated"]
+    ever = g.notna()
+    prog_districts = set(panel.loc[ever, "district_code"].astype(str))
+    ring1 = (~ever) & panel["district_code"].astype(str).isin(prog_districts)
+    return panel[~ring1].reset_index(drop=True)
+
+
+def _analysis_window(panel: pd.DataFrame, start: str | None) -> pd.DataFrame:
+    if start is None:
+        return panel
+    return panel[panel["month"] >= pd.Period(start, "M")].reset_index(drop=True)
+
+
+def panel_summary(pp: ProgramPanel) -> pd.DataFrame:
+    """What the analysis panel holds (one column): villages, program villages, months, deferrals, zero share,
+    program villages' mean deferrals per village-month before launch.
+    """
+    d = pp.panel
+    ever = d["first_treated"].notna()
+    pre = ever & (d["month"] < d["first_treated"])
+    rows = {
+        "villages": d["village_code"].nunique(),
+        "program villages": d.loc[ever, "village_code"].nunique(),
+        "months": d["month"].nunique(),
+        "first month": str(d["month"].min()),
+        "deferrals": int(d["deferrals"].sum()),
+        "share of program village-months with no deferral": round(float((d.loc[ever, "deferrals"] == 0).mean()), 3),
+        "program villages: deferrals per village-month before launch": round(float(d.loc[pre, "deferrals"].mean()), 3),
+    }
+    return pd.DataFrame({pp.label: pd.Series(rows, dtype=object)})
+
+
+def mark_eligible(pp: ProgramPanel, share: float = 0.1) -> pd.DataFrame:
+    """The analysis panel with ``eligible``: program villages and the never-designated villages in the top
+    ``share`` of sending before the window (the pool among which designations are permuted).
+    """
+    full, d = pp.full, pp.panel
+    before = full[full["month"] < d["month"].min()]
+    src = before if len(before) else d
+    per = src.groupby("village_code", observed=True)["deferrals"].mean()
+    cut = per.quantile(1 - share)
+    ever = set(d.loc[d["first_treated"].notna(), "village_code"])
+    top = set(per[per >= cut].index) | ever
+    return d.assign(eligible=d["village_code"].isin(top))

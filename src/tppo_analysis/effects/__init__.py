@@ -37,14 +37,20 @@ diff-diff (the one file to review when the ``diff-diff`` pin moves).
 """
 
 from .api import fit
+from .compare import bacon_summary, compare
 from .honestdid import honest_bounds
 from .placebo import permutation_test, placebo_shift, ring_exposure
+from .pretrend import honest_ratio, pretrend
 from .result import AGGREGATIONS, EffectResult
 from .twfe import bacon
 
 __all__ = [
     "EffectResult",
     "fit",
+    "compare",
+    "bacon_summary",
+    "pretrend",
+    "honest_ratio",
     "bacon",
     "honest_bounds",
     "ring_exposure",

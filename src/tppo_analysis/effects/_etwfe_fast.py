@@ -197,7 +197,8 @@ def fit(
     cohort: str,
     control: str = "never_treated",
     small_sample: SmallSample = "fixest",
-    alpha: float = 0.05,
+    level: float = 0.95,
+    alpha: float | None = None,
 ) -> PoissonETWFEFit:
     """Fit Poisson extended TWFE (unit + period fixed effects + one dummy per treated cohort x period cell).
 
@@ -222,8 +223,8 @@ def fit(
         ``fepois(..., vcov={"CRV1": unit})`` default. ``"cohort_dummies"``: K = all pooled-model parameters
         (intercept, cohort and period dummies, cells), as diff-diff's ``WooldridgeDiD(method="poisson")``.
         ``"none"``: no factor.
-    alpha : float
-        1 - confidence level for the CIs of ``aggregate``.
+    level : float
+        Confidence level of the intervals of ``aggregate`` (``alpha`` = 1 - level is a deprecated alias).
 
     Returns
     -------
@@ -231,6 +232,9 @@ def fit(
     """
     if control not in ("never_treated", "not_yet_treated"):
         raise TppoError(f"control must be 'never_treated' or 'not_yet_treated', got {control!r}")
+    from .honestdid import _level_from_alpha
+
+    level = _level_from_alpha(level, alpha, "effects._etwfe_fast.fit")
     if small_sample not in ("fixest", "cohort_dummies", "none"):
         raise TppoError(f"small_sample must be 'fixest', 'cohort_dummies' or 'none', got {small_sample!r}")
     p = prepare_counts(panel, outcome, unit, time, cohort)
@@ -404,7 +408,7 @@ def fit(
         vcov=vc,
         control=control,
         small_sample=small_sample,
-        alpha=alpha,
+        level=level,
         n_units=p.n_units,
         n_periods=n_t,
         n_obs=n_obs,

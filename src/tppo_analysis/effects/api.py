@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
+from ..protocol import check_level
 from ._panel import prepare
 from .cs import fit_cs
 from .etwfe import fit_poisson
@@ -29,6 +31,12 @@ def fit(
     n_boot: int = 0,
     seed: int = 0,
     engine: Literal["auto", "fast", "diff_diff"] = "auto",
+    *,
+    offset: str | None = None,
+    time_fe_by: str | None = None,
+    cluster: str | None = None,
+    inference: str = "auto",
+    level: float = 0.95,
 ) -> EffectResult:
     """Estimate the program effect on a balanced unit x period panel with staggered adoption.
 
@@ -49,6 +57,20 @@ def fit(
         a full unit x period grid — for "cs" the ATT(g,t) cells and influence functions computed directly (equal to
         diff-diff's to 1e-12, tested), for "poisson_etwfe" :mod:`tppo_analysis.effects._etwfe_fast` — and diff-diff
         otherwise. "diff_diff" forces diff-diff's estimators; "fast" requires the compact path.
+    offset : column of a positive exposure (e.g. ``population``, working-age residents), entered as its log. For
+        "poisson_etwfe" it must be constant within a unit, and is then absorbed by the unit fixed effect: the rate
+        ratio does not change (a note says so). For "cs" and "twfe" the outcome becomes a rate per 1,000 of the
+        exposure (scale "rate").
+    time_fe_by : "poisson_etwfe" only: period effects by this unit-level column (e.g. ``"regency_code"`` for
+        regency x month fixed effects, ``"main_destination"`` for destination x month), with treated cells by
+        stratum (validated against pyfixest ``fepois`` with ``unit + stratum^month`` fixed effects).
+    cluster : column to cluster by (default the unit; e.g. ``"regency_code"``).
+    inference : interval of the Poisson ETWFE rate ratio and event study: "auto" (default: "conditional_score" up
+        to 500 treated clusters, "cluster_robust" above), "conditional_score", "wild_score_bootstrap",
+        "cluster_robust" (event-pooled, t(G1 - 1)) or "cluster_robust_saturated" (the naive sandwich, for
+        comparison only). The result's ``method`` column says which ran (:mod:`tppo_analysis.effects._wild`).
+        For "wild_score_bootstrap" ``n_boot`` is the number of draws (0 means 999) and ``seed`` their seed.
+    level : confidence level of every interval (0.95).
     """
     if estimator not in ("poisson_etwfe", "cs", "twfe"):
         raise TppoError(f"estimator must be 'poisson_etwfe', 'cs' or 'twfe', got {estimator!r}")
@@ -59,16 +81,93 @@ def fit(
     covariates = tuple(covariates)
     if n_boot < 0:
         raise TppoError("n_boot must be >= 0")
+    level = check_level(level)
+    notes: list[str] = []
+    if offset is not None:
+        panel, outcome, notes = _apply_offset(panel, outcome, unit, offset, estimator)
     prep = prepare(panel, outcome, unit, time, cohort, covariates)
+    prep.notes.extend(notes)
     if not (prep.data["_g"] > 0).any():
         raise TppoError("no treated units: every cohort is 0/missing or outside the panel's periods")
     warn: list[str] = []
     if estimator == "cs":
         if control == "never_treated" and not (prep.data["_g"] == 0).any():
             raise TppoError("control='never_treated' but the panel has no never-treated units; use 'not_yet_treated'")
-        return fit_cs(prep, control, covariates, n_boot, seed, warn, engine)
-    if n_boot:
-        raise TppoError("n_boot (multiplier bootstrap) is implemented for estimator='cs' only")
+        res = fit_cs(prep, control, covariates, n_boot, seed, warn, engine)
+        return _at_level(res, level)
     if estimator == "poisson_etwfe":
-        return fit_poisson(prep, control, covariates, warn, engine)
-    return fit_twfe(prep, covariates, warn)
+        strata = _unit_values(panel, unit, time_fe_by, prep) if time_fe_by else None
+        cl = _unit_values(panel, unit, cluster, prep) if cluster else None
+        return fit_poisson(
+            prep,
+            control,
+            covariates,
+            warn,
+            engine,
+            strata=strata,
+            cluster=cl,
+            inference=inference,
+            level=level,
+            n_boot=n_boot or 999,
+            seed=seed,
+        )
+    if n_boot:
+        raise TppoError("n_boot is for estimator='cs' (multiplier bootstrap) and 'poisson_etwfe' (score bootstrap)")
+    return _at_level(fit_twfe(prep, covariates, warn), level)
+
+
+def _unit_values(panel: pd.DataFrame, unit: str, column: str, prep) -> np.ndarray:
+    """One value of ``column`` per unit code of ``prep`` (it must be constant within a unit)."""
+    if column not in panel.columns:
+        raise TppoError(f"panel has no column {column!r}; it has {list(panel.columns)}")
+    per = panel[[unit, column]].drop_duplicates()
+    if per[unit].duplicated().any():
+        bad = per.loc[per[unit].duplicated(), unit].iloc[0]
+        raise TppoError(f"column {column!r} must be constant within a unit; unit {bad!r} has several values")
+    values = per.set_index(unit)[column].astype(str)
+    return values.reindex(pd.Index(prep.unit_labels)).to_numpy()
+
+
+def _apply_offset(panel: pd.DataFrame, outcome: str, unit: str, offset: str, estimator: str):
+    if offset not in panel.columns:
+        raise TppoError(f"offset: panel has no column {offset!r}; it has {list(panel.columns)}")
+    x = pd.to_numeric(panel[offset], errors="coerce")
+    bad = x.isna() | (x <= 0)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise TppoError(
+            f"offset column {offset!r}, line {pos + 2}: {panel[offset].iloc[pos]!r} is not a positive "
+            "exposure (the model takes its log)"
+        )
+    if estimator == "poisson_etwfe":
+        if (x.groupby(panel[unit]).nunique() > 1).any():
+            raise TppoError(
+                f"offset {offset!r} varies within a unit: the sufficient-statistics Poisson ETWFE needs a "
+                "time-invariant exposure per unit (e.g. the extract's working-age population)"
+            )
+        return (
+            panel,
+            outcome,
+            [
+                f"offset log({offset}) is constant within each unit and absorbed by the unit fixed "
+                "effect: the rate ratio is the same with or without it"
+            ],
+        )
+    rate = f"{outcome}_per_1000_{offset}"
+    return (
+        panel.assign(**{rate: panel[outcome] / x * 1000.0}),
+        rate,
+        [f"outcome is {outcome} per 1,000 {offset} (offset)"],
+    )
+
+
+def _at_level(res: EffectResult, level: float) -> EffectResult:
+    """Set the frames of a levels estimator to ``level`` (their intervals are normal)."""
+    if abs(level - 0.95) > 1e-12:
+        res.overall, res.event_study = res._frames(level)
+    res.level = level
+    for fr in (res.overall, res.event_study):
+        fr["method"] = "cluster_robust"
+        if "scale" in fr.columns and any("per 1,000" in n for n in res.notes):
+            fr["scale"] = "rate"
+    return res

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
-from . import _diffdiff, _etwfe_fast
+from . import _diffdiff, _etwfe_fast, _valid
 from ._panel import _Prepared, from_ordinal
 from .result import _KEY, _Z, EffectResult, _event_from_agg, _gt_frame, _key_values
 
@@ -108,14 +108,39 @@ def _with_level(frame: pd.DataFrame, simple: pd.DataFrame, key: str | None, prep
     return pd.concat([top, out], ignore_index=True)
 
 
-def fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
-    """Run the ``estimator="poisson_etwfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
+def fit_poisson(
+    prep,
+    control,
+    covariates,
+    warn,
+    engine: str,
+    *,
+    strata: np.ndarray | None = None,
+    cluster: np.ndarray | None = None,
+    inference: str = "auto",
+    level: float = 0.95,
+    n_boot: int = 999,
+    seed: int = 0,
+) -> EffectResult:
+    """The ``estimator="poisson_etwfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel.
+
+    The overall rate ratio and the event study carry the valid interval of :mod:`._valid` (``method`` column);
+    the cohort x period cells and the "group", "calendar" and "count" aggregations keep the saturated model's
+    village-clustered errors (``method = "cluster_robust_saturated"``), which under-cover with few villages per
+    launch cohort. With ``strata`` (period effects by stratum) only the overall and event aggregations exist.
+    """
     if (prep.data["_y"] < 0).any():
         raise TppoError("poisson_etwfe needs non-negative counts in the outcome column")
-    fast = None
-    if engine in ("auto", "fast") and not covariates:
+    use_fast = engine in ("auto", "fast") and not covariates
+    if strata is not None and not use_fast:
+        raise TppoError("time_fe_by (period effects by stratum) needs the sufficient-statistics engine: no covariates")
+    notes = list(prep.notes)
+    valid = None
+    if use_fast:
+        valid = _valid.build(prep, strata=strata, cluster=cluster, inference=inference, n_boot=n_boot, seed=seed)
+        notes += _valid_notes(valid, prep, strata is not None)
+    if use_fast and strata is None:
         fast = _poisson_fast(prep, control)
-    if fast is not None:
         gtf = fast.group_time
         g = gtf["cohort"].to_numpy(dtype=np.int64)
         t = gtf["time"].to_numpy(dtype=np.int64)
@@ -123,24 +148,49 @@ def fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             simple = fast.aggregate("simple")
 
-        def aggregate(kind):
+        def saturated(kind):
             with np.errstate(divide="ignore", invalid="ignore"):  # empty cells give rate ratio 0 (log -inf)
                 if kind == "count":
-                    return _with_level(fast.aggregate("count"), None, None, prep)
-                return _with_level(fast.aggregate(kind), simple, _KEY[kind], prep)
+                    out = _with_level(fast.aggregate("count"), None, None, prep)
+                else:
+                    out = _with_level(fast.aggregate(kind), simple, _KEY[kind], prep)
+            return out.assign(method="cluster_robust_saturated")
 
         engine_used = FAST_ENGINE
         excluded, more_notes = _fast_poisson_excluded(fast, prep)
+        notes += more_notes
+    elif use_fast:
+        gt = pd.DataFrame(columns=["cohort", "time", "event_time", "estimate", "se", "ci_lower", "ci_upper"])
+
+        def saturated(kind):
+            raise TppoError(
+                f"aggregate({kind!r}) is not available with period effects by stratum (time_fe_by); "
+                "use 'simple' or 'event'"
+            )
+
+        engine_used = "tppo_analysis.effects._ratio (period effects by stratum)"
+        excluded = prep.excluded
     else:
         g, t, delta, Vd, ysum, count_df = _diffdiff.poisson_cells(prep.data, control, covariates, warn)
         agg = _RatioAggregator(g, t, delta, Vd, ysum, prep)
         gt = _gt_frame(g, t, delta, np.sqrt(np.diag(Vd)), prep)
 
-        def aggregate(kind):
-            return _count_frame(count_df) if kind == "count" else agg.frame(kind)
+        def saturated(kind):
+            out = _count_frame(count_df) if kind == "count" else agg.frame(kind)
+            return out.assign(method="cluster_robust_saturated")
 
         engine_used = "diff_diff.WooldridgeDiD(method='poisson')"
-        excluded, more_notes = prep.excluded, []
+        excluded = prep.excluded
+        notes.append(
+            "with covariates the interval is diff-diff's village-clustered one (cluster_robust_saturated), "
+            "which under-covers with few villages per launch cohort; the valid interval needs no covariates"
+        )
+
+    def aggregate(kind):
+        if valid is not None and kind in ("simple", "event"):
+            return _valid_aggregate(valid, kind, level)
+        return saturated(kind)
+
     gt["scale"] = "log_ratio"
     res = EffectResult(
         "poisson_etwfe",
@@ -148,15 +198,49 @@ def fit_poisson(prep, control, covariates, warn, engine: str) -> EffectResult:
         pd.DataFrame(),
         gt,
         pd.DataFrame(),
-        [*prep.notes, *more_notes, f"engine: {engine_used}"],
+        [*notes, f"engine: {engine_used}"],
         excluded,
         warn,
         aggregate,
         None,
     )
+    res.level = level
+    res._valid = valid
     res.overall = res.aggregate("simple").drop(columns=["level"]).reset_index(drop=True)
     res.event_study = _event_from_agg(res.aggregate("event"))
     return res
+
+
+def _valid_aggregate(valid, kind: str, level: float) -> pd.DataFrame:
+    overall = valid.frame(level)
+    overall.insert(0, "level", "overall")
+    if kind == "simple":
+        return overall
+    ev = valid.frame(level, by_event=True)
+    ev.insert(0, "level", "element")
+    overall.insert(1, "event_time", pd.NA)
+    out = pd.concat([overall, ev], ignore_index=True)
+    out["event_time"] = pd.array(out["event_time"], dtype="Int64")
+    return out
+
+
+def _valid_notes(valid, prep: _Prepared, stratified: bool) -> list[str]:
+    notes = [f"interval: {valid.method} ({valid.n_treated_clusters()} treated clusters)"]
+    fit = valid.fit
+    if stratified and fit.dropped_cohorts:
+        listed = ", ".join(f"{s}: {from_ordinal(np.array([c]), prep)[0]} ({n})" for s, c, n in fit.dropped_cohorts)
+        notes.append(
+            "stratum x cohort groups without any event before adoption are left out (baseline rate not "
+            f"identified): {listed}"
+        )
+    if getattr(fit, "dropped_strata", None):
+        listed = ", ".join(f"{s} ({n} units)" for s, n in fit.dropped_strata)
+        notes.append(f"strata whose untreated village-months are too sparse to fit are left out: {listed}")
+    if fit.dropped_periods:
+        listed = ", ".join(f"{s}: {from_ordinal(np.array([t]), prep)[0]}" for s, t in fit.dropped_periods[:20])
+        more = "" if len(fit.dropped_periods) <= 20 else f" and {len(fit.dropped_periods) - 20} more"
+        notes.append(f"stratum x period cells without any untreated event are left out: {listed}{more}")
+    return notes
 
 
 def _fast_poisson_excluded(fast, prep: _Prepared) -> tuple[pd.DataFrame, list[str]]:

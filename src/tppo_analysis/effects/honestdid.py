@@ -16,6 +16,7 @@ from scipy.optimize import linprog
 from scipy.stats import truncnorm
 
 from ..errors import TppoError
+from ..protocol import check_level
 from . import _diffdiff
 
 __all__ = ["honest_bounds"]
@@ -191,6 +192,18 @@ def _rm_clf(beta, sigma, num_pre, num_post, l_vec, mbar, alpha=0.05):
     return float(lo), float(hi)
 
 
+def _level_from_alpha(level: float, alpha: float | None, where: str) -> float:
+    """``level`` unless the deprecated ``alpha`` (= 1 - level) is given, which warns (kept for one release)."""
+    if alpha is None:
+        return check_level(level)
+    import warnings
+
+    warnings.warn(
+        f"{where}(alpha=...) is deprecated; pass level={1 - alpha:g} instead", DeprecationWarning, stacklevel=3
+    )
+    return check_level(1.0 - float(alpha))
+
+
 def honest_bounds(
     betahat: np.ndarray,
     sigma: np.ndarray,
@@ -200,8 +213,9 @@ def honest_bounds(
     method: Literal["smoothness", "relative_magnitude"] = "smoothness",
     m_values: Sequence[float] = (0.0,),
     l_vec: np.ndarray | None = None,
-    alpha: float = 0.05,
+    level: float = 0.95,
     rm_interval: Literal["clf", "naive"] = "clf",
+    alpha: float | None = None,
 ) -> pd.DataFrame:
     """HonestDiD robust confidence intervals from an event study (``diff_diff.HonestDiD``).
 
@@ -212,7 +226,9 @@ def honest_bounds(
     offers a naive FLCI for Delta^RM, which differs from R's by up to ~0.01 on the README example); it reproduces the
     README within 1e-3 but takes tens of seconds per value of Mbar (one linear program per simulated draw and test);
     ``rm_interval="naive"`` returns diff-diff's quick naive FLCI instead (wider or narrower; not R's).
+    ``level`` is the confidence level; ``alpha=`` (= 1 - level) is a deprecated alias kept for one release.
     """
+    alpha = 1.0 - _level_from_alpha(level, alpha, "honest_bounds")
     betahat = np.asarray(betahat, float)
     sigma = np.asarray(sigma, float)
     if betahat.shape != (num_pre + num_post,) or sigma.shape != (num_pre + num_post,) * 2:

@@ -15,8 +15,9 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import TppoError
+from ..protocol import Result, Summary, check_level, round_frame
 from ._panel import _Prepared, from_ordinal, periods_from_ordinals
-from .honestdid import honest_bounds
+from .honestdid import _level_from_alpha, honest_bounds
 
 __all__ = ["EffectResult", "PoissonETWFEFit", "AGGREGATIONS", "POISSON_AGGREGATIONS"]
 
@@ -28,9 +29,19 @@ _KEY = {"simple": None, "event": "event_time", "group": "cohort", "calendar": "t
 _Z = stats.norm.ppf(0.975)
 
 
+_ESTIMATOR_TITLE = {
+    "poisson_etwfe": "Poisson extended TWFE: rate ratio of program village-months (observed / counterfactual)",
+    "cs": "Callaway-Sant'Anna: average effect per treated village-month, in outcome units",
+    "twfe": "Naive static TWFE in levels (for contrast only)",
+}
+
+
 @dataclass
-class EffectResult:
+class EffectResult(Result):
     """Estimates of a staggered-adoption program effect. Frames are tidy; see :func:`fit` for the estimands.
+
+    Follows :class:`tppo_analysis.protocol.Result`: ``tidy()`` (the overall effect, term ``overall``, then one row
+    per event time, term ``e=k``), ``conf_int(level=)``, ``summary()``, ``plot(ax=None)`` (the event study).
 
     Attributes
     ----------
@@ -41,6 +52,7 @@ class EffectResult:
     notes : decisions taken on the input (units dropped or recoded), stated not silent.
     excluded : units dropped from estimation with the reason.
     warnings : warnings raised by the underlying library, kept out of notebook output.
+    level : confidence level of the intervals in the frames.
     """
 
     estimator: str
@@ -54,6 +66,125 @@ class EffectResult:
     _aggregate: Any = field(default=None, repr=False)
     _sensitivity: Any = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    level: float = 0.95
+    _valid: Any = field(default=None, repr=False)
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return _ESTIMATOR_TITLE.get(self.estimator, self.estimator)
+
+    @property
+    def method(self) -> str:
+        """The inference method of the overall interval (the ``method`` column)."""
+        if "method" in self.overall.columns and len(self.overall):
+            return str(self.overall["method"].iloc[0])
+        return "cluster_robust_saturated" if self.estimator == "poisson_etwfe" else "cluster_robust"
+
+    def p_value(self, theta0: float | None = None) -> float:
+        """p-value of "no effect" (rate ratio ``theta0``, default 1; or effect 0 for the levels estimators) with the
+        inference method of the overall interval.
+        """
+        if self._valid is not None:
+            return float(self._valid.pvalue(self._valid.fit.pieces(), 1.0 if theta0 is None else theta0))
+        ov = self.overall.iloc[0]
+        z = (ov["estimate"] - (0.0 if theta0 is None else theta0)) / ov["se"]
+        return float(2 * stats.norm.sf(abs(z)))
+
+    def _frames(self, level: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if abs(level - self.level) < 1e-12:
+            return self.overall, self.event_study
+        if self._valid is not None:
+            return self._valid.frame(level), self._valid.frame(level, by_event=True)
+        z = stats.norm.ppf(0.5 + level / 2)
+        out = []
+        for fr in (self.overall, self.event_study):
+            fr = fr.copy()
+            if "log_se" in fr.columns:  # ratio scale: symmetric on the log scale
+                fr["ci_lower"] = np.exp(fr["log_estimate"] - z * fr["log_se"])
+                fr["ci_upper"] = np.exp(fr["log_estimate"] + z * fr["log_se"])
+            elif len(fr):
+                fr["ci_lower"] = fr["estimate"] - z * fr["se"]
+                fr["ci_upper"] = fr["estimate"] + z * fr["se"]
+            out.append(fr)
+        return out[0], out[1]
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """The overall effect (term ``overall``) and the event study (terms ``e=k``) with the protocol columns and
+        ``estimator``, ``method``.
+        """
+        lv = self.level if level is None else check_level(level)
+        overall, es = self._frames(lv)
+        cols = ["estimate", "se", "ci_lower", "ci_upper", "scale"]
+        top = overall[cols].copy()
+        top.insert(0, "term", "overall")
+        rows = [top]
+        if len(es):
+            ev = es[cols].copy()
+            ev.insert(0, "term", [f"e={int(k)}" for k in es["event_time"]])
+            rows.append(ev)
+        out = pd.concat(rows, ignore_index=True)
+        out["scale"] = out["scale"].replace({"log_ratio": "log"})
+        out["level"] = lv
+        m_over = overall["method"].iloc[0] if "method" in overall.columns else self.method
+        m_es = list(es["method"]) if "method" in es.columns else [self.method] * (len(out) - 1)
+        out.insert(0, "method", [m_over, *m_es])
+        out.insert(0, "estimator", self.estimator)
+        return out
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Intervals at ``level`` (the valid method's, recomputed), indexed by term."""
+        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
+
+    def summary(self) -> Summary:
+        """Deterministic rounded summary: the overall effect (first 6 event times) and the notes."""
+        t = self.tidy()
+        t = t[(t["term"] == "overall") | t["term"].isin([f"e={k}" for k in range(6)])]
+        return Summary(self.title, round_frame(t), tuple(str(n) for n in self.notes if not n.startswith("engine:")))
+
+    def plot(self, ax: Any = None, *, title: str | None = None, max_event: int | None = None) -> tuple[Any, Any]:
+        """The event study with its intervals (log axis with plain tick labels for rate ratios); ``max_event`` keeps
+        the first months since launch, ``title`` sets the axes title.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(8, 4))
+        else:
+            fig = ax.figure
+        es = self.event_study
+        if max_event is not None and len(es):
+            es = es[es["event_time"] <= max_event]
+        if "identified" in es.columns:
+            es = es[es["identified"] != "no"]
+        if len(es):
+            x = es["event_time"].to_numpy(dtype=float)
+            lo = es["ci_lower"].to_numpy(dtype=float)
+            hi = es["ci_upper"].to_numpy(dtype=float)
+            ax.fill_between(x, lo, hi, alpha=0.25, label=f"{self.level:.0%} interval ({self.method})")
+            ax.plot(x, es["estimate"].to_numpy(dtype=float), marker="o", ms=3, label="estimate")
+            ax.set_xlabel("months since launch")
+        else:
+            ov = self.overall.iloc[0]
+            ax.errorbar(
+                [0],
+                [ov["estimate"]],
+                yerr=[[ov["estimate"] - ov["ci_lower"]], [ov["ci_upper"] - ov["estimate"]]],
+                fmt="o",
+            )
+        ratio = self.estimator == "poisson_etwfe"
+        ax.axhline(1.0 if ratio else 0.0, color="grey", lw=0.8)
+        if ratio:
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+            ax.set_ylabel("rate ratio (observed / counterfactual)")
+        else:
+            ax.set_ylabel("effect per treated village-month")
+        ax.legend(fontsize=8)
+        if title:
+            ax.set_title(title)
+        return fig, ax
 
     def aggregate(self, kind: str) -> pd.DataFrame:
         """Aggregate the group-time effects as R ``did::aggte`` does.
@@ -79,12 +210,15 @@ class EffectResult:
         method: Literal["smoothness", "relative_magnitude"] = "smoothness",
         m_values: Sequence[float] = (0.0, 0.01, 0.02, 0.03),
         target: Literal["first", "average"] = "first",
-        alpha: float = 0.05,
+        level: float = 0.95,
         max_pre: int | None = 6,
         max_post: int | None = 6,
         rm_interval: Literal["clf", "naive"] = "clf",
+        alpha: float | None = None,
     ) -> pd.DataFrame:
         """HonestDiD (Rambachan & Roth 2023) robust confidence sets for the post-treatment event-study effect.
+
+        ``level`` is the confidence level (``alpha=`` is a deprecated alias for ``1 - level``, kept for one release).
 
         The event study is re-estimated with a *universal* base period (e = -1 normalised to 0), as HonestDiD
         requires. ``method="smoothness"`` (Delta^SD, FLCI; validated against the HonestDiD README) bounds the change
@@ -121,7 +255,7 @@ class EffectResult:
             method=method,
             m_values=m_values,
             l_vec=l_vec,
-            alpha=alpha,
+            level=_level_from_alpha(level, alpha, "EffectResult.sensitivity"),
             rm_interval=rm_interval,
         )
 
@@ -149,7 +283,7 @@ def _key_values(keys, prep):
 
 
 @dataclass
-class PoissonETWFEFit:
+class PoissonETWFEFit(Result):
     """Result of the sufficient-statistics Poisson ETWFE (:func:`tppo_analysis.effects._etwfe_fast.fit`).
 
     Attributes
@@ -160,7 +294,7 @@ class PoissonETWFEFit:
         ratio is 0; the aggregates remain finite).
     vcov : ndarray
         Cluster-robust covariance of ``group_time.estimate`` (rows/columns aligned to ``group_time``).
-    control, small_sample, alpha : settings used.
+    control, small_sample, level : settings used (``level`` = confidence level of the ``aggregate`` intervals).
     n_units, n_periods, n_obs, n_clusters : sizes (after exclusions).
     excluded : cohorts left out (cohort, n_units, reason): treated cohorts without any event before adoption.
     """
@@ -169,7 +303,7 @@ class PoissonETWFEFit:
     vcov: np.ndarray
     control: str
     small_sample: str
-    alpha: float
+    level: float
     n_units: int
     n_periods: int
     n_obs: int
@@ -178,7 +312,60 @@ class PoissonETWFEFit:
     _state: dict = field(repr=False, default_factory=dict)
 
     # --- aggregation -------------------------------------------------------------------------------------
-    def aggregate(self, kind: str = "simple", *, alpha: float | None = None) -> pd.DataFrame:
+    title = "Poisson extended TWFE (sufficient statistics): rate ratio, village-clustered errors"
+
+    @property
+    def alpha(self) -> float:
+        """Deprecated: ``1 - level`` (kept for one release)."""
+        import warnings
+
+        warnings.warn("PoissonETWFEFit.alpha is deprecated; use level", DeprecationWarning, stacklevel=2)
+        return 1.0 - self.level
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """The overall rate ratio (term ``overall``) and the event study (terms ``e=k``), saturated-model errors."""
+        lv = self.level if level is None else check_level(level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            top = self.aggregate("simple", level=lv)
+            ev = self.aggregate("event", level=lv)
+        cols = ["estimate", "se", "ci_lower", "ci_upper", "scale"]
+        out = pd.concat(
+            [top[cols].assign(term="overall"), ev[cols].assign(term=[f"e={int(k)}" for k in ev["event_time"]])],
+            ignore_index=True,
+        )
+        out["level"] = lv
+        out.insert(0, "method", "cluster_robust_saturated")
+        return out[["method", "term", *cols, "level"]]
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
+
+    def notes(self) -> tuple[str, ...]:
+        return (
+            "village-clustered sandwich of the saturated model: it under-covers with few villages per launch "
+            "cohort; effects.fit reports the valid interval",
+        )
+
+    def plot(self, ax: Any = None) -> tuple[Any, Any]:
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(8, 4))
+        else:
+            fig = ax.figure
+        t = self.tidy()
+        t = t[t["term"] != "overall"]
+        x = np.array([int(s[2:]) for s in t["term"]], dtype=float)
+        ax.fill_between(x, t["ci_lower"], t["ci_upper"], alpha=0.25)
+        ax.plot(x, t["estimate"], marker="o", ms=3)
+        ax.axhline(1.0, color="grey", lw=0.8)
+        ax.set_xlabel("periods since adoption")
+        ax.set_ylabel("rate ratio")
+        return fig, ax
+
+    def aggregate(
+        self, kind: str = "simple", *, level: float | None = None, alpha: float | None = None
+    ) -> pd.DataFrame:
         """Aggregate the treated cells.
 
         ``simple`` (one row), ``event`` (by event_time = time - cohort, in periods), ``group`` (by cohort),
@@ -190,8 +377,12 @@ class PoissonETWFEFit:
         """
         if kind not in POISSON_AGGREGATIONS:
             raise TppoError(f"unknown aggregation {kind!r}; choose one of {', '.join(POISSON_AGGREGATIONS)}")
-        a = self.alpha if alpha is None else alpha
-        z = float(stats.norm.ppf(1 - a / 2))
+        lv = (
+            self.level
+            if (level is None and alpha is None)
+            else _level_from_alpha(0.95 if level is None else level, alpha, "PoissonETWFEFit.aggregate")
+        )
+        z = float(stats.norm.ppf(0.5 + lv / 2))
         s = self._state
         g_codes, t_codes = s["cell_g"], s["cell_t"]
         w = s["cell_n"].astype(float)
@@ -255,7 +446,3 @@ class PoissonETWFEFit:
         if key_name is not None:
             out.insert(0, key_name, key_values)
         return out
-
-    def summary(self) -> pd.DataFrame:
-        """Return the overall rate ratio (``aggregate("simple")``)."""
-        return self.aggregate("simple")

@@ -6,7 +6,11 @@ finding. Every generator takes a ``seed`` (or an ``rng``) and draws from one ``n
 
 ========================  ============================================================================================
 ``village``               :func:`generate_panel` — village x month deferrals on the real geography, calibrated to the
-                          national record, real roster + synthetic program villages, dynamic effect, spillover
+                          national record, real roster + synthetic program villages, dynamic effect, spillover,
+                          population proxy (the offset), unmapped addresses, optional stress ``scenario``
+``stress``                :func:`spike`, :func:`destinations`, :func:`covid`, :func:`cotreatment` — worlds that
+                          violate ratio-scale parallel trends (selection on a transitory spike, destination-specific
+                          reopening and the scam wave, COVID recovery, co-located programmes)
 ``small``                 :func:`small_panel` — integer periods, selection on sending level (tests, coverage studies)
 ``records``               :func:`generate_records` — a panel expanded to ``deferral_records`` rows, optional canaries
 ``power_panel``           :func:`simulate_design` — program waves and comparison villages for power calculations
@@ -22,13 +26,20 @@ from .power_panel import simulate_design
 from .records import generate_records
 from .small import small_panel
 from .staggered import benchmark_panel, staggered_panel
-from .village import generate_panel
+from .stress import SCENARIOS, cotreatment, covid, destinations, spike
+from .village import generate_panel, truth_on
 from .windows import draw_window_totals, simulate_totals, true_daily_mean
 
 __all__ = [
     "LABEL",
     "SyntheticPanel",
     "generate_panel",
+    "truth_on",
+    "SCENARIOS",
+    "spike",
+    "destinations",
+    "covid",
+    "cotreatment",
     "small_panel",
     "generate_records",
     "simulate_design",

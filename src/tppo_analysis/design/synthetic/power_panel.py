@@ -7,7 +7,82 @@ import pandas as pd
 
 from ._common import _label
 
-__all__ = ["simulate_design"]
+__all__ = ["simulate_design", "realistic_design", "REALISTIC_DEFAULTS"]
+
+#: The realistic power design (issue 14): see :func:`realistic_design`.
+REALISTIC_DEFAULTS = dict(
+    control_ratio=4.0,
+    n_months=48,
+    launch_window=(19, 36),
+    n_waves=6,
+    village_sd=1.0,
+    control_level=0.5,
+    dispersion=2.0,
+    trend_per_year=0.05,
+    ramp=6,
+    spillover_share=0.2,
+    spillover_fraction=0.3,
+    unmapped_share=0.3,
+)
+
+
+def realistic_arrays(rng: np.random.Generator, *, n_program: int, base_rate: float, effect_rr: float, **options):
+    """(counts units x months, cohort per unit (0 never), months 1..T, spillover-exposed flag) of
+    :func:`realistic_design`.
+    """
+    o = {**REALISTIC_DEFAULTS, **options}
+    n_c = int(round(n_program * o["control_ratio"]))
+    n = n_program + n_c
+    lw = o["launch_window"]
+    waves = np.unique(np.round(np.linspace(lw[0], lw[1], o["n_waves"])).astype(np.int64))
+    g = np.concatenate([rng.choice(waves, n_program), np.zeros(n_c, dtype=np.int64)])
+    level = np.concatenate([np.full(n_program, base_rate), np.full(n_c, base_rate * o["control_level"])])
+    sd = o["village_sd"]
+    a = level * np.exp(rng.normal(-(sd**2) / 2, sd, n))
+    t = np.arange(1, o["n_months"] + 1)
+    mu = a[:, None] * np.exp(o["trend_per_year"] / 12 * (t - 1))[None, :]
+    e = t[None, :] - g[:, None]
+    on = (g[:, None] > 0) & (e >= 0)
+    log_rr = np.where(on, np.log(effect_rr) * np.minimum(1.0, (e + 1) / o["ramp"]), 0.0)
+    spill = np.zeros(n, dtype=bool)
+    spill[n_program:] = rng.random(n_c) < o["spillover_share"]
+    log_rr[spill] = np.where(t[None, :] >= waves[0], o["spillover_fraction"] * np.log(effect_rr), 0.0)
+    y = rng.poisson(rng.gamma(o["dispersion"], mu * np.exp(log_rr) / o["dispersion"]))
+    if o["unmapped_share"] > 0:
+        y = rng.binomial(y, 1.0 - o["unmapped_share"])
+    return y.astype(float), g, t, spill
+
+
+def realistic_design(
+    *, n_program: int, base_rate: float, effect_rr: float = 0.8, seed: int = 0, **options
+) -> pd.DataFrame:
+    """SYNTHETIC panel of the realistic power design (issue 14).
+
+    ``n_program`` program villages and ``control_ratio`` comparison villages each; ``n_months`` months (48: the
+    post-reopening window from mid-2022); launches in ``n_waves`` waves over ``launch_window`` (months 19-36: at
+    least 18 pre-launch months); ``base_rate`` deferrals per program village-month (0.01-0.1; the calibration gives
+    about 0.08 for roster villages), village heterogeneity log-sd ``village_sd``; comparison villages selected on a
+    lower level (``control_level`` x, selection on level); a common trend; negative binomial noise (shape
+    ``dispersion``); the effect ``effect_rr`` phased in over ``ramp`` months; ``spillover_share`` of comparison
+    villages are ring-1 neighbours that get ``spillover_fraction`` of the effect from the first wave (contaminated
+    controls); every count thinned by ``unmapped_share`` (addresses that cannot be mapped to a village).
+    Columns: data, village, month, first_treated (0 never), deferrals, spillover_exposed.
+    """
+    y, g, t, spill = realistic_arrays(
+        np.random.default_rng(seed), n_program=n_program, base_rate=base_rate, effect_rr=effect_rr, **options
+    )
+    n, T = y.shape
+    return _label(
+        pd.DataFrame(
+            {
+                "village": np.repeat(np.arange(n), T),
+                "month": np.tile(t, n),
+                "first_treated": np.repeat(g, T),
+                "deferrals": y.reshape(-1).astype(np.int64),
+                "spillover_exposed": np.repeat(spill, T),
+            }
+        )
+    )
 
 
 def simulate_design(

@@ -1,38 +1,48 @@
-"""SYNTHETIC village x month deferral panels on the real geography, calibrated to the national record.
+"""SYNTHETIC village x month deferral panels on the real Kemendagri geography (the ``village`` DGP family).
 
-Everything returned here is simulated and labelled so: every frame has a ``data`` column equal to ``"SYNTHETIC"``
-and ``frame.attrs["data"] == "SYNTHETIC"``. Nothing here is a finding.
+Everything returned is simulated and labelled: every frame has ``data == "SYNTHETIC"`` (column and ``attrs``).
 
-Data-generating process (:func:`generate_panel`), per village i and month t::
+Model, per village i and month t::
 
-    deferrals_it ~ NegBin(mean = lambda_i * trend_t * season_t * RR_it, shape = dispersion)
-    log lambda_i = province effect + regency effect + village effect     (heavy-tailed sending propensity)
-    trend_t      = exp(slope * years since start + wave_t)               (multiplicative national trend with a
-                                                                           2022-2023 recruitment wave)
-    season_t     = exp(b_ramadan * ramadan_share_t + b_post * post_idul_fitri_days_t / 10)
-    RR_it        = exp(effect_log * min(1, (e + 1) / ramp)) for treated villages at event time e >= 0 (dynamic
-                   rate-ratio effect), exp(spillover_log) for untreated villages of a kecamatan with a program
-                   village after its first launch, 1 otherwise.
+    deferrals_it ~ NegBin(mean = lambda_i * trend_t * season_t * shock_it * RR_it, shape = dispersion)
+    lambda_i     = population_i / 2,300 * exp(province + regency + village effects)
+    trend_t      = exp(slope * years since start + 2022-2023 recruitment wave)
+    RR_it        = effect_rr ** min(1, (e + 1) / ramp) for a program village at e >= 0 months since launch;
+                   spillover_rr for untreated villages of a kecamatan with a program village, from its first launch.
 
-Calibration: the national mean is scaled so that expected national deferrals (without the program) average
-``national_monthly_2025`` per month in 2025 — the public record reports on the order of 1,000+ deferrals a month
-nationally in 2025. Program villages are selected on high propensity: the real dated roster villages
-(:func:`tppo_analysis.load_desa_binaan`) get propensities from the top of the distribution, and synthetic additional
-villages (flagged ``program_source = "synthetic_addition"``) are drawn among high-propensity villages with launch
-months spread so that ``n_enrolled_by`` villages (default 185) are enrolled by May 2025.
+``shock_it`` is 1 unless a stress scenario (:mod:`.stress`) supplies one: the assumption-violating worlds of the
+stress tests (selection on a transitory spike, destination-specific reopening, COVID recovery, co-treatment).
+
+Population proxy. No village population source is reachable from this project, so ``population`` (working-age
+residents, 15-64) is a documented proxy: log-normal with median 2,300 and log-sd 0.7. 2,300 is Indonesia's ~280
+million residents over 83,762 villages (~3,350 per village) times a working-age share of about 69%; the spread
+matches the order of magnitude between small desa and large kelurahan. Sending scales with population (the
+offset of the pre-analysis plan), and the remaining heterogeneity is per-capita propensity. Because the village
+fixed effect absorbs a time-invariant log population, Poisson ETWFE estimates do not change with the offset; it
+matters for the levels estimators (rates per 1,000) and for the unweighted village average.
+
+Calibration. Expected national deferrals without the program average ``national_monthly_2025`` per month in 2025
+(the public record reports on the order of 1,000+ a month nationally in 2025); program villages are the dated roster
+villages plus synthetic additions drawn among high-propensity villages (``selection_quantile``), so that
+``n_program`` villages (exactly) or ``n_enrolled_by`` (the national count scaled to the subset) are enrolled.
+``unmapped_share`` thins every count binomially: records whose KTP address cannot be mapped to a village are lost.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from ...errors import TppoError
-from ._common import SyntheticPanel, _label
+from ._common import LABEL, SyntheticPanel, _label
 
-__all__ = ["generate_panel"]
+__all__ = ["generate_panel", "truth_on", "POPULATION_MEDIAN", "POPULATION_LOG_SD", "Scenario"]
 
-# Relative sending level by province code (log scale): the main PMI-sending provinces send far more.
+POPULATION_MEDIAN = 2300.0
+POPULATION_LOG_SD = 0.7
+
 _PROVINCE_LOG = {
     "52": 2.0,
     "53": 1.6,
@@ -50,24 +60,72 @@ _PROVINCE_LOG = {
 }
 
 
-def _villages(regency_codes, villages):
-    if villages is None:
+def label(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the SYNTHETIC label (column ``data`` first, and ``attrs``) unless it is there."""
+    if "data" in df.columns:
+        df.attrs["data"] = LABEL
+        return df
+    return _label(df)
+
+
+def truth_on(sp: SyntheticPanel, panel: pd.DataFrame) -> float:
+    """The rate-ratio estimand on the treated village-months of ``panel`` (a subset of ``sp.panel``): expected
+    treated count over its counterfactual, the planted profile applied to ``expected``.
+    """
+    t = panel["first_treated"]
+    on = t.notna().to_numpy() & (panel["month"] >= t).to_numpy()
+    e = np.where(on, panel["month"].array.asi8 - np.where(on, t.array.asi8, 0), 0)
+    rr = sp.params["effect_rr"] ** np.minimum(1.0, (e + 1) / sp.params["ramp"])
+    mu0 = panel["expected"].to_numpy()
+    return float((mu0[on] * rr[on]).sum() / mu0[on].sum()) if on.any() else 1.0
+
+
+_CACHE: dict = {}
+
+
+def _geography(villages):
+    if villages is not None:
+        return villages[["village_code", "district_code", "regency_code", "province_code"]].reset_index(drop=True)
+    if "geo" not in _CACHE:
         from ...sources.geography import load_villages
 
-        villages = load_villages()
-    v = villages[["village_code", "district_code", "regency_code", "province_code"]]
-    if regency_codes is not None:
-        v = v[v["regency_code"].isin(list(regency_codes))]
-        if v.empty:
-            raise TppoError(f"no villages in regencies {list(regency_codes)}")
-    return v.reset_index(drop=True)
+        _CACHE["geo"] = load_villages()[["village_code", "district_code", "regency_code", "province_code"]]
+    return _CACHE["geo"]
 
 
-_ROSTER_CACHE: dict[str, pd.DataFrame] = {}
+def _roster(roster):
+    if roster is False:
+        return pd.DataFrame(columns=["village_code", "first_treated"])
+    if roster is None:
+        if "roster" not in _CACHE:
+            from ...sources.roster import load_desa_binaan
+            from ..panel import cohort_table
+
+            _CACHE["roster"] = cohort_table(load_desa_binaan())[0][["village_code", "first_treated"]]
+        return _CACHE["roster"]
+    from ..panel import cohort_table
+
+    return cohort_table(roster)[0][["village_code", "first_treated"]]
+
+
+def _season(months: pd.PeriodIndex, b_ramadan: float, b_post: float) -> np.ndarray:
+    key = ("season", months[0].ordinal, len(months))
+    if key not in _CACHE:
+        from ...sources.calendar import holiday_regressors
+
+        h = holiday_regressors(
+            months[0].to_timestamp().strftime("%Y-%m-%d"), months[-1].to_timestamp(how="end").strftime("%Y-%m-%d")
+        )
+        h = h.set_index(pd.PeriodIndex(pd.to_datetime(h["month"]), freq="M")).reindex(months)
+        _CACHE[key] = (
+            h["ramadan_share"].fillna(0).to_numpy(float),
+            h["post_idul_fitri_days"].fillna(0).to_numpy(float),
+        )
+    ram, post = _CACHE[key]
+    return np.exp(b_ramadan * ram + b_post * post / 10.0)
 
 
 def _periods(ordinals: np.ndarray) -> pd.PeriodIndex:
-    """Monthly periods from ordinals, -1 = NaT (vectorised)."""
     o = np.where(ordinals >= 0, ordinals, np.iinfo(np.int64).min).astype(np.int64)
     return pd.PeriodIndex(pd.arrays.PeriodArray(o, dtype="period[M]"))
 
@@ -77,32 +135,7 @@ def _cat(values: np.ndarray, rows: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes[rows], categories=cats)
 
 
-def _roster(roster):
-    if roster is False:
-        return pd.DataFrame(columns=["village_code", "first_treated"])
-    if roster is None:
-        if "default" not in _ROSTER_CACHE:
-            from ...sources.roster import load_desa_binaan
-
-            _ROSTER_CACHE["default"] = load_desa_binaan()
-        roster = _ROSTER_CACHE["default"]
-    from ..panel import cohort_table
-
-    coh, _ = cohort_table(roster)
-    return coh[["village_code", "first_treated"]]
-
-
-def _season(months: pd.PeriodIndex, b_ramadan: float, b_post: float) -> np.ndarray:
-    from ...sources.calendar import holiday_regressors
-
-    start = months[0].to_timestamp().strftime("%Y-%m-%d")
-    end = months[-1].to_timestamp(how="end").strftime("%Y-%m-%d")
-    h = holiday_regressors(start, end)
-    m = pd.PeriodIndex(pd.to_datetime(h["month"]), freq="M")
-    h = h.set_index(m).reindex(months)
-    ram = h["ramadan_share"].fillna(0).to_numpy(float)
-    post = h["post_idul_fitri_days"].fillna(0).to_numpy(float)
-    return np.exp(b_ramadan * ram + b_post * post / 10.0)
+Scenario = Callable[[dict], tuple[np.ndarray, np.ndarray, dict]]
 
 
 def generate_panel(
@@ -113,6 +146,7 @@ def generate_panel(
     regency_codes=None,
     villages: pd.DataFrame | None = None,
     roster: pd.DataFrame | None | bool = None,
+    n_program: int | None = None,
     n_enrolled_by: int = 185,
     enrolled_by: str = "2025-05",
     first_synthetic_launch: str = "2023-01",
@@ -128,141 +162,103 @@ def generate_panel(
     spillover_rr: float = 1.0,
     dispersion: float | None = 2.0,
     selection_quantile: float = 0.97,
+    unmapped_share: float = 0.0,
+    scenario: Scenario | None = None,
 ) -> SyntheticPanel:
-    """Simulate a SYNTHETIC village x month deferral panel (see the module docstring for the model).
+    """Simulate a SYNTHETIC village x month deferral panel (model in the module docstring).
 
-    Parameters
-    ----------
-    seed : int
-        Seed of the numpy Generator (the only source of randomness).
-    start, end : str
-        First and last month (inclusive), ``YYYY-MM``.
-    regency_codes : sequence of str, optional
-        Restrict to these regencies ("PP.KK"); None = all 83,762 villages.
-    villages : DataFrame, optional
-        Geography frame (default :func:`tppo_analysis.load_villages`).
-    roster : DataFrame or False, optional
-        Program roster (default the real one; ``False`` = none, only synthetic additions).
-    n_enrolled_by, enrolled_by : int, str
-        Total program villages enrolled by that month (real dated + synthetic additions); on a subset of regencies
-        it is scaled by the subset's share of national propensity.
-    first_synthetic_launch : str
-        Earliest launch month of a synthetic addition.
-    national_monthly_2025 : float
-        Calibration target (persons per month, national, 2025, without the program).
-    village_sd, regency_sd : float
-        Standard deviations of the log-normal village and regency propensity effects.
-    slope, wave : float
-        National log-linear trend per year and the height of the 2022-2023 recruitment wave (log scale).
-    b_ramadan, b_post : float
-        Seasonal log effects of the Ramadan share of a month and of 10 post-Idul-Fitri days.
-    effect_rr, ramp : float, int
-        Long-run rate ratio of the program (0.7 = -30%), reached after ``ramp`` months.
-    spillover_rr : float
-        Rate ratio for untreated villages of a kecamatan with a program village (1 = none).
-    dispersion : float or None
-        Negative-binomial shape (None = Poisson).
-    selection_quantile : float
-        Program villages are drawn among villages above this propensity quantile.
-
-    Returns
-    -------
-    SyntheticPanel
-        ``panel`` (data, village_code, district_code, regency_code, province_code, month, first_treated,
-        program_source, baseline_sending, deferrals, expected), ``villages``, ``true_effects`` (event_time,
-        rate_ratio), ``true_overall`` (the Poisson ETWFE "simple" estimand) and ``params`` (with ``true_att_count``).
+    Parameters not obvious from the module docstring: ``n_program`` — exact number of program villages in the
+    panel (roster villages first, in launch order, then synthetic additions); None scales ``n_enrolled_by`` (the
+    national count enrolled by ``enrolled_by``) to the subset's share of national sending. ``scenario`` — a stress
+    scenario from :mod:`.stress` (None: the assumptions of the analysis hold).
     """
     rng = np.random.default_rng(seed)
-    geo = _villages(None, villages)
+    geo_all = _geography(villages)
     months = pd.period_range(pd.Period(start, "M"), pd.Period(end, "M"), freq="M")
     n_t = len(months)
     if n_t < 3:
         raise TppoError("the panel needs at least 3 months")
-
-    # heavy-tailed propensity: province + regency + village effects, all log-normal; drawn for the whole geography
-    # so that a subset of regencies gets the same villages' values (and its share of the national total)
-    prov = geo["province_code"].map(_PROVINCE_LOG).fillna(0.0).to_numpy()
-    reg_codes, reg_idx = np.unique(geo["regency_code"].to_numpy(), return_inverse=True)
-    reg_eff = rng.normal(0, regency_sd, size=len(reg_codes))
-    log_lam_all = prov + reg_eff[reg_idx] + rng.normal(0, village_sd, size=len(geo))
-    if regency_codes is not None:
-        keep = geo["regency_code"].isin(list(regency_codes)).to_numpy()
-        if not keep.any():
-            raise TppoError(f"no villages in regencies {list(regency_codes)}")
-    else:
-        keep = np.ones(len(geo), dtype=bool)
-    national_share = float(np.exp(log_lam_all[keep]).sum() / np.exp(log_lam_all).sum())
-    geo = geo[keep].reset_index(drop=True)
-    log_lam = log_lam_all[keep]
-    prov = prov[keep]
+    prov_all = geo_all["province_code"].map(_PROVINCE_LOG).fillna(0.0).to_numpy()
+    reg_codes, reg_idx = np.unique(geo_all["regency_code"].to_numpy(), return_inverse=True)
+    log_pop_all = np.log(POPULATION_MEDIAN) + rng.normal(0, POPULATION_LOG_SD, size=len(geo_all))
+    log_lam_all = (
+        prov_all
+        + rng.normal(0, regency_sd, size=len(reg_codes))[reg_idx]
+        + rng.normal(0, village_sd, size=len(geo_all))
+        + log_pop_all
+        - np.log(POPULATION_MEDIAN)
+    )
+    keep = (
+        np.ones(len(geo_all), bool)
+        if regency_codes is None
+        else geo_all["regency_code"].isin(list(regency_codes)).to_numpy()
+    )
+    if not keep.any():
+        raise TppoError(f"no villages in regencies {list(regency_codes)}")
+    share = float(np.exp(log_lam_all[keep]).sum() / np.exp(log_lam_all).sum())
+    geo = geo_all[keep].reset_index(drop=True)
+    lam, pop = np.exp(log_lam_all[keep]), np.exp(log_pop_all[keep])
     n_v = len(geo)
 
-    # national multiplicative trend: growth, a 2022-2023 recruitment wave, seasonality
     t_years = (months.asi8 - months[0].ordinal) / 12.0
     mid = (pd.Period("2023-01", "M").ordinal - months[0].ordinal) / 12.0
-    wave_t = wave * np.exp(-0.5 * ((t_years - mid) / 0.6) ** 2)
-    trend = np.exp(slope * t_years + wave_t) * _season(months, b_ramadan, b_post)
-
-    # calibration: expected national total in 2025 (national geography share for a subset)
-    lam = np.exp(log_lam)
+    trend = np.exp(slope * t_years + wave * np.exp(-0.5 * ((t_years - mid) / 0.6) ** 2))
+    trend = trend * _season(months, b_ramadan, b_post)
     in_2025 = np.asarray([m.year == 2025 for m in months])
-    ref_trend = trend[in_2025].mean() if in_2025.any() else trend[-12:].mean()
-    scale = national_monthly_2025 * national_share / (lam.sum() * ref_trend)
-    lam = lam * scale
+    ref = trend[in_2025].mean() if in_2025.any() else trend[-12:].mean()
+    lam = lam * national_monthly_2025 * share / (lam.sum() * ref)
 
-    # program villages: real dated roster (selected on high propensity) + synthetic additions
-    first = np.full(n_v, -1, dtype=np.int64)  # month ordinal, -1 = never
+    first = np.full(n_v, -1, dtype=np.int64)
     source = np.full(n_v, "none", dtype=object)
-    ros = _roster(roster)
+    ros = _roster(roster).sort_values("first_treated")
     pos = pd.Index(geo["village_code"]).get_indexer(ros["village_code"].astype(str))
     ok = pos >= 0
+    pos, ft = pos[ok], ros["first_treated"].to_numpy()[ok]
+    if n_program is not None:
+        pos, ft = pos[:n_program], ft[:n_program]
     hi = np.quantile(lam, selection_quantile)
-    for p, ft in zip(pos[ok], ros["first_treated"].to_numpy()[ok], strict=True):
-        first[p] = ft.ordinal
-        source[p] = "roster"
-        if lam[p] < hi:  # selection on high sending: roster villages are high-propensity villages
+    for p, f in zip(pos, ft):
+        first[p], source[p] = f.ordinal, "roster"
+        if lam[p] < hi:  # roster villages are high-sending villages
             lam[p] = hi * np.exp(abs(rng.normal(0, 0.5)))
     by = pd.Period(enrolled_by, "M").ordinal
-    n_target = int(round(n_enrolled_by * national_share))
-    if national_share < 1:  # a subset gets its share of the national program, at least 3 villages
-        n_target = max(n_target, 3)
-    n_have = int(((first >= 0) & (first <= by)).sum())
-    n_add = max(0, n_target - n_have)
+    if n_program is not None:
+        n_add = max(0, n_program - len(pos))
+    else:
+        n_target = max(int(round(n_enrolled_by * share)), 3) if share < 1 else n_enrolled_by
+        n_add = max(0, n_target - int(((first >= 0) & (first <= by)).sum()))
     cand = np.flatnonzero((source == "none") & (lam >= hi))
     if n_add > len(cand):
         cand = np.flatnonzero(source == "none")
     if n_add:
-        w = lam[cand] / lam[cand].sum()
-        pick = rng.choice(cand, size=min(n_add, len(cand)), replace=False, p=w)
-        lo = pd.Period(first_synthetic_launch, "M").ordinal
-        first[pick] = rng.integers(lo, by + 1, size=len(pick))
+        pick = rng.choice(cand, size=min(n_add, len(cand)), replace=False, p=lam[cand] / lam[cand].sum())
+        first[pick] = rng.integers(pd.Period(first_synthetic_launch, "M").ordinal, by + 1, size=len(pick))
         source[pick] = "synthetic_addition"
-    last = months[-1].ordinal
-    first[first > last] = -1  # launched after the panel: never treated within it
+    first[first > months[-1].ordinal] = -1
 
-    # program effect (dynamic rate ratio) and spillover to the same kecamatan
     tt = months.asi8[None, :]
     e = tt - first[:, None]
     treated = (first[:, None] >= 0) & (e >= 0)
-    log_rr = np.where(treated, np.log(effect_rr) * np.minimum(1.0, (e + 1) / ramp), 0.0)
+    direct = np.where(treated, np.log(effect_rr) * np.minimum(1.0, (e + 1) / ramp), 0.0)
     district = geo["district_code"].to_numpy()
-    d_first = pd.Series(np.where(first >= 0, first, np.iinfo(np.int64).max)).groupby(district).transform("min")
-    d_first = d_first.to_numpy()
-    exposed_from = np.where((first < 0) & (d_first < np.iinfo(np.int64).max), d_first, -1)
-    if spillover_rr != 1.0:
-        spill = (exposed_from[:, None] >= 0) & (tt >= exposed_from[:, None])
-        log_rr = log_rr + np.where(spill, np.log(spillover_rr), 0.0)
+    big = np.iinfo(np.int64).max
+    d_first = pd.Series(np.where(first >= 0, first, big)).groupby(district).transform("min").to_numpy()
+    exposed_from = np.where((first < 0) & (d_first < big), d_first, -1)
+    spill = (exposed_from[:, None] >= 0) & (tt >= exposed_from[:, None])
+    log_rr = direct + (np.where(spill, np.log(spillover_rr), 0.0) if spillover_rr != 1.0 else 0.0)
 
-    mu0 = lam[:, None] * trend[None, :]
-    mu = mu0 * np.exp(log_rr)
-    if dispersion is None:
-        y = rng.poisson(mu)
-    else:
-        y = rng.poisson(rng.gamma(dispersion, mu / dispersion))
+    shock0, shock1, extra = np.zeros((n_v, n_t)), np.zeros((n_v, n_t)), {}
+    if scenario is not None:
+        shock0, shock1, extra = scenario(dict(rng=rng, geo=geo, months=months, first=first, lam=lam))
+    mu0 = lam[:, None] * trend[None, :] * np.exp(shock0)
+    mu = mu0 * np.exp(log_rr + shock1)
+    y = rng.poisson(mu if dispersion is None else rng.gamma(dispersion, mu / dispersion))
+    if unmapped_share > 0:
+        y = rng.binomial(y, 1.0 - unmapped_share)
+        mu0 = mu0 * (1.0 - unmapped_share)
 
-    first_per = _periods(first)
-    b = min(12, n_t)
     rows = np.repeat(np.arange(n_v), n_t)
+    b = min(12, n_t)
     panel = pd.DataFrame(
         {
             "village_code": _cat(geo["village_code"].to_numpy(), rows),
@@ -272,29 +268,31 @@ def generate_panel(
             "month": pd.PeriodIndex.from_ordinals(np.tile(months.asi8, n_v), freq="M"),
             "first_treated": _periods(np.repeat(first, n_t)),
             "program_source": _cat(source, rows),
+            "population": np.repeat(np.round(pop), n_t),
             "baseline_sending": np.repeat(mu0[:, :b].mean(axis=1), n_t),
             "deferrals": y.reshape(-1).astype(np.int64),
             "expected": mu0.reshape(-1),
         }
     )
+    for name, col in extra.items():  # per-village scenario columns (e.g. main destination, co-treatment)
+        panel[name] = np.repeat(np.asarray(col), n_t)
     vill = pd.DataFrame(
         {
             "village_code": geo["village_code"].to_numpy(),
             "district_code": district,
             "regency_code": geo["regency_code"].to_numpy(),
             "propensity": lam,
-            "first_treated": first_per,
+            "population": np.round(pop),
+            "first_treated": _periods(first),
             "program_source": source,
             "spillover_exposed_from": _periods(exposed_from),
+            **{k: np.asarray(v) for k, v in extra.items()},
         }
     )
-    max_e = int(last - first[first >= 0].min()) if (first >= 0).any() else 0
+    max_e = int(months[-1].ordinal - first[first >= 0].min()) if (first >= 0).any() else 0
     ev = np.arange(0, max_e + 1)
-    true = pd.DataFrame({"event_time": ev, "rate_ratio": np.exp(np.log(effect_rr) * np.minimum(1.0, (ev + 1) / ramp))})
-    # the estimand of Poisson ETWFE's "simple" aggregate: expected treated count over counterfactual count
-    direct = np.where(treated, np.log(effect_rr) * np.minimum(1.0, (e + 1) / ramp), 0.0)
+    true = pd.DataFrame({"event_time": ev, "rate_ratio": effect_rr ** np.minimum(1.0, (ev + 1) / ramp)})
     true_overall = float((mu0 * np.exp(direct))[treated].sum() / mu0[treated].sum()) if treated.any() else 1.0
-    true_att_count = float((mu0 * (np.exp(direct) - 1))[treated].mean()) if treated.any() else 0.0
     params = dict(
         seed=seed,
         start=start,
@@ -303,12 +301,13 @@ def generate_panel(
         n_months=n_t,
         effect_rr=effect_rr,
         ramp=ramp,
-        true_att_count=true_att_count,
+        true_att_count=float((mu0 * (np.exp(direct) - 1))[treated].mean()) if treated.any() else 0.0,
         spillover_rr=spillover_rr,
         dispersion=dispersion,
         national_monthly_2025=national_monthly_2025,
+        unmapped_share=unmapped_share,
         n_program=int((first >= 0).sum()),
         n_roster=int((source == "roster").sum()),
         n_synthetic_additions=int((source == "synthetic_addition").sum()),
     )
-    return SyntheticPanel(_label(panel), _label(vill), _label(true), true_overall, params)
+    return SyntheticPanel(label(panel), label(vill), label(true), true_overall, params)

@@ -1,0 +1,162 @@
+"""Tables and figures of notebooks 03 and 04, computed here so that the notebooks stay thin (re-exported by
+:mod:`tppo_analysis.design.power`, reached from a notebook as ``tppo.power``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..paths import repo_root
+from .synthetic.village import label
+
+__all__ = [
+    "calibration",
+    "power_grid",
+    "size_table",
+    "power_pivot",
+    "plot_power",
+    "mde_headline",
+    "stress_table",
+    "coverage_table",
+    "STUDY_RATES",
+]
+
+#: Baselines of the committed power study (deferrals per program village-month).
+STUDY_RATES = (0.01, 0.03, 0.1)
+
+
+def _studies():
+    return repo_root() / "results" / "studies"
+
+
+def calibration(pp) -> pd.DataFrame:
+    """The rates the power grid should be read at: program villages' deferrals per village-month before launch
+    and the negative binomial shape estimated from their monthly counts (method of moments; inf = no
+    over-dispersion), from the analysis panel itself (SYNTHETIC or the restricted extract).
+    """
+    d = pp.panel
+    pre = d[d["first_treated"].notna() & (d["month"] < d["first_treated"])]
+    per_v = pre.groupby("village_code", observed=True)["deferrals"].agg(["mean", "var"])
+    m, v = float(pre["deferrals"].mean()), float(pre["deferrals"].var())
+    within = float(per_v["var"].mean())
+    shape = m**2 / (within - m) if within > m else float("inf")
+    rows = {
+        "program villages": len(per_v),
+        "pre-launch village-months": len(pre),
+        "deferrals per program village-month": round(m, 4),
+        "variance": round(v, 4),
+        "negative binomial shape (within villages)": round(shape, 2) if np.isfinite(shape) else shape,
+        "nearest baseline of the committed grid": min(STUDY_RATES, key=lambda r: abs(np.log(r / max(m, 1e-9)))),
+    }
+    return pd.DataFrame({pp.label: pd.Series(rows, dtype=object)})
+
+
+def power_grid(pp, *, reps: int = 60) -> pd.DataFrame:
+    """The power grid: the committed study (SYNTHETIC) or, on a restricted extract, a grid simulated at the
+    extract's own baseline rate and dispersion (``reps`` replications per cell, minutes of compute).
+    """
+    if pp.label == "SYNTHETIC":
+        return pd.read_csv(_studies() / "power_simulation.csv")
+    from .power import power_cell, realistic_replication
+
+    cal = calibration(pp).iloc[:, 0]
+    rate = float(cal["deferrals per program village-month"])
+    shape = float(cal["negative binomial shape (within villages)"])
+    rows = []
+    for n in (73, 185, 500, 1000):
+        for e in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5):
+            reps_ = [
+                realistic_replication(
+                    n_program=n, base_rate=rate, effect_rr=e, seed=s, dispersion=shape if np.isfinite(shape) else 1e6
+                )
+                for s in range(reps)
+            ]
+            rows.append(
+                {
+                    "effect_rr": e,
+                    "effect_pct": round((e - 1) * 100),
+                    "n_program": n,
+                    "base_rate": rate,
+                    **power_cell(reps_),
+                }
+            )
+    return label(pd.DataFrame(rows))
+
+
+def size_table(grid: pd.DataFrame) -> pd.DataFrame:
+    """Rejection rate with no effect (the test's size, nominal 0.05) by program size and baseline, with MC SE."""
+    s = grid[grid["effect_rr"] == 1.0]
+    out = s.pivot(index="n_program", columns="base_rate", values="power").round(3)
+    out.columns = [f"size at {c:g}/month" for c in out.columns]
+    out["largest MC SE"] = s.groupby("n_program")["mc_se"].max().round(3)
+    return out
+
+
+def power_pivot(grid: pd.DataFrame) -> pd.DataFrame:
+    """Power by baseline, program size (rows) and true reduction (columns), with the replications per cell."""
+    e = grid[grid["effect_rr"] < 1.0]
+    out = e.pivot_table(index=["base_rate", "n_program"], columns="effect_pct", values="power").round(2)
+    out.columns = [f"{-c}% reduction" for c in out.columns]
+    out["reps per cell"] = e.groupby(["base_rate", "n_program"])["n_reps"].min()
+    return out
+
+
+def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
+    """Power curves, one panel per baseline, direct labels per program size (sequential colours), the 80% and 5%
+    lines, MC error bars.
+    """
+    import matplotlib.pyplot as plt
+
+    e = grid[grid["effect_rr"] < 1.0]
+    rates = sorted(e["base_rate"].unique())
+    fig, axes = plt.subplots(1, len(rates), figsize=(4 * len(rates), 3.8), sharey=True, squeeze=False)
+    sizes = sorted(e["n_program"].unique())
+    colours = plt.get_cmap("viridis")(np.linspace(0.05, 0.85, len(sizes)))
+    for ax, rate in zip(axes[0], rates, strict=True):
+        for n, col in zip(sizes, colours, strict=True):
+            g = e[(e["base_rate"] == rate) & (e["n_program"] == n)].sort_values("effect_pct")
+            x = -g["effect_pct"].to_numpy()
+            ax.errorbar(x, g["power"], yerr=2 * g["mc_se"], color=col, marker="o", ms=3, capsize=2)
+            ax.annotate(
+                f"{n}", (x.max(), g["power"].iloc[0]), color=col, fontsize=8, xytext=(3, 0), textcoords="offset points"
+            )
+        ax.axhline(0.8, color="grey", lw=0.8, ls="--")
+        ax.axhline(0.05, color="grey", lw=0.8, ls=":")
+        ax.set_title(f"baseline {rate:g} deferrals per program village-month", fontsize=9)
+        ax.set_xlabel("true reduction (%)")
+    axes[0][0].set_ylabel("power (share of panels rejecting 'no effect')")
+    fig.suptitle(title, y=1.02)
+    return fig, axes[0][0]
+
+
+def mde_headline(mde: pd.DataFrame) -> pd.DataFrame:
+    """Minimum detectable reduction (80% power) per program size (rows) and baseline (columns), as text."""
+    m = mde.assign(
+        text=[
+            ("<= " if b == "<=" else "> " if b == ">" else "") + f"{v:.0f}%"
+            for b, v in zip(mde["mde_bound"], mde["mde_reduction_pct"], strict=True)
+        ]
+    )
+    out = m.pivot(index="n_program", columns="base_rate", values="text")
+    out.columns = [f"MDE at {c:g}/month" for c in out.columns]
+    return out
+
+
+def stress_table() -> pd.DataFrame:
+    """The committed stress tests: bias of each estimator per world (wide) and the flag rates of the diagnostics."""
+    b = pd.read_csv(_studies() / "stress_tests_bias.csv")
+    out = b.pivot_table(index="estimator", columns="world", values="relative_bias", sort=False).round(2)
+    f = pd.read_csv(_studies() / "stress_tests_flags.csv")
+    flags = f.pivot_table(index="diagnostic", columns="world", values="flag_rate", sort=False).round(2)
+    flags.index = [f"flag rate: {i}" for i in flags.index]
+    return pd.concat([out.add_prefix("").rename(index=lambda i: f"relative bias: {i}"), flags])
+
+
+def coverage_table() -> pd.DataFrame:
+    """The committed coverage study of the Poisson ETWFE intervals (:func:`tppo_analysis.design.coverage.study_table`)."""
+    from .coverage import study_table
+
+    return study_table().round(3)
