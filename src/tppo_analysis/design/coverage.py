@@ -54,7 +54,7 @@ METHODS = ("conditional_score", "wild_score_bootstrap", "cluster_robust", "clust
 def roster_regencies() -> tuple[str, ...]:
     """Regencies of the dated roster villages (26 in the public roster)."""
     from ..sources.roster import load_desa_binaan
-    from .panel import cohort_table
+    from ._cohorts import cohort_table
 
     coh, _ = cohort_table(load_desa_binaan())
     return tuple(sorted(coh["village_code"].astype(str).str[:5].unique()))

@@ -99,11 +99,11 @@ def _roster(roster):
     if roster is None:
         if "roster" not in _CACHE:
             from ...sources.roster import load_desa_binaan
-            from ..panel import cohort_table
+            from .._cohorts import cohort_table
 
             _CACHE["roster"] = cohort_table(load_desa_binaan())[0][["village_code", "first_treated"]]
         return _CACHE["roster"]
-    from ..panel import cohort_table
+    from .._cohorts import cohort_table
 
     return cohort_table(roster)[0][["village_code", "first_treated"]]
 
