@@ -411,3 +411,27 @@ def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
             }
         )
     return _label(pd.DataFrame(rows))
+
+
+# Notebook views, re-exported so that notebooks reach them as ``tppo.power.<name>``.
+from .views import (  # noqa: E402
+    calibration,
+    coverage_table,
+    mde_headline,
+    plot_power,
+    power_grid,
+    power_pivot,
+    size_table,
+    stress_table,
+)
+
+__all__ += [
+    "calibration",
+    "coverage_table",
+    "mde_headline",
+    "plot_power",
+    "power_grid",
+    "power_pivot",
+    "size_table",
+    "stress_table",
+]

@@ -118,6 +118,8 @@ def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
     for ax, rate in zip(axes[0], rates, strict=True):
         for n, col in zip(sizes, colours, strict=True):
             g = e[(e["base_rate"] == rate) & (e["n_program"] == n)].sort_values("effect_pct")
+            if g.empty:
+                continue
             x = -g["effect_pct"].to_numpy()
             ax.errorbar(x, g["power"], yerr=2 * g["mc_se"], color=col, marker="o", ms=3, capsize=2)
             ax.annotate(
