@@ -42,6 +42,7 @@ def main(argv=None) -> int:
     ap.add_argument("--levels-reps", type=int, default=200, help="replications that also fit CS and TWFE")
     ap.add_argument("--boot-reps", type=int, default=300, help="replications that also run the wild score bootstrap")
     ap.add_argument("--chunk", type=int, default=50)
+    ap.add_argument("--first", type=int, default=0, help="first replication index (to split a design across processes)")
     ap.add_argument("--n-boot", type=int, default=999)
     ap.add_argument("--out", type=Path, default=REPO / "results" / "studies")
     args = ap.parse_args(argv)
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
     for design in args.designs:
         n = args.reps if args.reps is not None else PLAN[design]
         have = set(done.loc[done["design"] == design, "seed"]) if len(done) else set()
-        todo = [SEED + i for i in range(n) if SEED + i not in have]
+        todo = [SEED + i for i in range(args.first, n) if SEED + i not in have]
         t0 = time.process_time()
         buf = []
         for k, seed in enumerate(tqdm(todo, desc=f"design {design}", file=sys.stderr, disable=None)):

@@ -39,9 +39,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--small", action="store_true", help="a 2 x 1 x 1 grid for tests")
+    ap.add_argument("--sizes", type=int, nargs="+", default=None, help="program sizes to run (default: all)")
     ap.add_argument("--out", type=Path, default=REPO / "results" / "studies")
     args = ap.parse_args(argv)
     effects, sizes, rates = ((1.0, 0.5), (73,), (0.1,)) if args.small else (EFFECTS, SIZES, BASELINES)
+    if args.sizes:
+        sizes = tuple(args.sizes)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "power_simulation.csv"
     table = pd.read_csv(path) if path.exists() else pd.DataFrame()

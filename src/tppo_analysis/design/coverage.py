@@ -10,8 +10,12 @@ analysis panel leaves out as the pre-analysis plan does. The analysis window is 
   roster villages;
 * ``19_sparse`` — the same at 30% of the calibrated national level (program villages about 0.1 deferrals a month
   before launch instead of about 0.3: the reviewer's reading of the calibration, a sensitivity);
-* ``73`` and ``185`` — the regencies of the dated roster, its 54 villages plus synthetic additions among
-  high-sending villages launched 2023-01 to 2025-05.
+* ``73`` and ``185`` — the regencies of the dated roster villages; the program villages are the first 73 (185) dated
+  roster villages in launch order, topped up with synthetic additions among high-sending villages launched 2023-01
+  to 2025-05 when the roster has fewer.
+
+The committed study (``results/studies/effects_coverage*``) was run on the 132-village public roster (the version of
+the layout commit); later roster rounds add villages and so change the draws of a seed, not the design.
 
 The truth of a replication is the estimand on the estimation sample: expected over counterfactual count of the
 treated village-months the estimator keeps (a cohort without any pre-launch event has no baseline and is left out).

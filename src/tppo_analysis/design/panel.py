@@ -25,7 +25,6 @@ from ._cohorts import cohort_table
 __all__ = ["PanelBuild", "cohort_table", "build_panel", "group_trends"]
 
 
-
 @dataclass
 class PanelBuild:
     """A built panel and what was left out.
@@ -258,23 +257,20 @@ def program_panel(data_dir=None, *, start: str | None = "2022-07", **synthetic_o
 
     With ``data_dir`` the restricted loader of issue 13 (``tppo_analysis.sources.extracts.load_restricted_panel``,
     reading ``DIR/restricted/`` and the ministry's ``desa_binaan.csv``) supplies the village x month panel; when it
-    returns None (no extract there) the SYNTHETIC panel is used and says so. Without ``data_dir`` the SYNTHETIC
+    returns None (no extract there), or while that loader does not exist yet, the SYNTHETIC panel is used and its
+    ``label`` says so. Without ``data_dir`` the SYNTHETIC
     panel of notebook 03 is drawn (:func:`tppo_analysis.design.coverage.design_panel`, 19 program villages of 5
     regencies at the calibrated density; ``synthetic_options`` override its parameters, e.g. ``seed``). Either way
     ring-1 villages (same kecamatan as a program village) are left out and the window starts at ``start`` (the plan's
     post-reopening main window; None keeps 2020-22, the sensitivity).
     """
-    from ..errors import TppoError
 
     if data_dir is not None:
         try:
-            from ..sources.extracts import load_restricted_panel  # issue 13
-        except ImportError as exc:
-            raise TppoError(
-                "a restricted data directory was given, but this version has no restricted-panel loader "
-                "(tppo_analysis.sources.extracts.load_restricted_panel, issue 13)"
-            ) from exc
-        loaded = load_restricted_panel(data_dir)
+            from ..sources.extracts import load_restricted_panel  # issue 13's loader; the hook until it lands
+        except ImportError:
+            load_restricted_panel = None
+        loaded = load_restricted_panel(data_dir) if load_restricted_panel is not None else None
         if loaded is not None:
             full = loaded.panel if hasattr(loaded, "panel") else loaded
             return ProgramPanel(_analysis_window(_drop_ring1(full), start), "RESTRICTED", None, None, full, start)
