@@ -98,13 +98,15 @@ def _lead_table(vi, leads: int, level: float) -> pd.DataFrame:
     ]:
         p = vi.fit.pieces(sel)
         se, lo, hi = vi.interval(p, level)
+        ok = bool(np.isfinite(lo) and np.isfinite(hi) and p.theta > 0)
+        nan = float("nan")
         rows.append(
             {
                 "term": term,
-                "estimate": p.theta,
-                "se": p.theta * se,
-                "ci_lower": np.exp(lo),
-                "ci_upper": np.exp(hi),
+                "estimate": p.theta if ok else nan,
+                "se": p.theta * se if ok else nan,
+                "ci_lower": np.exp(lo) if ok else nan,
+                "ci_upper": np.exp(hi) if ok else nan,
                 "scale": "ratio",
                 "method": vi.method,
             }
@@ -185,9 +187,24 @@ def honest_ratio(
     ``breakdown_m`` (smallest M of a fine grid at which the interval includes 1; 0 if it already does at M = 0,
     inf if never on the grid) and the original estimate.
     """
-    e, beta, sigma = ratio_event_study(
-        panel, outcome, unit, time, cohort, leads=leads, lags=lags, time_fe_by=time_fe_by, cluster=cluster
-    )
+    try:
+        e, beta, sigma = ratio_event_study(
+            panel, outcome, unit, time, cohort, leads=leads, lags=lags, time_fe_by=time_fe_by, cluster=cluster
+        )
+    except TppoError as exc:  # a month without treated events: reported as not identified, not raised
+        out = pd.DataFrame(
+            {
+                "m": list(m_values),
+                "ratio_lower": np.nan,
+                "ratio_upper": np.nan,
+                "includes_1": pd.NA,
+                "identified": "no",
+                "note": str(exc),
+            }
+        )
+        out.attrs["breakdown_m"] = float("nan")
+        out.attrs["estimate"] = float("nan")
+        return out
     num_pre, num_post = int((e < 0).sum()), int((e >= 0).sum())
     hb = honest_bounds(beta, sigma, num_pre, num_post, method="smoothness", m_values=tuple(m_values), level=level)
     out = pd.DataFrame({"m": hb["m"], "ratio_lower": np.exp(hb["lb"]), "ratio_upper": np.exp(hb["ub"])})
