@@ -1,5 +1,8 @@
-"""Figures a reviewer reads without the notebook: colour-vision distance, plain log ticks, the time axis with events,
-captions rendered from structured sidecar fields, and no internal code in any text of a figure."""
+"""Figures a reviewer reads without the notebook.
+
+Colour-vision distance, plain log ticks, the time axis with events, captions rendered from structured sidecar fields,
+and no internal code in any text of a figure.
+"""
 
 from __future__ import annotations
 

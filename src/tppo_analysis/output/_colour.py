@@ -64,13 +64,13 @@ DELTA_E_SPACE = "CAM02-UCS"
 
 
 def on_white(colour) -> np.ndarray:
-    """sRGB (0–1) of ``colour`` with its alpha composited on a white page."""
+    """Return the sRGB (0–1) of ``colour`` with its alpha composited on a white page."""
     r, g, b, a = to_rgba(colour)
     return np.array([r, g, b]) * a + (1.0 - a)
 
 
 def simulate(colour, vision: str) -> np.ndarray:
-    """sRGB (0–1) of ``colour`` as seen with ``vision`` (a key of :data:`VISIONS`) at full severity."""
+    """Return the sRGB (0–1) of ``colour`` as seen with ``vision`` (a key of :data:`VISIONS`) at full severity."""
     from colorspacious import cspace_convert
 
     if vision not in VISIONS:
@@ -109,7 +109,7 @@ def colour_distances(colours: Mapping[str, str] | Sequence[str]) -> pd.DataFrame
 
 
 def colour_vision_check(colours: Mapping[str, str] | Sequence[str]) -> dict:
-    """The closest pair of colours under any vision: ``min_delta_e``, ``pair``, ``vision``, ``space``, ``passes``.
+    """Find the closest pair of colours under any vision: ``min_delta_e``, ``pair``, ``vision``, ``space``, ``passes``.
 
     With fewer than two distinct colours ``min_delta_e`` is ``None`` and the figure passes.
     """

@@ -80,7 +80,7 @@ def series_colours(fig) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def code_labels() -> dict[str, str]:
-    """Internal code -> plain label: series keys holding a ``:`` and every measure code of the record."""
+    """Map internal codes to plain labels: series keys holding a ``:`` and every measure code of the record."""
     from ..sources.labels import measure_labels, series_labels
 
     out = {k: v for k, v in series_labels().items() if ":" in k}
@@ -90,7 +90,7 @@ def code_labels() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def code_pattern() -> re.Pattern:
-    """A regex matching any internal code as a whole token (longest first)."""
+    """Compile a regex matching any internal code as a whole token (longest first)."""
     codes = sorted(code_labels(), key=len, reverse=True)
     return re.compile(r"(?<![\w:-])(" + "|".join(map(re.escape, codes)) + r")(?![\w:-])")
 

@@ -233,7 +233,7 @@ def render_caption(
     model: str | None = None,
     caveat: str | None = None,
 ) -> str:
-    """The figure caption, written from the structured fields so a card reads without the notebook.
+    """Write the figure caption from the structured fields, so a card reads without the notebook.
 
     ``what`` (what is shown), ``series`` (plain labels: where), ``period`` (when), ``n`` (how many windows, figures
     or replications), ``model`` (None: reported figures as published), ``interval`` (its type and level, or "none")

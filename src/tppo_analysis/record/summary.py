@@ -6,14 +6,13 @@ a gap in the record is a gap in what officials said publicly, not a month withou
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..output.plotting import STATUS_COLOURS, apply_style
+from ..output.plotting import STATUS_COLOURS, apply_style, time_axis
 from ..sources.labels import (
     MEASURE_LABEL_FILE,
     measure_label,
@@ -134,7 +133,8 @@ def plot_reported_windows(
     """Timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
 
     Figures without a stated start are drawn as a dot at their end date. Bands are labelled with the plain series
-    label (:func:`series_label`).
+    label (:func:`series_label`); the time axis shows the border closures and key events
+    (:func:`tppo_analysis.output.plotting.time_axis`).
     """
     apply_style()
     status = audit.set_index("figure_id")["status"]
@@ -156,19 +156,18 @@ def plot_reported_windows(
         labels.append(f"{series_label(series)}\n({measure_label(measure, short=True)}, {len(g)} figures)")
     ax.set_yticks(range(len(pairs)), labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(pd.Timestamp(start), pd.Timestamp(end))
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    context = time_axis(ax, pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1))
     ax.set_xlabel("reference period of each reported figure (calendar date)")
     ax.set_title("What was reported, for which windows: deferrals of suspected non-procedural migrant workers")
     ax.legend(
         handles=[Patch(color=c, label=s.replace("_", " ")) for s, c in _STATUS_COLOURS.items()]
-        + [Line2D([], [], marker="o", ls="none", ms=3, color="#333333", label="no stated start (dot at end date)")],
+        + [Line2D([], [], marker="o", ls="none", ms=3, color="#333333", label="no stated start (dot at end date)")]
+        + context,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),
-        ncol=4,
+        ncol=3,
         fontsize=8,
-        title="reconciliation",
+        title="reconciliation and context",
         title_fontsize=8,
     )
     ax.grid(axis="y", visible=False)

@@ -60,7 +60,7 @@ def measure_labels(kind: str = "label") -> dict[str, str]:
 
 
 def series_label(key: str) -> str:
-    """The one plain label of a series key, for every figure, table header and report card.
+    """Return the one plain label of a series key, for every figure, table header and report card.
 
     ``series_label("tpi:soekarno-hatta")`` -> the alias file's ``series_label`` for that key. The alias file is kept
     by the record; when several alias rows map to one key, the label most of them give is used.
@@ -77,8 +77,11 @@ def series_label(key: str) -> str:
 
 
 def measure_label(measure: str, *, short: bool = False) -> str:
-    """The plain label of a measure (``data/reference/measure_labels.csv``), e.g. "passport applications deferred
-    on suspicion of non-procedural migrant work"; ``short=True`` gives "passport deferrals"."""
+    """Return the plain label of a measure (``data/reference/measure_labels.csv``).
+
+    E.g. "passport applications deferred on suspicion of non-procedural migrant work"; ``short=True`` gives
+    "passport deferrals".
+    """
     labels = measure_labels("short_label" if short else "label")
     if measure not in labels:
         raise TppoError(f"measure {measure!r} has no plain label in data/reference/{MEASURE_LABEL_FILE}")
