@@ -9,6 +9,7 @@ dashed lines, and any no-data span hatched and labelled. It returns legend handl
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -30,7 +31,7 @@ FIGURE_EVENTS: dict[str, str] = {
     "myawaddy-repatriation-mar-2025": "Myawaddy repatriation",
 }
 
-_EVENT_STYLE = {"color": EVENT_COLOUR, "lw": 0.9, "ls": (0, (4, 2))}
+_EVENT_STYLE: dict[str, Any] = {"color": EVENT_COLOUR, "lw": 0.9, "ls": (0, (4, 2))}
 
 
 def plain_log_axis(ax, axis: str = "y") -> None:

@@ -71,7 +71,7 @@ def on_white(colour) -> np.ndarray:
 
 def simulate(colour, vision: str) -> np.ndarray:
     """Return the sRGB (0–1) of ``colour`` as seen with ``vision`` (a key of :data:`VISIONS`) at full severity."""
-    from colorspacious import cspace_convert
+    from colorspacious import cspace_convert  # type: ignore[import-untyped]
 
     if vision not in VISIONS:
         raise FigureError(f"unknown vision {vision!r}; use one of {sorted(VISIONS)}")
@@ -99,7 +99,7 @@ def colour_distances(colours: Mapping[str, str] | Sequence[str]) -> pd.DataFrame
     items = dict(colours) if isinstance(colours, Mapping) else {str(c): c for c in colours}
     by_hex: dict[str, str] = {}
     for label, c in items.items():
-        by_hex.setdefault(to_hex(on_white(c)), str(label))
+        by_hex.setdefault(to_hex(tuple(on_white(c))), str(label))
     rows = []
     for (h1, l1), (h2, l2) in itertools.combinations(sorted(by_hex.items()), 2):
         for vision in VISIONS:

@@ -64,7 +64,7 @@ def series_colours(fig) -> dict[str, str]:
 
     def add(label, colour):
         if label and not str(label).startswith("_") and colour is not None and not _blank(colour):
-            out.setdefault(str(label), to_hex(on_white(colour)))
+            out.setdefault(str(label), to_hex(tuple(on_white(colour))))
 
     legends = list(fig.legends)
     for ax in fig.axes:

@@ -321,6 +321,8 @@ def save_figure(
         missing = [k for k, v in {"what": what, **fields}.items() if v is None or not str(v).strip()]
         if missing:
             raise FigureError(f"figure {name!r}: sidecar field(s) {', '.join(missing)} missing (docs/CONTRACTS.md §4)")
+        assert what is not None and series is not None and period is not None and n is not None  # checked above
+        assert interval is not None
         caption = render_caption(what=what, series=series, period=period, n=n, interval=interval, model=model,
                                  caveat=caveat)  # fmt: skip
     elif caption is None or not str(caption).strip():
@@ -365,7 +367,7 @@ def save_figure(
         "restricted": bool(restricted),
         "structured": bool(structured),
         "what": plain_text_of(str(what).strip()) if structured else None,
-        "series": ([series] if isinstance(series, str) else [str(x) for x in series]) if structured else None,
+        "series": None if series is None else [series] if isinstance(series, str) else [str(x) for x in series],
         "period": str(period).strip() if structured else None,
         "n": str(n).strip() if structured else None,
         "model": (str(model).strip() if model else None) if structured else None,
