@@ -35,6 +35,7 @@ LINT_PATHS := src tests scripts bench
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/python scripts/check_docstrings.py
 	$(BIN)/mypy
 
 # Lint first. The HTML report is rendered from the committed notebooks (no execution) so the browser check and the

@@ -77,7 +77,18 @@ _SIGNATURES = {
 
 
 def infer_kind(path: str | Path) -> str:
-    """Guess the kind of an input file from its header line."""
+    """Guess the kind of an input file from its header line.
+
+    Parameters
+    ----------
+    path : str or Path
+        The input file (CSV).
+
+    Returns
+    -------
+    str
+        The kind whose required columns the header holds (a key of :func:`kinds`).
+    """
     header = set(read_text_table(path).columns)
     candidates = [k for k, cols in _SIGNATURES.items() if cols <= header]
     for name, schema in RESTRICTED_KINDS.items():
@@ -100,6 +111,13 @@ def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str
 
     The read notes say what was normalised on reading (encoding, separator, skipped blank lines), so nothing changes
     without being said.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The input file (CSV).
+    kind : str, optional
+        The file kind (a key of :func:`kinds`); inferred from the header when None.
     """
     p = Path(path)
     available = kinds()
@@ -112,11 +130,30 @@ def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str
 
 
 def configure_validate(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``tppo validate``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument("path", help="the file to check (CSV)")
     parser.add_argument("--kind", help="file kind (default: inferred from the header)")
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Run ``tppo validate``: print the problems of one file, or a one-line summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when problems were found.
+    """
     try:
         kind, n, notes = validate_file(args.path, args.kind)
     except DataValidationError as exc:
@@ -139,7 +176,13 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def configure_report(parser: argparse.ArgumentParser) -> None:
-    """Options of ``tppo report``."""
+    """Add the options of ``tppo report``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument(
         "--data-dir", metavar="PATH", help="run the notebooks on this data folder (restricted data); needs --out"
     )
@@ -164,7 +207,18 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """``tppo report``: build the report; with ``--data-dir``/``--out`` build it outside the repository."""
+    """Run ``tppo report``: build the report; with ``--data-dir``/``--out`` build it outside the repository.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when the privacy scan of a restricted report finds identifiers.
+    """
     if args.data_dir is not None or args.out is not None:
         if args.out is None:
             raise TppoError("--data-dir needs --out DIR (outside the repository, or under build/)")
@@ -191,6 +245,13 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def configure_scan(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``tppo scan``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument(
         "paths",
         nargs="*",
@@ -201,6 +262,18 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    """Run ``tppo scan``: look for personal identifiers and print each finding (masked).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status: 0 when nothing was found, 1 otherwise.
+    """
     findings, scanned = scan.scan_paths(args.paths, root=args.root)
     if findings:
         for f in findings:
@@ -222,6 +295,13 @@ def run_scan(args: argparse.Namespace) -> int:
 
 
 def configure_aggregate(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``tppo aggregate``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument("paths", nargs="+", type=Path, help="record-level CSV or Parquet file(s) of one kind")
     parser.add_argument("--kind", required=True, choices=list(extracts.KINDS), help="record kind")
     parser.add_argument(
@@ -235,6 +315,19 @@ def configure_aggregate(parser: argparse.ArgumentParser) -> None:
 
 
 def run_aggregate(args: argparse.Namespace) -> int:
+    """Run ``tppo aggregate``: count record-level files into a monthly panel file with DuckDB.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status (0; errors are raised as :class:`~tppo_analysis.errors.TppoError`).
+    """
+
     def say(msg: str) -> None:
         if not args.quiet:
             print(f"tppo aggregate: {msg}", file=sys.stderr, flush=True)

@@ -94,6 +94,19 @@ def configure(
 
     Notebooks call this with their papermill parameters, so one notebook runs unchanged on the embedded public data
     or on a restricted extract.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike, optional
+        Folder holding ``public/``, ``reference/`` and ``geography/`` (default: ``data/`` of the repository).
+    figures_dir : str or os.PathLike, optional
+        Where figures are saved (default: ``figures/``).
+    results_dir : str or os.PathLike, optional
+        Where result tables are saved (default: ``results/``).
+    report_dir : str or os.PathLike, optional
+        Where the HTML report is rendered (default: ``report/``).
+    build_dir : str or os.PathLike, optional
+        Scratch folder for executed notebooks (default: ``build/``).
     """
     for key, value in {
         "data": data_dir,

@@ -87,6 +87,20 @@ def round_frame(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS, *, exclud
 
     Integer columns (counts) are left as they are, as are the columns named in ``exclude`` (for example p-values
     or shares that a table rounds to fixed decimals itself).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to round.
+    digits : int
+        Significant digits kept (3 by default).
+    exclude : iterable of str
+        Columns left as they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A rounded copy; ``frame`` is not changed.
     """
     out = frame.copy()
     skip = set(exclude)
@@ -99,7 +113,23 @@ def round_frame(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS, *, exclud
 
 
 def check_level(level: float) -> float:
-    """Validate a confidence level (a probability strictly between 0 and 1) and return it as a float."""
+    """Validate a confidence level (a probability strictly between 0 and 1) and return it as a float.
+
+    Parameters
+    ----------
+    level : float
+        The confidence level, e.g. 0.95.
+
+    Returns
+    -------
+    float
+        ``level`` as a float.
+
+    Raises
+    ------
+    TppoError
+        When ``level`` is not strictly between 0 and 1.
+    """
     lv = float(level)
     if not 0.0 < lv < 1.0:
         from .errors import TppoError
@@ -167,11 +197,33 @@ class Result(ABC):
 
     @abstractmethod
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals at ``level``: columns ``ci_lower``, ``ci_upper``, indexed by term."""
+        """Return confidence intervals at ``level``: columns ``ci_lower``, ``ci_upper``, indexed by term.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level (0.95 by default).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``ci_lower`` and ``ci_upper`` by term, on the scale of :meth:`tidy`.
+        """
 
     @abstractmethod
     def plot(self, ax: Any = None) -> tuple[Any, Any]:
-        """Draw the result on ``ax`` (a new figure when ``None``) and return ``(fig, ax)``."""
+        """Draw the result on ``ax`` (a new figure when ``None``) and return ``(fig, ax)``.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure is made when None.
+
+        Returns
+        -------
+        tuple
+            ``(fig, ax)``: the figure and the axes drawn on.
+        """
 
     def notes(self) -> Sequence[str]:
         """Plain-language caveats shown under the summary table (none by default)."""
