@@ -284,11 +284,6 @@ def daily_exposure(obs, denominator: str, series: str) -> pd.DataFrame:
         The denominator measure (e.g. issued passports).
     series : str
         The series key (e.g. ``"national"``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``date`` and ``exposure`` (the denominator's units per day).
     """
     o = _prepare(obs)
     den = o[(o["measure"] == denominator) & (o["series"] == series)]
@@ -351,11 +346,6 @@ def rate_table(
     breaks : sequence, optional
         Dates of regime changes across which no denominator is prorated (default: the regimes of
         :func:`tppo_analysis.sources.events.regimes`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per numerator window, columns :data:`RATE_COLUMNS`.
     """
     if rate not in RATE_DEFINITIONS:
         raise TppoError(f"unknown rate {rate!r}; known: {sorted(RATE_DEFINITIONS)}")
@@ -420,11 +410,6 @@ def rates(obs, rate_name: str = "passport_deferrals_per_10k_issued", *, level: f
         Confidence level of the intervals (0.95 by default).
     series : sequence of str, optional
         Restrict to these series (default: all).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per numerator window, in the columns listed above.
     """
     t = rate_table(obs, rate_name, level=level, series=series)
     no_window = t["note"].ne(_NO_SERIES) & t["note"].ne("")
@@ -450,11 +435,6 @@ def rate_availability(obs, *, prorate: Prorate = "none", figures: pd.DataFrame |
         Count prorated windows too (``"days"``) or exact matches only.
     figures : pandas.DataFrame, optional
         The public record, passed on to :func:`rate_table`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per rate of :data:`RATE_DEFINITIONS`.
     """
     rows = []
     for name in RATE_DEFINITIONS:
@@ -493,11 +473,6 @@ def daily_rates(obs, measure: str, *, series: Sequence[str] | None = None, level
         Restrict to these series (default: all).
     level : float
         Confidence level of the exact Poisson intervals (0.95 by default).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per window: the total, the days, the count per day and its interval.
     """
     level = check_level(level)
     o = _prepare(obs)
