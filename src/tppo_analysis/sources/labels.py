@@ -55,7 +55,13 @@ def series_labels() -> dict[str, str]:
 
 
 def measure_labels(kind: str = "label") -> dict[str, str]:
-    """Every measure with its plain label (``kind="label"``) or its short label (``kind="short_label"``)."""
+    """Return every measure with its plain label (``kind="label"``) or its short label (``kind="short_label"``).
+
+    Parameters
+    ----------
+    kind : {"label", "short_label"}
+        Which label column of the measure-label table.
+    """
     return _measure_table(str(_reference(MEASURE_LABEL_FILE)))[kind].to_dict()
 
 
@@ -64,6 +70,11 @@ def series_label(key: str) -> str:
 
     ``series_label("tpi:soekarno-hatta")`` -> the alias file's ``series_label`` for that key. The alias file is kept
     by the record; when several alias rows map to one key, the label most of them give is used.
+
+    Parameters
+    ----------
+    key : str
+        A series key such as ``"tpi:soekarno-hatta"``.
 
     Raises
     ------
@@ -81,6 +92,13 @@ def measure_label(measure: str, *, short: bool = False) -> str:
 
     E.g. "passport applications deferred on suspicion of non-procedural migrant work"; ``short=True`` gives
     "passport deferrals".
+
+    Parameters
+    ----------
+    measure : str
+        A measure name such as ``"dep_deferral_wni_pmi_suspected"``.
+    short : bool
+        Give the short label.
     """
     labels = measure_labels("short_label" if short else "label")
     if measure not in labels:
@@ -89,5 +107,15 @@ def measure_label(measure: str, *, short: bool = False) -> str:
 
 
 def plain_label(series: str, measure: str | None = None, *, short: bool = False) -> str:
-    """``"<series label>: <measure label>"`` (or just the series label): the caption of one series × measure."""
+    """Return ``"<series label>: <measure label>"`` (or just the series label): the caption of one series x measure.
+
+    Parameters
+    ----------
+    series : str
+        A series key.
+    measure : str, optional
+        A measure name; the series label alone when None.
+    short : bool
+        Use the measure's short label.
+    """
     return series_label(series) if measure is None else f"{series_label(series)}: {measure_label(measure, short=short)}"
