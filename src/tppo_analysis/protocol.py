@@ -39,6 +39,7 @@ __all__ = [
     "Result",
     "round_sig",
     "round_frame",
+    "format_sig",
     "check_level",
 ]
 
@@ -110,6 +111,40 @@ def round_frame(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS, *, exclud
         if pd.api.types.is_float_dtype(out[col].dtype):
             out[col] = out[col].map(lambda v: round_sig(v, digits) if pd.notna(v) else v).astype(out[col].dtype)
     return out
+
+
+def format_sig(value: Any, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """Format a number for display with ``digits`` significant digits (the display form of :func:`round_sig`).
+
+    Thousands are grouped (``368,000``), trailing zeros that are significant are kept (``1.50``), and very large or
+    very small magnitudes use scientific notation (``1.23e-05``). Used as pandas' ``display.float_format`` by
+    :func:`tppo_analysis.setup`, so every float a notebook shows is rounded here and nowhere else.
+
+    Parameters
+    ----------
+    value : Any
+        A number; anything else is shown with ``str``.
+    digits : int
+        Significant digits shown (3 by default).
+
+    Returns
+    -------
+    str
+        The formatted number; ``nan`` and ``inf`` as Python writes them.
+    """
+    x = round_sig(value, digits)
+    if isinstance(x, bool | np.bool_) or isinstance(x, int | np.integer):
+        return f"{x:,}"
+    if not isinstance(x, float):
+        return str(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0.0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    if -5 < magnitude < 15:
+        return f"{x:,.{max(0, digits - 1 - magnitude)}f}"
+    return f"{x:.{digits - 1}e}"
 
 
 def check_level(level: float) -> float:
