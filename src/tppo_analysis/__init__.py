@@ -42,6 +42,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "DataValidationError": ("tppo_analysis.errors", "DataValidationError"),
     "setup": ("tppo_analysis.session", "setup"),
     "load_data": ("tppo_analysis.datasets", "load_data"),
+    "AmbiguousPeriodError": ("tppo_analysis.errors", "AmbiguousPeriodError"),
+    "parse_period": ("tppo_analysis.sources.periods", "parse_period"),
+    "Period": ("tppo_analysis.sources.periods", "Period"),
     # modules
     "effects": ("tppo_analysis.effects", None),
     "paths": ("tppo_analysis.paths", None),
@@ -95,5 +98,6 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .sources.calendar import holiday_regressors  # noqa: F401
     from .sources.events import load_events  # noqa: F401
     from .sources.geography import load_villages  # noqa: F401
+    from .sources.periods import Period, parse_period  # noqa: F401
     from .sources.public_record import load_public_record  # noqa: F401
     from .sources.roster import load_desa_binaan  # noqa: F401
