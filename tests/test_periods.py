@@ -217,6 +217,13 @@ def test_a_period_ending_after_publication_is_refused_with_the_dates():
         parse_period("Juni 2025", "2025-05-19")
 
 
+def test_a_named_range_whose_last_unit_had_not_begun_is_refused():
+    # "Januari-Desember 2025" said in June names months that had not begun: not a running unit, so refused
+    with pytest.raises(AmbiguousPeriodError, match="last unit starts on 2025-12-01, after the publication date"):
+        parse_period("Januari-Desember 2025", date(2025, 6, 30))
+    assert parse_period("Januari-Juli 2025", date(2025, 7, 10)) == Period(date(2025, 1, 1), date(2025, 7, 10))
+
+
 def test_a_weekday_that_contradicts_its_date_is_refused():
     assert window("Rabu (6/7/2022)", "2022-07-07") == ("2022-07-06", "2022-07-06")
     with pytest.raises(AmbiguousPeriodError, match=r"Minggu \(Sunday\), not a Rabu"):

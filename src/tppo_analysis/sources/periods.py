@@ -423,6 +423,8 @@ def _resolve(raw: str, left: _Atom | None, right: _Atom | None, year: int, pub: 
     if end > pub:
         if not unit:
             raise ValueError(f"it ends on {end}, after the publication date {pub}")
+        if r_start > pub:  # "Januari-Desember 2025" said in June: the last unit had not begun
+            raise ValueError(f"its last unit starts on {r_start}, after the publication date {pub}")
         end = pub  # a unit still running when stated: the record's statement-date rule
     if start > end:
         raise ValueError(f"it starts on {start}, after its end {end}")
