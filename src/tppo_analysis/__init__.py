@@ -84,7 +84,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from . import effects, models, paths, privacy, provenance  # noqa: F401
     from .datasets import load_data  # noqa: F401
     from .design import panel, power, synthetic  # noqa: F401
-    from .errors import DataValidationError, TppoError  # noqa: F401
+    from .errors import AmbiguousPeriodError, DataValidationError, TppoError  # noqa: F401
     from .models.interval import IntervalCountModel  # noqa: F401
     from .output import plotting, tables  # noqa: F401
     from .output.plotting import save_figure  # noqa: F401
