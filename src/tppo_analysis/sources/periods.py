@@ -124,8 +124,11 @@ _FILLER = rf"\b{_FILLER_WORDS}\b"
 
 
 class _Atom(NamedTuple):
-    """One end of a period as written: ``kind`` is token (a numeric or relative date, ``a`` indexes the stash), day,
-    bareday ("1" in "1-16 Juli"), month, quarter, half, first_n ("empat bulan pertama"), year or yearstart."""
+    """One end of a period as written.
+
+    ``kind`` is token (a numeric or relative date, ``a`` indexes the stash), day, bareday ("1" in "1-16 Juli"),
+    month, quarter, half, first_n ("empat bulan pertama"), year or yearstart.
+    """
 
     kind: str
     a: int = 0  # the day, quarter, half, N or stash index
@@ -312,7 +315,7 @@ def _has_year(atom: _Atom | None, dates: list[tuple[str, date | None, bool]]) ->
 
 
 def parse_period(text: str, published: date | str) -> Period:
-    """The inclusive window of days a period phrase covers, by the rules in this module's docstring.
+    """Return the inclusive window of days a period phrase covers, by the rules in this module's docstring.
 
     Parameters
     ----------
@@ -371,7 +374,9 @@ def parse_period(text: str, published: date | str) -> Period:
     end_only = not since and bool(re.match(r"(?:sd|sampai|hingga|until|till|to|per|as of|as at)\b", s))
     if end_only:
         s = re.sub(r"^(?:sd|sampai|hingga|until|till|to|per|as of|as at) ?", "", s)
-    parts = [p.strip() for p in re.split(r"\s(?:sd|sampai|hingga|until|till|through|to)\s|\s?-\s?", f" {s} ", 1)]
+    parts = [
+        p.strip() for p in re.split(r"\s(?:sd|sampai|hingga|until|till|through|to)\s|\s?-\s?", f" {s} ", maxsplit=1)
+    ]
     if len(parts) == 2 and not parts[0]:
         end_only, parts = not since, parts[1:]
     if parts[-1] == "@now@":
@@ -399,7 +404,7 @@ def parse_period(text: str, published: date | str) -> Period:
 
 def _resolve(raw: str, left: _Atom | None, right: _Atom | None, year: int, pub: date,
              dates: list[tuple[str, date | None, bool]], since: bool, end_only: bool) -> Period:  # fmt: skip
-    """The window for one candidate year (for atoms that state none); ValueError says why it is not the one meant."""
+    """Return the window for one candidate year (for atoms that state none); ValueError says why it is not meant."""
     if left is not None and right is not None and right.kind == "bareday":  # "Juni hingga tanggal 9"
         l_start, _, _ = _window(left, year, dates)
         right = right._replace(kind="day", month=l_start.month, year=l_start.year)

@@ -73,7 +73,7 @@ def place_problem(level: str, name: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _place_problem(level: str, name: str) -> str | None:
-    from ._village_match import _DISTRICT_PREFIX, _clean, _index, _keys, _resolve_province, _resolve_regency
+    from ._village_match import _DISTRICT_PREFIX, _index, _keys, _resolve_province, _resolve_regency
 
     if level not in LEVELS:
         return f"unknown geography_level {level!r} (expected one of {', '.join(LEVELS)})"

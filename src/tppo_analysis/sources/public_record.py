@@ -138,8 +138,10 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
 
 
 def series_of(df: pd.DataFrame, aliases: pd.DataFrame, column: str = "series") -> pd.Series:
-    """The alias table's ``series`` (or another of its columns) for each row of a record read as text, aligned with
-    ``df``; missing where the (level, place, office, measure group) is not in the table."""
+    """Return the alias table's ``series`` (or another column) for each row of a record read as text.
+
+    Aligned with ``df``; missing where the (level, place, office, measure group) is not in the table.
+    """
     keyed = df[list(LOOKUP_COLUMNS[:3])].assign(measure_group=df["measure"].map(alias_group))
     merged = keyed.merge(aliases[[*LOOKUP_COLUMNS, column]], on=list(LOOKUP_COLUMNS), how="left")
     return pd.Series(merged[column].to_numpy(), index=df.index)
@@ -193,8 +195,11 @@ def _convert(df: pd.DataFrame, aliases: pd.DataFrame) -> pd.DataFrame:
 def check_public_record(
     df: pd.DataFrame, file: str, aliases: pd.DataFrame | None = None
 ) -> tuple[list[Problem], list[Problem]]:
-    """``(errors, warnings)`` for a public-record table read as text: the schema, the cross-column rules and the
-    record rules (see :mod:`tppo_analysis.sources.record_rules`). Errors stop the loader; warnings are reported."""
+    """Return ``(errors, warnings)`` for a public-record table read as text.
+
+    Checks the schema, the cross-column rules and the record rules (see :mod:`tppo_analysis.sources.record_rules`).
+    Errors stop the loader; warnings are reported.
+    """
     problems = missing_column_problems(df, PUBLIC_RECORD_COLUMNS, file)
     if problems:
         return problems, []

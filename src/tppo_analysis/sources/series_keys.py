@@ -68,7 +68,7 @@ _KEY = re.compile(r"^(national(:[a-z0-9-]+)?|(province|regency|city|subdistrict|
 
 
 def alias_group(measure: str) -> str:
-    """The alias table's ``measure_group``: ``departure``, ``passport`` or ``other``.
+    """Return the alias table's ``measure_group`` of a measure: ``departure``, ``passport`` or ``other``.
 
     The group lets one office name map to its checkpoint for departure deferrals (Kanim Soekarno-Hatta ->
     ``tpi:soekarno-hatta``) and to the office for everything else.
@@ -84,7 +84,7 @@ def slug(text: str) -> str:
 
 
 def place_key(level: str, geography_name: str) -> str | None:
-    """The key a regional or national row must have, from its place; ``None`` for office and checkpoint rows.
+    """Return the key a regional or national row must have, from its place; ``None`` for offices and checkpoints.
 
     ``province`` -> ``province:jawa-timur``; ``regency`` "Jawa Tengah (Kab. Semarang)" -> ``regency:kab-semarang``;
     ``city`` "DKI Jakarta (Jakarta Utara / Kep. Seribu)" -> ``city:jakarta-utara-kep-seribu``; ``subdistrict``
@@ -115,10 +115,12 @@ def _checkpoint_words(office: str) -> str:
 
 
 def derived_key(level: str, geography_name: str, tpi_or_office: str) -> str:
-    """The key the grammar gives a row: :func:`place_key` for national and regional rows, ``office:<name>`` for an
-    office ("Kanim Blitar" -> ``office:blitar``), ``tpi:<name>`` for a checkpoint ("TPI Bandara Juanda (...)" ->
+    """Return the key the grammar gives a row.
+
+    :func:`place_key` for national and regional rows, ``office:<name>`` for an office ("Kanim Blitar" -> ``office:blitar``), ``tpi:<name>`` for a checkpoint ("TPI Bandara Juanda (...)" ->
     ``tpi:juanda``). Used for new rows (``tppo add-figure``) and as the reference the alias table is checked
-    against."""
+    against.
+    """
     key = place_key(level, geography_name)
     if key is not None:
         return key
@@ -208,7 +210,7 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                     )
                 )
     for key, grp in df.groupby("series", sort=True):
-        pairs = set(zip(grp["geography_name"], grp["tpi_or_office"]))
+        pairs = set(zip(grp["geography_name"], grp["tpi_or_office"], strict=True))
         if len(pairs) > 1:
             for idx in grp.index[grp["reason"].str.strip() == ""]:
                 others = "; ".join(
@@ -265,7 +267,7 @@ def _alias_path(path: str | os.PathLike | None) -> Path:
 
 
 def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """The alias table (columns :data:`ALIAS_COLUMNS`), validated against the rules of the module docstring.
+    """Load the alias table (columns :data:`ALIAS_COLUMNS`), validated against the rules of the module docstring.
 
     Raises
     ------
@@ -284,11 +286,11 @@ def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
 @lru_cache(maxsize=1)
 def _labels() -> dict[str, str]:
     aliases = load_series_aliases()
-    return dict(zip(aliases["series"], aliases["series_label"]))
+    return dict(zip(aliases["series"], aliases["series_label"], strict=True))
 
 
 def series_label(key: str) -> str:
-    """The human label of a series key (``tpi:soekarno-hatta`` -> "Soekarno-Hatta airport (Tangerang, Banten)").
+    """Return the human label of a series key: ``tpi:soekarno-hatta`` -> "Soekarno-Hatta airport (Tangerang, Banten)".
 
     Figures, table headers and report text show this label, never the key (docs/CONTRACTS.md §3).
 
