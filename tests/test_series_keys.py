@@ -10,6 +10,7 @@ import pytest
 
 import tppo_analysis as tppo
 from tppo_analysis.errors import DataValidationError, TppoError
+from tppo_analysis.sources.labels import series_label
 from tppo_analysis.sources.places import parse_place
 from tppo_analysis.sources.public_record import check_public_record
 from tppo_analysis.sources.series_keys import (
@@ -18,7 +19,6 @@ from tppo_analysis.sources.series_keys import (
     derived_key,
     load_series_aliases,
     place_key,
-    series_label,
     slug,
 )
 from tppo_analysis.sources.validation import read_text_table
@@ -116,7 +116,7 @@ def test_one_label_per_key_naming_the_place(aliases):
     assert series_label("tpi:soekarno-hatta").startswith("Soekarno-Hatta airport")
     assert series_label("regency:kab-semarang") == "Kab. Semarang, Jawa Tengah"
     assert "Blitar" in series_label("office:blitar")
-    with pytest.raises(TppoError, match="unknown series key"):
+    with pytest.raises(TppoError, match="is not in data/reference/series_aliases.csv"):
         series_label("kanim:blitar")
 
 

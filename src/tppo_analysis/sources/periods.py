@@ -139,7 +139,7 @@ class _Atom(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _dateparser():
-    from dateparser.date import DateDataParser
+    from dateparser.date import DateDataParser  # type: ignore[import-untyped]
 
     settings = {"DATE_ORDER": "DMY", "PREFER_LOCALE_DATE_ORDER": False, "PREFER_DAY_OF_MONTH": "first"}
     return DateDataParser(languages=["id", "en"], settings=settings)
@@ -286,12 +286,14 @@ def _window(atom: _Atom, year: int, dates: list[tuple[str, date | None, bool]]) 
             raise ValueError(f"{raw!r} is not a date")
         return d, d, False
     if atom.kind == "day":
+        assert atom.month is not None  # a day atom always carries its month
         try:
             d = date(y, atom.month, atom.a)
         except ValueError:
             raise ValueError(f"day {atom.a} of month {atom.month} {y} does not exist") from None
         return d, d, False
     if atom.kind == "month":
+        assert atom.month is not None
         return date(y, atom.month, 1), _month_end(y, atom.month), True
     if atom.kind in ("quarter", "half", "first_n"):
         months = {"quarter": 3 * atom.a, "half": 6 * atom.a, "first_n": atom.a}[atom.kind]
@@ -319,10 +321,10 @@ def parse_period(text: str, published: date | str) -> Period:
 
     Parameters
     ----------
-    text
+    text : str
         The period as the article states it, Indonesian or English ("sepanjang Januari hingga April 2025",
         "periode 1 Januari s.d. 18 September 2025", "in the last three months", "Rabu (6/7/2022)").
-    published
+    published : date or str
         The statement date (else the publication date): a :class:`datetime.date` or ``YYYY-MM-DD``; ``YYYY-MM`` and
         ``YYYY`` stand for the last day of that month or year. Running units end here; relative phrases count from it.
 

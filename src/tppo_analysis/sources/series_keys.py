@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +46,6 @@ __all__ = [
     "derived_key",
     "alias_problems",
     "load_series_aliases",
-    "series_label",
 ]
 
 ALIAS_FILE = "series_aliases.csv"
@@ -72,13 +70,34 @@ def alias_group(measure: str) -> str:
 
     The group lets one office name map to its checkpoint for departure deferrals (Kanim Soekarno-Hatta ->
     ``tpi:soekarno-hatta``) and to the office for everything else.
+
+    Parameters
+    ----------
+    measure : str
+        A measure code.
+
+    Returns
+    -------
+    str
+        The group.
     """
     group = MEASURE_GROUP.get(measure, "other")
     return group if group in ("departure", "passport") else "other"
 
 
 def slug(text: str) -> str:
-    """Lower-case words joined by ``-``: ``"Kab. Lombok Barat"`` -> ``kab-lombok-barat``."""
+    """Return lower-case words joined by ``-``: ``"Kab. Lombok Barat"`` -> ``kab-lombok-barat``.
+
+    Parameters
+    ----------
+    text : str
+        A place or office name.
+
+    Returns
+    -------
+    str
+        The slug.
+    """
     t = str(text).lower().replace(".", " ").replace("&", " and ")
     return re.sub(r"[^a-z0-9]+", "-", t).strip("-")
 
@@ -90,6 +109,18 @@ def place_key(level: str, geography_name: str) -> str | None:
     ``city`` "DKI Jakarta (Jakarta Utara / Kep. Seribu)" -> ``city:jakarta-utara-kep-seribu``; ``subdistrict``
     "Jawa Timur (Kab. Mojokerto, Kec. Ngoro)" -> ``subdistrict:kab-mojokerto-kec-ngoro``; ``national`` ->
     ``national``.
+
+    Parameters
+    ----------
+    level : str
+        The row's ``geography_level``.
+    geography_name : str
+        The row's ``geography_name``.
+
+    Returns
+    -------
+    str or None
+        The key; ``None`` for office and checkpoint rows, whose key is not their place.
     """
     if level == "national":
         return "national"
@@ -117,9 +148,23 @@ def _checkpoint_words(office: str) -> str:
 def derived_key(level: str, geography_name: str, tpi_or_office: str) -> str:
     """Return the key the grammar gives a row.
 
-    :func:`place_key` for national and regional rows, ``office:<name>`` for an office ("Kanim Blitar" -> ``office:blitar``), ``tpi:<name>`` for a checkpoint ("TPI Bandara Juanda (...)" ->
-    ``tpi:juanda``). Used for new rows (``tppo add-figure``) and as the reference the alias table is checked
-    against.
+    :func:`place_key` for national and regional rows, ``office:<name>`` for an office ("Kanim Blitar" ->
+    ``office:blitar``), ``tpi:<name>`` for a checkpoint ("TPI Bandara Juanda (...)" -> ``tpi:juanda``). Used for new
+    rows (``tppo add-figure``) and as the reference the alias table is checked against.
+
+    Parameters
+    ----------
+    level : str
+        The row's ``geography_level``.
+    geography_name : str
+        The row's ``geography_name``.
+    tpi_or_office : str
+        The row's ``tpi_or_office``.
+
+    Returns
+    -------
+    str
+        The key.
     """
     key = place_key(level, geography_name)
     if key is not None:
@@ -137,7 +182,20 @@ def _words_in(key: str, text: str) -> bool:
 
 
 def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
-    """Every rule of the module docstring the alias table breaks, each naming its file line and column."""
+    """Return every rule of the module docstring the alias table breaks, each naming its file line and column.
+
+    Parameters
+    ----------
+    aliases : pandas.DataFrame
+        The alias table read as text (:func:`~tppo_analysis.sources.validation.read_text_table`).
+    file : str
+        The file name shown in each problem.
+
+    Returns
+    -------
+    list of Problem
+        One per broken rule and row.
+    """
     problems = missing_column_problems(aliases, ALIAS_COLUMNS, file)
     if problems:
         return problems
@@ -269,6 +327,16 @@ def _alias_path(path: str | os.PathLike | None) -> Path:
 def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """Load the alias table (columns :data:`ALIAS_COLUMNS`), validated against the rules of the module docstring.
 
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        The table (default: ``data/reference/series_aliases.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, every cell as text.
+
     Raises
     ------
     DataValidationError
@@ -281,25 +349,3 @@ def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
     if problems:
         raise DataValidationError(problems, file=file)
     return df[list(ALIAS_COLUMNS)].reset_index(drop=True)
-
-
-@lru_cache(maxsize=1)
-def _labels() -> dict[str, str]:
-    aliases = load_series_aliases()
-    return dict(zip(aliases["series"], aliases["series_label"], strict=True))
-
-
-def series_label(key: str) -> str:
-    """Return the human label of a series key: ``tpi:soekarno-hatta`` -> "Soekarno-Hatta airport (Tangerang, Banten)".
-
-    Figures, table headers and report text show this label, never the key (docs/CONTRACTS.md §3).
-
-    Raises
-    ------
-    TppoError
-        For a key not in ``data/reference/series_aliases.csv``.
-    """
-    try:
-        return _labels()[key]
-    except KeyError:
-        raise TppoError(f"unknown series key {key!r}: not in data/reference/{ALIAS_FILE}") from None
