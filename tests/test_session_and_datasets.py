@@ -111,7 +111,8 @@ def test_the_examples_in_the_docstrings_run(restore):
     import doctest
 
     from tppo_analysis import datasets, session
+    from tppo_analysis.effects import staggered
 
-    for module in (session, datasets):
+    for module in (session, datasets, staggered):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__

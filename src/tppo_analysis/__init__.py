@@ -8,7 +8,8 @@ The small public API (re-exported here; each name lives in the module that owns 
   :func:`load_events` (the cited event timeline)
 * calendar — :func:`holiday_regressors`
 * models — :class:`IntervalCountModel` (counts observed as totals over irregular windows)
-* program effect — the :mod:`tppo_analysis.effects` package (``effects.fit``)
+* program effect — :class:`StaggeredDesign` (a panel and its column roles, held once) over the
+  :mod:`tppo_analysis.effects` package (``effects.fit``)
 * privacy — :mod:`tppo_analysis.privacy` (``MIN_CELL``, ``suppress``)
 * output — :func:`save_figure`, :func:`save_table`, :func:`provenance_line`
 * where things live — :mod:`tppo_analysis.paths`
@@ -45,6 +46,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "AmbiguousPeriodError": ("tppo_analysis.errors", "AmbiguousPeriodError"),
     "parse_period": ("tppo_analysis.sources.periods", "parse_period"),
     "Period": ("tppo_analysis.sources.periods", "Period"),
+    "StaggeredDesign": ("tppo_analysis.effects.staggered", "StaggeredDesign"),
     # modules
     "effects": ("tppo_analysis.effects", None),
     "paths": ("tppo_analysis.paths", None),
@@ -84,6 +86,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from . import effects, models, paths, privacy, provenance  # noqa: F401
     from .datasets import load_data  # noqa: F401
     from .design import panel, power, synthetic  # noqa: F401
+    from .effects.staggered import StaggeredDesign  # noqa: F401
     from .errors import AmbiguousPeriodError, DataValidationError, TppoError  # noqa: F401
     from .models.interval import IntervalCountModel  # noqa: F401
     from .output import plotting, tables  # noqa: F401
