@@ -84,6 +84,10 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
                     f"date outside the supported range {DATE_MIN[:4]}–{DATE_MAX[:4]}",
                 )
             )
+    pub = df["published_date"]
+    padded = pub.where(pub.str.len() != 7, pub + "-01")
+    for idx in df.index[pub.str.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?") & _parse_iso(padded).isna()]:
+        problems.append(Problem(file, line_of(idx, df), "published_date", pub[idx], "is not a calendar date"))
     start, end = parsed["period_start"], parsed["period_end"]
     for idx in df.index[start.notna() & end.notna() & (end < start)]:
         problems.append(
