@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .errors import DataValidationError, TppoError, display_path
+from .errors import DataValidationError, IdentifierError, Problem, TppoError, display_path
 from .output.report import build as report
 from .privacy import scan
 from .provenance import package_version
@@ -124,9 +124,41 @@ def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str
     kind = kind or infer_kind(p)
     if kind not in available:
         raise TppoError(f"unknown kind {kind!r}; choose one of: {', '.join(sorted(available))}")
-    result = available[kind](p)
+    found = _identifier_problems(p, kind)
+    try:
+        result = available[kind](p)
+    except DataValidationError as exc:
+        masked = {(q.line, q.column): q.value for q in found}
+        rest = [
+            Problem(q.file, q.line, q.column, masked.get((q.line, q.column), q.value), q.reason) for q in exc.problems
+        ]
+        raise (IdentifierError if found else DataValidationError)(found + rest, file=exc.file) from None
+    if found:
+        raise IdentifierError(found, file=display_path(p))
     notes = list(getattr(result, "attrs", {}).get("read_notes", []))
     return kind, len(result), notes
+
+
+def _identifier_problems(path: Path, kind: str) -> list:
+    """Identifier-named columns and identifier-shaped values anywhere in the file (every row, every column).
+
+    Restricted extracts are checked cell by cell (a cell that is a person's name counts); the public record's free
+    text by the text rules (names count next to identifying words; officials named with their office are exempt).
+    """
+    from .privacy.identifiers import identifier_column_kind, value_problems
+
+    try:
+        df = read_text_table(path)
+    except (TppoError, DataValidationError):
+        return []
+    file = display_path(path)
+    named = [
+        Problem(file, 1, str(c), None, f"column looks like a personal identifier ({k}); remove it")
+        for c in df.columns
+        if (k := identifier_column_kind(c))
+    ]
+    mode = "cell" if kind in RESTRICTED_KINDS else "text"
+    return named + value_problems(df, file=file, lines=df.attrs.get("lines"), mode=mode)
 
 
 def configure_validate(parser: argparse.ArgumentParser) -> None:
@@ -274,6 +306,10 @@ def run_scan(args: argparse.Namespace) -> int:
     int
         The exit status: 0 when nothing was found, 1 otherwise.
     """
+    if not args.paths:
+        root = Path(args.root) if args.root else scan.default_root()
+        print(f"tppo scan: scanning the repository at {root} (git checkout of the current directory)", file=sys.stderr)
+        args.root = str(root)
     findings, scanned = scan.scan_paths(args.paths, root=args.root)
     if findings:
         for f in findings:
@@ -312,6 +348,13 @@ def configure_aggregate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temp-dir", default=None, type=Path, help="DuckDB spill directory")
     parser.add_argument("--threads", default=None, type=int, help="DuckDB threads")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--engine",
+        default="duckdb",
+        choices=["duckdb", "spark"],
+        help="duckdb (this machine) or spark (the same guarded aggregation on Apache Spark; --out is a Parquet folder)",
+    )
+    parser.add_argument("--spark-master", default="local[*]", help="Spark master URL with --engine spark (local[*])")
 
 
 def run_aggregate(args: argparse.Namespace) -> int:
@@ -332,6 +375,20 @@ def run_aggregate(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"tppo aggregate: {msg}", file=sys.stderr, flush=True)
 
+    if args.engine == "spark":
+        from .sources._extract_io import check_output, check_options
+        from .sources._spark import spark_aggregate, spark_session
+
+        check_options(args.memory_limit, args.threads, args.temp_dir)
+        out = check_output(args.out, args.paths)
+        say(f"starting Spark ({args.spark_master})")
+        spark = spark_session(args.spark_master)
+        try:
+            cols = spark_aggregate(spark, args.paths, kind=args.kind, by=args.by, out_dir=out)
+        finally:
+            spark.stop()
+        say(f"wrote {len(cols)} columns ({', '.join(cols[:4])}, ...) to {display_path(args.out)}/ (Parquet)")
+        return 0
     extracts.aggregate_records(
         args.paths,
         kind=args.kind,

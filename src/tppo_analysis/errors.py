@@ -165,11 +165,11 @@ class NoOverdispersionError(TppoError):
     """
 
 
-class IdentifierError(TppoError):
-    """A personal identifier (a name, NIK, passport or phone number) was found where none may be.
+class IdentifierError(DataValidationError):
+    """A personal identifier (a name, NIK, passport or phone number, e-mail, NPWP) was found where none may be.
 
-    Raised by the guards on everything written out and by ``tppo scan``; the message names the file and line and
-    the kind of identifier, never the identifier itself.
+    Raised by the guards on everything read in or written out; a :class:`DataValidationError` whose ``problems``
+    name each file, line and column and the kind of identifier, with the value masked, never the identifier itself.
     """
 
 

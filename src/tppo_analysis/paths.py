@@ -58,8 +58,13 @@ def data_dir() -> Path:
 
 
 def public_data_dir() -> Path:
-    """Return the folder of the cited public record (``<data_dir>/public``)."""
-    return data_dir() / "public"
+    """Return the cited public record: ``<data_dir>/public`` when that folder exists, else the repository's.
+
+    A restricted data folder (``tppo report --data-dir DIR``) holds ``DIR/restricted/`` and only optionally its own
+    ``DIR/public/``: without it, the notebooks read the public record from the repository's ``data/public``.
+    """
+    folder = data_dir() / "public"
+    return folder if folder.is_dir() else repo_root() / "data" / "public"
 
 
 def figures_dir() -> Path:
