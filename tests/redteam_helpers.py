@@ -20,12 +20,19 @@ def tppo(*args, cwd=None, env=None, timeout=600):
     """Run ``tppo ARGS`` in a subprocess with this interpreter; return (returncode, stdout, stderr)."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("TPPO_")}
     e.update(env or {})
-    r = subprocess.run([sys.executable, "-m", "tppo_analysis.cli", *map(str, args)], cwd=cwd, env=e,
-                       capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run(
+        [sys.executable, "-m", "tppo_analysis.cli", *map(str, args)],
+        cwd=cwd,
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return r.returncode, r.stdout, r.stderr
 
 
 def no_traceback(err: str) -> bool:
     """One clear message: no Python traceback, no raw exception class at the start of a line."""
-    return "Traceback" not in err and not any(line.split(":", 1)[0].endswith(("Error", "Exception"))
-                                              for line in err.splitlines())
+    return "Traceback" not in err and not any(
+        line.split(":", 1)[0].endswith(("Error", "Exception")) for line in err.splitlines()
+    )

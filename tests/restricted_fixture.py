@@ -20,9 +20,11 @@ MONTHS = pd.period_range("2021-01", "2024-12", freq="M")
 EFFECT_RR = 0.5
 N_PROGRAM = 60
 REASONS = ("suspected_pmi_nonprosedural", "incomplete_documents", "inconsistent_purpose", "other")
-CHECKPOINTS = (("Bandara Juanda", "airport", "Kanim Surabaya"),
-               ("Bandara Internasional Lombok", "airport", "Kanim Mataram"),
-               ("Pelabuhan Tanjung Perak", "seaport", "Kanim Tanjung Perak"))
+CHECKPOINTS = (
+    ("Bandara Juanda", "airport", "Kanim Surabaya"),
+    ("Bandara Internasional Lombok", "airport", "Kanim Mataram"),
+    ("Pelabuhan Tanjung Perak", "seaport", "Kanim Tanjung Perak"),
+)
 
 
 def build(data_dir: Path, *, target_records: int = 44_000, seed: int = SEED) -> dict:
@@ -53,23 +55,26 @@ def build(data_dir: Path, *, target_records: int = 44_000, seed: int = SEED) -> 
     reason = rng.choice(REASONS, n, p=[0.8, 0.1, 0.05, 0.05])
     unmatched = rng.random(n) < 0.01
     keys = [hashlib.sha256(f"fixture-salt-{i % (n // 2)}".encode()).hexdigest() for i in range(n)]
-    df = pd.DataFrame({
-        "record_id": [f"D{i:06d}" for i in range(n)],
-        "person_key": keys,
-        "deferral_date": dates,
-        "checkpoint": [CHECKPOINTS[i][0] for i in cp],
-        "checkpoint_type": [CHECKPOINTS[i][1] for i in cp],
-        "immigration_office": [CHECKPOINTS[i][2] for i in cp],
-        "reason": reason,
-        "village_code": np.where(unmatched, "", village),
-        "match_quality": np.where(unmatched, "unmatched", "exact"),
-        "age_band": rng.choice(["20-24", "25-29", "30-34", "35-39", ""], n),
-        "sex": rng.choice(["F", "M"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "record_id": [f"D{i:06d}" for i in range(n)],
+            "person_key": keys,
+            "deferral_date": dates,
+            "checkpoint": [CHECKPOINTS[i][0] for i in cp],
+            "checkpoint_type": [CHECKPOINTS[i][1] for i in cp],
+            "immigration_office": [CHECKPOINTS[i][2] for i in cp],
+            "reason": reason,
+            "village_code": np.where(unmatched, "", village),
+            "match_quality": np.where(unmatched, "unmatched", "exact"),
+            "age_band": rng.choice(["20-24", "25-29", "30-34", "35-39", ""], n),
+            "sex": rng.choice(["F", "M"], n),
+        }
+    )
     folder = Path(data_dir) / "restricted"
     folder.mkdir(parents=True, exist_ok=True)
     df.to_csv(folder / "deferral_records.csv", index=False, lineterminator="\n")
-    roster = pd.DataFrame({"village_code": program,
-                           "launch_date": [MONTHS[i].to_timestamp().strftime("%Y-%m-%d") for i in launch_idx]})
+    roster = pd.DataFrame(
+        {"village_code": program, "launch_date": [MONTHS[i].to_timestamp().strftime("%Y-%m-%d") for i in launch_idx]}
+    )
     roster.sort_values("village_code").to_csv(folder / "desa_binaan.csv", index=False, lineterminator="\n")
     return {"n_records": n, "n_villages": len(villages), "effect_rr": EFFECT_RR, "program": sorted(program)}

@@ -36,13 +36,15 @@ DEEP = [
 
 def _extract(path, n=25_000):
     rng = np.random.default_rng(1)
-    return pd.DataFrame({
-        "record_id": [f"R{i}" for i in range(n)],
-        "event_date": "2023-05-01",
-        "notes": rng.choice(["ok", "dokumen lengkap", ""], n),
-        "checkpoint": rng.choice(["Bandara Juanda", "Pelabuhan Tanjung Perak"], n),
-        "reason": "other",
-    })
+    return pd.DataFrame(
+        {
+            "record_id": [f"R{i}" for i in range(n)],
+            "event_date": "2023-05-01",
+            "notes": rng.choice(["ok", "dokumen lengkap", ""], n),
+            "checkpoint": rng.choice(["Bandara Juanda", "Pelabuhan Tanjung Perak"], n),
+            "reason": "other",
+        }
+    )
 
 
 @pytest.mark.parametrize("column,value,kind", DEEP)

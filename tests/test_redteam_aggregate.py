@@ -1,11 +1,11 @@
 """Red-team rows A02 A03 A04 A07 A08 A10 A13 A15 A16 A17 A19 A21 A22 A23 (tppo aggregate): failed at 0b602d9."""
+
 from __future__ import annotations
 
 import hashlib
 
 import pandas as pd
 import pytest
-
 from redteam_helpers import CANARY_HP, CANARY_NIK, no_traceback, tppo
 
 HEADER = "record_id,event_date,checkpoint,reason,village_code"
@@ -96,8 +96,15 @@ def test_A13_quoted_cells_past_the_sniff_sample(tmp_path):
 
 
 def test_A15_implausible_dates_refused(tmp_path):
-    bad = ["2023-1-5", "99999-01-01", "2023-05-01 23:59:59", " 2023-06-01 ", "-2023-07-01", "1800-01-01",
-           "2023-05-01 (BC)"]
+    bad = [
+        "2023-1-5",
+        "99999-01-01",
+        "2023-05-01 23:59:59",
+        " 2023-06-01 ",
+        "-2023-07-01",
+        "1800-01-01",
+        "2023-05-01 (BC)",
+    ]
     rows = [_row(0)] + [_row(i + 1, date=d) for i, d in enumerate(bad)]
     f = _write(tmp_path / "dates.csv", [r if '"' in r else r for r in rows])
     rc, o, err = _agg(f, tmp_path / "o.csv")
@@ -107,8 +114,16 @@ def test_A15_implausible_dates_refused(tmp_path):
 
 
 def test_A16_line_numbers_count_multiline_cells_and_blank_lines(tmp_path):
-    text = (HEADER + "\n" + 'r1,2023-05-01,"TPI\nJuanda\nT2",other,35.78.01.1001\n' + "\n"
-            + _row(2) + "\n" + _row(3, date="2023-02-31") + "\n")
+    text = (
+        HEADER
+        + "\n"
+        + 'r1,2023-05-01,"TPI\nJuanda\nT2",other,35.78.01.1001\n'
+        + "\n"
+        + _row(2)
+        + "\n"
+        + _row(3, date="2023-02-31")
+        + "\n"
+    )
     f = tmp_path / "ml.csv"
     f.write_text(text)
     rc, o, err = _agg(f, tmp_path / "o.csv")
@@ -141,8 +156,10 @@ def test_A21_out_equal_to_input_refused(tmp_path):
 
 
 def test_A22_formula_cells_neutralised(tmp_path):
-    f = _write(tmp_path / "formula.csv", [_row(1, cp="=cmd|' /C calc'!A0"), _row(2, cp="@SUM(1+1)"),
-                                          _row(3, cp="-2+3"), _row(4, cp="+SUM(A1)")])
+    f = _write(
+        tmp_path / "formula.csv",
+        [_row(1, cp="=cmd|' /C calc'!A0"), _row(2, cp="@SUM(1+1)"), _row(3, cp="-2+3"), _row(4, cp="+SUM(A1)")],
+    )
     out = tmp_path / "o.csv"
     rc, o, err = _agg(f, out)
     if rc == 0:
@@ -155,7 +172,8 @@ def test_A22_formula_cells_neutralised(tmp_path):
 
 
 def test_A23_duplicate_columns_refused(tmp_path):
-    f = _write(tmp_path / "dup.csv", ["r1,2023-05-01,TPI Juanda,other,35.78.01.1001,35.78.01.1002"],
-               HEADER + ",village_code")
+    f = _write(
+        tmp_path / "dup.csv", ["r1,2023-05-01,TPI Juanda,other,35.78.01.1001,35.78.01.1002"], HEADER + ",village_code"
+    )
     rc, o, err = _agg(f, tmp_path / "o.csv", by="village_month")
     assert rc == 1 and no_traceback(err) and "village_code" in err and "twice" in err, err

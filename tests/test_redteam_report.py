@@ -1,4 +1,5 @@
 """Red-team rows P04 P05 P06 P07 P09 (tppo report --data-dir / --out, offline guard): failed at 0b602d9."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ import os
 
 import nbformat
 import pytest
-
 from redteam_helpers import no_traceback, tppo
 
 from tppo_analysis import paths

@@ -1,11 +1,11 @@
 """Red-team rows S01-S07 (tppo scan) and P03b (the report's scan of rendered HTML): failed at 0b602d9."""
+
 from __future__ import annotations
 
 import subprocess
 
 import pandas as pd
 import pytest
-
 from redteam_helpers import CANARY_HP, CANARY_NIK, HP1, HP2, NIK1, NIK2, tppo
 
 from tppo_analysis.privacy.identifiers import find_identifiers
@@ -67,17 +67,20 @@ def test_S06_data_uri_does_not_hide_what_follows(tmp_path):
     assert sorted(x.kind for x in _scan(f)) == ["NIK", "PHONE"]
 
 
-@pytest.mark.parametrize("text,kind", [
-    ("kontak siti.rahayu@gmail.com", "EMAIL"),
-    ("NPWP 09.254.294.3-407.000", "NPWP"),
-    ("Pelapor: nama Siti Rahayu", "NAME"),
-    (f"NIK{CANARY_NIK}", "NIK"),
-    (f"{CANARY_NIK}.0", "NIK"),
-    ("3201.0155.0190.9991", "NIK"),
-    ("(0812) 9999-0001", "PHONE"),
-    ("0812.9999.0001", "PHONE"),
-    ("https://wa.me/6281299990001", "PHONE"),
-])
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("kontak siti.rahayu@gmail.com", "EMAIL"),
+        ("NPWP 09.254.294.3-407.000", "NPWP"),
+        ("Pelapor: nama Siti Rahayu", "NAME"),
+        (f"NIK{CANARY_NIK}", "NIK"),
+        (f"{CANARY_NIK}.0", "NIK"),
+        ("3201.0155.0190.9991", "NIK"),
+        ("(0812) 9999-0001", "PHONE"),
+        ("0812.9999.0001", "PHONE"),
+        ("https://wa.me/6281299990001", "PHONE"),
+    ],
+)
 def test_S07_more_identifier_shapes(tmp_path, text, kind):
     f = tmp_path / "s07.txt"
     f.write_text(text + "\n")
@@ -86,7 +89,9 @@ def test_S07_more_identifier_shapes(tmp_path, text, kind):
 
 def test_P03b_rendered_html_table(tmp_path):
     f = tmp_path / "00_public_record.html"
-    f.write_text("<table><tr><td>Pelapor Siti Rahayu, siti.rahayu@gmail.com, NPWP 09.254.294.3-407.000, "
-                 "HP 0813 7777 0002</td></tr></table>")
+    f.write_text(
+        "<table><tr><td>Pelapor Siti Rahayu, siti.rahayu@gmail.com, NPWP 09.254.294.3-407.000, "
+        "HP 0813 7777 0002</td></tr></table>"
+    )
     kinds = {x.kind for x in _scan(f)}
     assert {"NAME", "EMAIL", "NPWP", "PHONE"} <= kinds, kinds

@@ -1,13 +1,14 @@
 """Red-team rows V04 V05 V07 V10 V12 R01 (tppo validate): each failed at 0b602d9 and passes now."""
+
 from __future__ import annotations
 
 import csv
 import io
 
 import pytest
+from redteam_helpers import CANARY_HP, CANARY_NIK, no_traceback, tppo
 
 from tppo_analysis import paths
-from redteam_helpers import CANARY_HP, CANARY_NIK, no_traceback, tppo
 
 
 @pytest.fixture
@@ -65,7 +66,8 @@ def test_V12_mixed_encoding_keeps_utf8_rows_or_refuses(tmp_path, pr_rows):
     text = _edit(pr_rows, "notes", {1: "Café Müller —", 2: "Café Müller —"})
     lines = text.splitlines()
     raw = ("\n".join(lines[:3]) + "\n").encode("utf-8") + ("\n".join(lines[3:]) + "\n").replace(
-        lines[3], lines[3].replace(lines[3].split(",")[-1], "Café cp1252")).encode("cp1252")
+        lines[3], lines[3].replace(lines[3].split(",")[-1], "Café cp1252")
+    ).encode("cp1252")
     f = tmp_path / "mixed.csv"
     f.write_bytes(raw)
     rc, out, err = tppo("validate", f, "--kind", "public_record")
@@ -73,23 +75,32 @@ def test_V12_mixed_encoding_keeps_utf8_rows_or_refuses(tmp_path, pr_rows):
     assert rc == 1 and "line" in err and ("encoding" in err.lower() or "utf-8" in err.lower()), (rc, out, err)
 
 
-RESTRICTED_HEADER = ("record_id,person_key,deferral_date,checkpoint,checkpoint_type,immigration_office,reason,"
-                     "village_code,match_quality,age_band,sex")
+RESTRICTED_HEADER = (
+    "record_id,person_key,deferral_date,checkpoint,checkpoint_type,immigration_office,reason,"
+    "village_code,match_quality,age_band,sex"
+)
 
 
 def test_R01_identifiers_in_allowed_restricted_columns(tmp_path):
     key = "a3f1" * 16
-    rows = [RESTRICTED_HEADER,
-            f"r1,{CANARY_NIK},2023-05-01,Bandara Juanda,airport,Kanim Surabaya,other,35.78.01.1001,exact,20-24,F",
-            f"{CANARY_NIK},{key},2023-05-02,Bandara Juanda,airport,Kanim Surabaya,other,35.78.01.1001,exact,20-24,F",
-            f"r3,{key},2023-05-03,Bandara Juanda 0812-9999-0001,airport,Kanim Surabaya,other,35.78.01.1001,exact,,",
-            f"r4,{key},2023-05-04,Bandara Juanda,airport,Siti Rahayu binti Ahmad,other,35.78.01.1001,exact,,",
-            f"r5,{key},2023-05-05,Bandara Juanda,airport,Kanim Surabaya,other,35.78.01.1001,exact,99-10,M"]
+    rows = [
+        RESTRICTED_HEADER,
+        f"r1,{CANARY_NIK},2023-05-01,Bandara Juanda,airport,Kanim Surabaya,other,35.78.01.1001,exact,20-24,F",
+        f"{CANARY_NIK},{key},2023-05-02,Bandara Juanda,airport,Kanim Surabaya,other,35.78.01.1001,exact,20-24,F",
+        f"r3,{key},2023-05-03,Bandara Juanda 0812-9999-0001,airport,Kanim Surabaya,other,35.78.01.1001,exact,,",
+        f"r4,{key},2023-05-04,Bandara Juanda,airport,Siti Rahayu binti Ahmad,other,35.78.01.1001,exact,,",
+        f"r5,{key},2023-05-05,Bandara Juanda,airport,Kanim Surabaya,other,35.78.01.1001,exact,99-10,M",
+    ]
     f = tmp_path / "restricted_pii.csv"
     f.write_text("\n".join(rows) + "\n", encoding="utf-8")
     rc, out, err = tppo("validate", f, "--kind", "deferral_records")
     assert rc == 1 and no_traceback(err), (out, err)
-    for line, col in ((2, "person_key"), (3, "record_id"), (4, "checkpoint"), (5, "immigration_office"),
-                      (6, "age_band")):
+    for line, col in (
+        (2, "person_key"),
+        (3, "record_id"),
+        (4, "checkpoint"),
+        (5, "immigration_office"),
+        (6, "age_band"),
+    ):
         assert f"line {line}, column {col}" in err, (line, col, err)
     assert CANARY_NIK not in err and CANARY_HP not in err  # values masked

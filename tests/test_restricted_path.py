@@ -14,20 +14,25 @@ import sys
 
 import pandas as pd
 import pytest
+import restricted_fixture
 
 from tppo_analysis import paths
 from tppo_analysis.sources.extracts import load_restricted_panel
-
-import restricted_fixture
 
 CONTRACT_COLUMNS = {"term", "estimate", "se", "ci_lower", "ci_upper", "scale", "level", "estimator", "method"}
 
 
 def _status() -> str:
-    res = subprocess.run(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
-                         cwd=paths.repo_root(), capture_output=True, text=True, check=True)
-    return "\n".join(line for line in res.stdout.splitlines()
-                     if "__pycache__" not in line and ".pytest_cache" not in line)
+    res = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+        cwd=paths.repo_root(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return "\n".join(
+        line for line in res.stdout.splitlines() if "__pycache__" not in line and ".pytest_cache" not in line
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +45,10 @@ def data_dir(tmp_path_factory):
 def test_loader_builds_the_restricted_panel(data_dir):
     rp = load_restricted_panel(data_dir)
     assert rp is not None and rp.label == "RESTRICTED"
-    assert 45_000 <= rp.panel["deferrals"].sum() <= 55_000
+    rec = pd.read_csv(data_dir / "restricted" / "deferral_records.csv", dtype=str, keep_default_na=False)
+    assert 45_000 <= len(rec) <= 55_000
+    counted = (rec["reason"] == "suspected_pmi_nonprosedural") & (rec["village_code"] != "")
+    assert rp.panel["deferrals"].sum() == counted.sum()  # every matched suspected-PMI record, once
     assert rp.panel.groupby("village_code").size().nunique() == 1  # balanced
     assert rp.panel.drop_duplicates("village_code")["first_treated"].notna().sum() == restricted_fixture.N_PROGRAM
     assert set(rp.rates["outcome"]) == {"deferrals"} and rp.rates["mean"].iloc[0] > 0
@@ -57,16 +65,33 @@ def _notebooks_read_restricted() -> bool:
 
 def test_report_on_a_restricted_extract(data_dir, tmp_path):
     if not _notebooks_read_restricted():
-        pytest.xfail("notebooks 03/04 (issue 14) do not read DIR/restricted yet: they must build their panel with "
-                     "design.panel.program_panel(data_dir), which calls sources.extracts.load_restricted_panel")
+        pytest.xfail(
+            "notebooks 03/04 (issue 14) do not read DIR/restricted yet: they must build their panel with "
+            "design.panel.program_panel(data_dir), which calls sources.extracts.load_restricted_panel"
+        )
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
     for name in ("03_village_program_effect.ipynb", "04_power_and_design.ipynb"):
         shutil.copyfile(paths.repo_root() / "notebooks" / name, nbs / name)
     out = tmp_path / "out"
     before = _status()
-    res = subprocess.run([sys.executable, "-m", "tppo_analysis.cli", "report", "--data-dir", str(data_dir),
-                          "--out", str(out), "--notebooks", str(nbs)], capture_output=True, text=True, timeout=1800)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tppo_analysis.cli",
+            "report",
+            "--data-dir",
+            str(data_dir),
+            "--out",
+            str(out),
+            "--notebooks",
+            str(nbs),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert _status() == before  # nothing in the repository changed
     est = out / "results" / "03_effect_estimates_restricted.csv"

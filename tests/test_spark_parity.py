@@ -32,14 +32,19 @@ def _records(path, n=3000, seed=7, extra=None):
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    df = pd.DataFrame({
-        "record_id": [f"R{i}" for i in range(n)],
-        "deferral_date": (pd.Timestamp("2023-11-01") + pd.to_timedelta(rng.integers(0, 150, n), unit="D"))
-        .strftime("%Y-%m-%d"),
-        "checkpoint": rng.choice(["Bandara Juanda", "Pelabuhan Tanjung Perak", '"TPI A, Terminal 3"', "=SUM(A1)"], n),
-        "reason": rng.choice(["suspected_pmi_nonprosedural", "other", None], n),
-        "village_code": rng.choice(["33.01.01.2001", "35.05.02.2003", "52.03.01.2001"], n),
-    })
+    df = pd.DataFrame(
+        {
+            "record_id": [f"R{i}" for i in range(n)],
+            "deferral_date": (pd.Timestamp("2023-11-01") + pd.to_timedelta(rng.integers(0, 150, n), unit="D")).strftime(
+                "%Y-%m-%d"
+            ),
+            "checkpoint": rng.choice(
+                ["Bandara Juanda", "Pelabuhan Tanjung Perak", '"TPI A, Terminal 3"', "=SUM(A1)"], n
+            ),
+            "reason": rng.choice(["suspected_pmi_nonprosedural", "other", None], n),
+            "village_code": rng.choice(["33.01.01.2001", "35.05.02.2003", "52.03.01.2001"], n),
+        }
+    )
     if extra:
         df.loc[extra[0], extra[1]] = extra[2]
     df.to_csv(path, index=False, lineterminator="\n")

@@ -376,7 +376,7 @@ def run_aggregate(args: argparse.Namespace) -> int:
             print(f"tppo aggregate: {msg}", file=sys.stderr, flush=True)
 
     if args.engine == "spark":
-        from .sources._extract_io import check_output, check_options
+        from .sources._extract_io import check_options, check_output
         from .sources._spark import spark_aggregate, spark_session
 
         check_options(args.memory_limit, args.threads, args.temp_dir)

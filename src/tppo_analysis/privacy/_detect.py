@@ -105,7 +105,7 @@ def _mask_name(v: str) -> str:
 # Boundaries: no digit or hex-hash letter glued on either side, except an identifier word before it ("NIK3201…").
 _NIK_BODY = r"\d{16}|\d{4}(?P<sep>[ .-])\d{4}(?P=sep)\d{4}(?P=sep)\d{4}|\d{6} \d{6} \d{4}"
 _NIK_RUN = re.compile(rf"(?<![0-9])(?<!\d\.)(?P<nik>{_NIK_BODY})(?P<float>\.0+)?(?![0-9])(?!\.\d)")
-_DECIMAL_TAIL = re.compile(r"[.,]0*[1-9]")
+_DECIMAL_TAIL = re.compile(r"\.0*[1-9]")  # "3201….5" is a number; a comma is a CSV separator
 _NIK_SCI = re.compile(r"(?<![0-9.])([1-9])\.(\d{14,15})[eE]\+?15(?![0-9])")  # Excel: 3.2010155019…E+15
 _ID_PREFIX = re.compile(r"(?:nik|ktp|noktp|nonik|kk|nokk|no|id)$", re.IGNORECASE)
 _HEXISH = re.compile(r"[0-9a-fA-F]")

@@ -137,19 +137,25 @@ def line_problems(d: CsvDialect, limit: int = _MAX_PROBLEMS) -> list[Problem]:
                 )
                 if len(out) >= limit:
                     break
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
+        bad_line, byte = _first_bad_utf8_line(d.path)
         out.append(
-            Problem(
-                file,
-                line + 1,
-                None,
-                None,
-                f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); save the file as 'CSV UTF-8'",
-            )
+            Problem(file, bad_line, None, None, f"not UTF-8 text (byte 0x{byte:02x}); save the file as 'CSV UTF-8'")
         )
     except csv.Error as exc:
         out.append(Problem(file, line + 1, None, None, f"cannot be read as CSV ({exc}); check for an unclosed quote"))
     return out
+
+
+def _first_bad_utf8_line(path: Path) -> tuple[int, int]:
+    """File line and value of the first byte that is not UTF-8 (physical lines, as an editor counts them)."""
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return n, raw[exc.start]
+    return 1, 0
 
 
 def lines_of_rows(d: CsvDialect, rows: Sequence[int]) -> dict[int, int]:

@@ -462,6 +462,13 @@ def aggregate_records(
             seconds=seconds,
             n_unmatched=n_unmatched,
         )
+    except duckdb.Error as exc:
+        # DuckDB met something its fixed dialect cannot read (a byte that is not UTF-8, a stray quote, a short row):
+        # name the file lines with the Python reader; never print DuckDB's message, which quotes the row.
+        found = [p for d in dialects for p in xio.line_problems(d)]
+        if found:
+            raise DataValidationError(found, file=shown) from None
+        raise TppoError(f"{shown}: cannot read records ({type(exc).__name__.lstrip('_')})") from None
     finally:
         con.close()
 

@@ -287,7 +287,9 @@ _VILLAGE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 _INT = r"^(0|[1-9]\d*)$"
-_KEY = r"^[0-9a-f]{64}$"  # sha256 hex digest (salted inside the ministry)
+# A salted sha256 as 64 lower-case hex characters, or its first 16; a 16-character key needs a letter a-f (16 digits
+# look like a NIK and are refused).
+_KEY = r"^(?:[0-9a-f]{64}|(?=[0-9a-f]*[a-f])[0-9a-f]{16})$"
 
 DEFERRAL_REASONS = ("suspected_pmi_nonprosedural", "incomplete_documents", "inconsistent_purpose", "other")
 PASSPORT_DECISIONS = ("deferred", "refused", "withdrawn")
@@ -312,8 +314,9 @@ _VILLAGE_CHECK = _code_or_blank(_VILLAGE)
 COLUMN_DOCS: dict[str, dict[str, str]] = {
     "deferral_records": {
         "record_id": "unique id of the deferral record within the extract (any text without personal data)",
-        "person_key": "pseudonymous person key: lower-case hex sha256 (64 characters) of the NIK with a secret salt, "
-        "made inside the ministry; lets repeat attempts be counted without identifying anyone. Never the NIK itself",
+        "person_key": "pseudonymous person key: lower-case hex sha256 of the NIK with a secret salt (64 characters, or "
+        "its first 16 with at least one letter a-f), made inside the ministry; lets repeat attempts be counted "
+        "without identifying anyone. Never the NIK itself",
         "deferral_date": "date of the deferral, YYYY-MM-DD (local date at the checkpoint)",
         "checkpoint": "TPI name with its kind (e.g. 'Bandara Soekarno-Hatta', 'Pelabuhan Tanjung Perak')",
         "checkpoint_type": "airport | seaport | land_border",
