@@ -36,11 +36,11 @@ def build(data_dir: Path, *, target_records: int = 44_000, seed: int = SEED) -> 
     villages = geo.loc[geo["regency_code"].isin(REGENCIES), "village_code"].to_numpy()
     program = rng.choice(villages, N_PROGRAM, replace=False)
     launch_idx = rng.integers(12, 36, N_PROGRAM)  # launches 2022-01 .. 2023-12
-    launch = dict(zip(program, launch_idx))
+    launch = dict(zip(program, launch_idx, strict=True))
     base = rng.gamma(2.0, 1.0, len(villages))
     base *= target_records / (base.sum() * len(MONTHS) * 0.85)
     rows = []
-    for v, lam in zip(villages, base):
+    for v, lam in zip(villages, base, strict=True):
         start = launch.get(v)
         mult = np.where(np.arange(len(MONTHS)) >= start, EFFECT_RR, 1.0) if start is not None else 1.0
         counts = rng.poisson(lam * np.broadcast_to(mult, len(MONTHS)))

@@ -6,6 +6,7 @@ import hashlib
 
 import pandas as pd
 import pytest
+
 from redteam_helpers import CANARY_HP, CANARY_NIK, no_traceback, tppo
 
 HEADER = "record_id,event_date,checkpoint,reason,village_code"

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-
 import nbformat
 import pytest
-from redteam_helpers import no_traceback, tppo
 
+from redteam_helpers import no_traceback, tppo
 from tppo_analysis import paths
 from tppo_analysis.output.report.build import check_output_dir
 from tppo_analysis.output.report.html import check_offline_html, strip_external_tags

@@ -6,8 +6,8 @@ import subprocess
 
 import pandas as pd
 import pytest
-from redteam_helpers import CANARY_HP, CANARY_NIK, HP1, HP2, NIK1, NIK2, tppo
 
+from redteam_helpers import CANARY_HP, CANARY_NIK, HP1, HP2, NIK1, NIK2, tppo
 from tppo_analysis.privacy.identifiers import find_identifiers
 from tppo_analysis.privacy.scan import scan_paths
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from redteam_helpers import tppo
 
+from redteam_helpers import tppo
 from tppo_analysis import paths
 from tppo_analysis.output.tables import save_table
 from tppo_analysis.privacy.granularity import check_granularity, publishable_panel

@@ -6,8 +6,8 @@ import csv
 import io
 
 import pytest
-from redteam_helpers import CANARY_HP, CANARY_NIK, no_traceback, tppo
 
+from redteam_helpers import CANARY_HP, CANARY_NIK, no_traceback, tppo
 from tppo_analysis import paths
 
 

@@ -14,8 +14,8 @@ import sys
 
 import pandas as pd
 import pytest
-import restricted_fixture
 
+import restricted_fixture
 from tppo_analysis import paths
 from tppo_analysis.sources.extracts import load_restricted_panel
 

@@ -108,9 +108,11 @@ def execute_notebook(
 
 
 class FromEnv:
-    """A papermill parameter read from an environment variable in the kernel, so that its value — an absolute path,
-    which can itself identify a person or an office — never enters the executed notebook or its HTML.
-    ``shown`` is what the injected cell's comment says instead (e.g. the folder's last component)."""
+    """A papermill parameter read from an environment variable in the kernel.
+
+    Its value — an absolute path, which can itself identify a person or an office — then never enters the executed
+    notebook or its HTML. ``shown`` is what the injected cell's comment says instead (e.g. the last component).
+    """
 
     def __init__(self, variable: str, shown: str = "") -> None:
         self.variable, self.shown = variable, shown

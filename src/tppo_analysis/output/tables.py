@@ -93,7 +93,7 @@ def _check_name(name: str, out: Path, *, synthetic: bool, restricted: bool) -> N
 
 
 def linked_tables(directory: str | Path) -> list[LinkedTable]:
-    """The registered tables of a results folder (sidecars with a ``linked`` entry), blanks as NaN."""
+    """Return the registered tables of a results folder (sidecars with a ``linked`` entry), blanks as NaN."""
     out = []
     for meta_path in sorted(Path(directory).glob("*.meta.json")):
         try:

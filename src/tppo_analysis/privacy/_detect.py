@@ -145,7 +145,7 @@ def _nik_prefix_valid(digits: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _mobile(value: str) -> str | None:
-    """The canonical national form ``08…`` of a valid Indonesian mobile number, else None."""
+    """Return the canonical national form ``08…`` of a valid Indonesian mobile number, else None."""
     from lokal import parse_phone
 
     info = parse_phone(value)
@@ -298,7 +298,7 @@ def _lokal(text: str, mode: str) -> list[IdentifierMatch]:
 
 
 def _name_counts(text: str, a: int, b: int, value: str, confidence: str, mode: str, found: list) -> bool:
-    """A NAME counts next to identifying words, next to another identifier, or as a whole cell of an extract."""
+    """Tell whether a NAME counts: next to identifying words or another identifier, or as a whole cell."""
     if len(re.findall(r"[A-Za-z]", value)) < 3 or _name_exempt(text, a, b):
         return False
     before = text[max(0, a - 30) : a]

@@ -104,9 +104,7 @@ _NON_PERSON_WORDS = {
     "stasiun",
     "program",
     "project",
-    "measure",
     "unit",
-    "outlet",
     "media",
     "event",
     "holiday",
@@ -124,12 +122,10 @@ _NON_PERSON_WORDS = {
     "statistic",
     "metric",
     "variable",
-    "column",
     "table",
     "notebook",
     "package",
     "dependency",
-    "file",
 }
 _ID_WORDS = {
     "NAME": {"nama", "name", "fullname", "surname", "namalengkap"},
@@ -167,7 +163,7 @@ _LOKAL_IDENTIFIER_TYPES = {
 
 
 def identifier_column_kind(name: str) -> str | None:
-    """The kind of personal identifier a column name announces (``"NIK"``, ``"NAME"``, ``"CONTACT"`` …), or None.
+    """Return the kind of identifier a column name announces (``"NIK"``, ``"NAME"``, ``"CONTACT"`` …), or None.
 
     Names of places and organisations (``nama_desa``, ``tpi_name``, ``alamat_kantor``) and salted-hash columns
     (``nik_sha256``) are not identifiers.
@@ -239,7 +235,7 @@ def guard_relation(con, source: str, types: dict[str, str], *, locate, file: str
         return []
     lists = con.sql(f"SELECT {', '.join(exprs)} FROM {source}").fetchall()[0]
     problems = []
-    for (col, typ), values in zip(cols, lists):
+    for (col, typ), values in zip(cols, lists, strict=True):
         numeric = not typ.upper().startswith(("VARCHAR", "TEXT", "STRING"))
         hits: dict[str, list[IdentifierMatch]] = {}
         for v in values or []:

@@ -249,7 +249,7 @@ def _decode(raw: bytes) -> str | None:
 
 
 def scan_parquet(path: Path, rel: str, ignore: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
-    """Findings in a Parquet file read through DuckDB: every column name, and every distinct cell value."""
+    """Scan a Parquet file through DuckDB: every column name, and every distinct cell value."""
     import duckdb
 
     from .identifiers import guard_relation
@@ -299,7 +299,7 @@ def _scan_file(path: Path, rel: str, canaries: set[str], names: tuple[str, ...] 
 
 
 def default_root(start: str | os.PathLike | None = None) -> Path:
-    """The git checkout holding ``start`` (default: the current directory); the package's own checkout otherwise."""
+    """Return the git checkout holding ``start`` (default: the current directory), else the package's checkout."""
     try:
         res = subprocess.run(
             ["git", "rev-parse", "--show-toplevel"], cwd=start or Path.cwd(), capture_output=True, check=True, text=True

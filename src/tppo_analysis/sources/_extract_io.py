@@ -41,7 +41,7 @@ FIRST_YEAR = 2000
 
 
 def slug(value: object) -> str:
-    """A category value as part of a column name: lower-case letters and digits joined by ``_``."""
+    """Write a category value as part of a column name: lower-case letters and digits joined by ``_``."""
     s = re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_")
     return s or "blank"
 

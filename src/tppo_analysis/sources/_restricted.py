@@ -71,7 +71,7 @@ class RestrictedPanel:
 
 
 def restricted_files(data_dir: str | Path) -> dict[str, Path] | None:
-    """The files of ``DIR/restricted/`` by role, or None when the folder does not exist (the synthetic path).
+    """Return the files of ``DIR/restricted/`` by role, or None when there is no such folder (the synthetic path).
 
     Raises a :class:`~tppo_analysis.errors.DataValidationError` naming each missing file.
     """
@@ -123,7 +123,7 @@ def _read_roster(path: Path) -> pd.DataFrame:
         raise DataValidationError(problems, file=file)
     lines = df.attrs.get("lines") or list(range(2, len(df) + 2))
     last = dt.date.today().year + 1
-    for i, (code, d) in enumerate(zip(df["village_code"], df["launch_date"])):
+    for i, (code, d) in enumerate(zip(df["village_code"], df["launch_date"], strict=True)):
         if not re.fullmatch(VILLAGE_PATTERN, code.strip()):
             problems.append(Problem(file, lines[i], "village_code", code, "not a Kemendagri code PP.KK.CC.VVVV"))
         ok = re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.strip()) is not None

@@ -44,7 +44,7 @@ def _pyspark():
 
 
 def spark_session(master: str = "local[1]", app: str = "tppo-aggregate"):
-    """A local Spark session with errors-only logging (needs a Java runtime: Debian's ``default-jre-headless``)."""
+    """Start a local Spark session with errors-only logging (needs a Java runtime, ``default-jre-headless``)."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     conf = Path(tempfile.mkdtemp(prefix="tppo-spark-")) / "log4j2.properties"
     conf.write_text(_LOG4J, encoding="utf-8")
@@ -139,7 +139,7 @@ def spark_aggregate(
         sel = ", ".join(f"collect_set(CASE WHEN {_q(c)} RLIKE '{pat}' THEN {_q(c)} END)" for c in strings)
         lists = spark.sql(f"SELECT {sel} FROM {view}").collect()[0]
         problems = []
-        for c, values in zip(strings, lists):
+        for c, values in zip(strings, lists, strict=True):
             hits = [m for v in values for m in find_identifiers(str(v), mode="cell")[:1]]
             if hits:
                 kinds = ", ".join(sorted({m.kind for m in hits}))

@@ -114,7 +114,7 @@ def _source_sql(paths: Sequence[Path]) -> tuple[str, str, list[xio.CsvDialect]]:
 
 
 def _safe_text(expr: str) -> str:
-    """A text key that a spreadsheet would run as a formula gets a leading apostrophe (numbers stay as they are)."""
+    """Give a text key that a spreadsheet would run as a formula a leading apostrophe (numbers stay as they are)."""
     return (
         f"CASE WHEN SUBSTRING({expr}, 1, 1) IN ('=', '+', '-', '@', CHR(9), CHR(13)) "
         f"AND TRY_CAST({expr} AS DOUBLE) IS NULL THEN CONCAT('''', {expr}) ELSE {expr} END"
@@ -174,7 +174,7 @@ def cluster_sql(
 
 
 def date_problem_sql(date: str, dtype: str) -> str:
-    """SQL condition true for a record whose date is not a real ISO date between 2000-01-01 and next year's end."""
+    """Return the SQL condition true for a date that is not a real ISO date from 2000-01-01 to next year's end."""
     last = dt.date.today().year + 1
     d = _quote(date)
     if dtype.upper().startswith(("DATE", "TIMESTAMP")):

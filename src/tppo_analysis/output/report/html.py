@@ -78,8 +78,11 @@ def _tag_urls(tag: str, name: str) -> list[str]:
 
 
 def strip_external_tags(text: str) -> str:
-    """Remove every tag that would fetch from the network (script, link, img, iframe, object, embed, video, audio,
-    source, SVG image, srcset, inline ``style`` with ``url(…)``) and remote CSS ``url()``/``@import``."""
+    """Remove every tag that would fetch from the network, and remote CSS ``url()``/``@import``.
+
+    Tags: script, link, img, iframe, object, embed, video, audio, source, SVG image, srcset, inline ``style`` with
+    ``url(…)``.
+    """
 
     def tag(m: re.Match) -> str:
         return "" if _tag_urls(m.group(0), m.group(1)) else m.group(0)
