@@ -170,7 +170,13 @@ class IdentifierError(DataValidationError):
 
     Raised by the guards on everything read in or written out; a :class:`DataValidationError` whose ``problems``
     name each file, line and column and the kind of identifier, with the value masked, never the identifier itself.
+    A plain message (one finding, no file line) is accepted too.
     """
+
+    def __init__(self, problems: list[Problem] | str, *, file: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(file or "<input>", None, None, None, problems)]
+        super().__init__(problems, file=file)
 
 
 class DisclosureError(TppoError):

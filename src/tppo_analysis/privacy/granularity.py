@@ -253,6 +253,7 @@ def _cells(tables: Sequence[LinkedTable]) -> list[tuple]:
         pers = [None] * len(df) if t.period_column is None else [_period_key(v) for v in df[t.period_column]]
         keys = [c for c in t.key_columns if c in df.columns]
         parts = [c for c in t.count_columns if c != t.total_column]
+        numbers = {c: pd.to_numeric(df[c], errors="coerce").astype("float64").to_numpy() for c in t.count_columns}
         for i in range(len(df)):
             if geos[i] is None or (t.period_column is not None and pers[i] is None):
                 continue  # a margin row ("Total") or an unreadable key: its sum is covered by the other rows
@@ -260,8 +261,7 @@ def _cells(tables: Sequence[LinkedTable]) -> list[tuple]:
             for c in t.count_columns:
                 family = t.total_column or c
                 cats = tuple(parts) if c == t.total_column else (c,)
-                v = pd.to_numeric(pd.Series([df.at[i, c]]), errors="coerce").iloc[0]
-                cells.append((ti, i, c, family, cats, geos[i], pers[i], float(v), extra))
+                cells.append((ti, i, c, family, cats, geos[i], pers[i], float(numbers[c][i]), extra))
     return cells
 
 
