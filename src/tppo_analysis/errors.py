@@ -171,6 +171,13 @@ class IdentifierError(DataValidationError):
     Raised by the guards on everything read in or written out; a :class:`DataValidationError` whose ``problems``
     name each file, line and column and the kind of identifier, with the value masked, never the identifier itself.
     A plain message (one finding, no file line) is accepted too.
+
+    Parameters
+    ----------
+    problems : list of Problem or str
+        Every identifier found (value masked), or one message.
+    file : str, optional
+        The file the identifiers were found in (default: the first problem's file).
     """
 
     def __init__(self, problems: list[Problem] | str, *, file: str | None = None):

@@ -149,7 +149,7 @@ def _mobile(value: str) -> str | None:
     from lokal import parse_phone
 
     info = parse_phone(value)
-    if info.valid and info.type == "mobile" and info.operator:
+    if info.valid and info.type == "mobile" and info.operator and info.e164:
         return "0" + info.e164[3:]
     return None
 
@@ -270,7 +270,7 @@ def _lokal(text: str, mode: str) -> list[IdentifierMatch]:
     from lokal.samaran import detect_pii
 
     scrubbed = _blank(_blank(text, _SVG_DATA), _DATA_URI)
-    found = detect_pii(scrubbed, types=list(_LOKAL_TYPES))
+    found = detect_pii(scrubbed, types=list(_LOKAL_TYPES))  # type: ignore[arg-type]  # lokal's Literal
     out: list[IdentifierMatch] = []
     for m in found:
         a, b, v = m.start, m.end, m.value

@@ -182,8 +182,8 @@ def identifier_column_kind(name: str) -> str | None:
     for kind, words in _ID_WORDS.items():
         if joined & words:
             return kind
-    kind = field_type(key)
-    return kind if kind in _LOKAL_IDENTIFIER_TYPES else None
+    lokal_kind = field_type(key)
+    return str(lokal_kind) if lokal_kind in _LOKAL_IDENTIFIER_TYPES else None
 
 
 # ------------------------------------------------------------------------------------------------ every cell, in SQL
@@ -364,7 +364,7 @@ def guard_columns(
             )
     out = df.drop(columns=drop)
     for col in hash_columns:
-        hashed = out[col].map(lambda v: None if pd.isna(v) else _salted_sha256(str(v), salt))
+        hashed = out[col].map(lambda v: None if pd.isna(v) else _salted_sha256(str(v), str(salt)))
         pos = out.columns.get_loc(col)
         out = out.drop(columns=[col])
         out.insert(pos, f"{col}_sha256", hashed)

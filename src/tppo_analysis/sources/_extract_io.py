@@ -88,7 +88,8 @@ def csv_dialect(path: Path) -> CsvDialect:
     names = [c.strip() for c in next(csv.reader([first.rstrip("\r\n")], delimiter=delim))] if first else []
     while names and names[-1] == "":
         names.pop()
-    problems, seen = [], {}
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for j, name in enumerate(names, start=1):
         if name == "":
             problems.append(Problem(file, 1, f"#{j}", None, "column has no name in the header"))
@@ -160,7 +161,7 @@ def _first_bad_utf8_line(path: Path) -> tuple[int, int]:
 
 def lines_of_rows(d: CsvDialect, rows: Sequence[int]) -> dict[int, int]:
     """File line of each data row number (1 = first data row)."""
-    wanted, out = set(rows), {}
+    wanted, out = set(rows), dict[int, int]()
     if not wanted:
         return out
     last = max(wanted)

@@ -120,9 +120,9 @@ def spark_aggregate(
     from ..privacy.identifiers import candidate_pattern, find_identifiers, identifier_column_kind
     from .extracts import FIRST_YEAR, KINDS, VILLAGE_COLUMN, VILLAGE_PATTERN, _slug, cluster_sql
 
-    paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-    shown = display_path(paths[0]) if len(paths) == 1 else f"{len(paths)} files"
-    df = _read(spark, paths)
+    files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    shown = display_path(files[0]) if len(files) == 1 else f"{len(files)} files"
+    df = _read(spark, files)
     view = f"tppo_records_{os.getpid()}"
     df.createOrReplaceTempView(view)
     columns = df.columns
@@ -192,15 +192,15 @@ def spark_aggregate(
             ],
             file=shown,
         )
-    values: list[str | None] = []
+    counted: list[str | None] = []
     if category in columns:
         rows = spark.sql(f"SELECT DISTINCT CAST({_q(category)} AS STRING) v FROM {view} ORDER BY v").collect()
-        values = [r[0] for r in rows if r[0] is not None] + ([None] if any(r[0] is None for r in rows) else [])
-        if len(values) > 50:
-            raise TppoError(f"{shown}: column {category!r} has {len(values)} distinct values; recode it first")
+        counted = [r[0] for r in rows if r[0] is not None] + ([None] if any(r[0] is None for r in rows) else [])
+        if len(counted) > 50:
+            raise TppoError(f"{shown}: column {category!r} has {len(counted)} distinct values; recode it first")
     sql = cluster_sql(
-        "spark", table=view, key=key, category=category if category in columns else None, values=values, date=date
+        "spark", table=view, key=key, category=category if category in columns else None, values=counted, date=date
     )
     result = spark.sql(sql)
     result.coalesce(1).write.mode("overwrite").parquet(str(out_dir))
-    return [key, "month", "records"] + [f"{category}_{'missing' if v is None else _slug(v)}" for v in values]
+    return [key, "month", "records"] + [f"{category}_{'missing' if v is None else _slug(v)}" for v in counted]

@@ -143,6 +143,7 @@ def aggregation_sql(
         "COUNT(*) AS records",
     ]
     for v in values:
+        assert category is not None  # values are counted only with a category
         cond = f"{_quote(category)} IS NULL" if v is None else f"CAST({_quote(category)} AS VARCHAR) = {_literal(v)}"
         name = f"{category}_{'missing' if v is None else _slug(v)}"
         cols.append(f"CAST(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT) AS {_quote(name)}")
@@ -267,18 +268,18 @@ def aggregate_records(
         raise TppoError(f"unknown panel {by!r}; choose one of {', '.join(BY)}")
     if unmatched not in ("error", "count"):
         raise TppoError(f"unmatched must be 'error' or 'count', not {unmatched!r}")
-    paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-    if not paths:
+    files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    if not files:
         raise TppoError("no record files given")
-    for p in paths:
+    for p in files:
         if not p.is_file():
             raise TppoError(f"{display_path(p)}: no such file")
     xio.check_options(memory_limit, threads, temp_dir)
     out = Path(out)
     if check_location:
-        xio.check_output(out, paths)
-    source, fmt, dialects = _source_sql(paths)
-    shown = display_path(paths[0]) if len(paths) == 1 else f"{len(paths)} files"
+        xio.check_output(out, files)
+    source, fmt, dialects = _source_sql(files)
+    shown = display_path(files[0]) if len(files) == 1 else f"{len(files)} files"
 
     con = duckdb.connect(":memory:")
     try:
