@@ -36,7 +36,7 @@ from ..privacy.granularity import LinkedTable, check_linked, check_table_granula
 from ..privacy.suppression import default_count_columns, suppress
 from ..provenance import package_version
 
-__all__ = ["save_table", "neutralise_formulas", "linked_tables"]
+__all__ = ["save_table", "neutralise_formulas", "linked_tables", "SavedPath"]
 
 # Whole column names that are keys or design sizes, not counts of people (matched on the full name only).
 _KEY_NAMES = re.compile(
@@ -69,6 +69,17 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         if risky.any():
             out[c] = s.where(~risky, "'" + text)
     return out
+
+
+class SavedPath(type(Path())):  # type: ignore[misc]  # the concrete Path class of this platform
+    """The path of a saved table; shown as ``<folder>/<file>`` only, so no absolute path enters a notebook output.
+
+    A restricted run writes under ``--out``, and an absolute path can itself identify a person or an office; the full
+    path is still what ``str()``/``open()`` use.
+    """
+
+    def __repr__(self) -> str:
+        return f"SavedPath('{self.parent.name}/{self.name}')"
 
 
 def _check_name(name: str, out: Path, *, synthetic: bool, restricted: bool) -> None:
@@ -225,4 +236,4 @@ def save_table(
     if link is not None:
         meta["linked"] = link
     (out / f"{name}.meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+    return SavedPath(path)
