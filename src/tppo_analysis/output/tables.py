@@ -79,6 +79,7 @@ class SavedPath(type(Path())):  # type: ignore[misc]  # the concrete Path class 
     """
 
     def __repr__(self) -> str:
+        """Show the folder's last component and the file name only."""
         return f"SavedPath('{self.parent.name}/{self.name}')"
 
 
