@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NBVAL_OPTS := --nbval --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: help venv report lint test test-unit test-notebooks test-slow scan browser-deps lab bench bench-tiny lock notebooks clean
+.PHONY: help venv report lint test test-unit test-notebooks test-slow scan browser-deps java-deps lab bench bench-tiny lock notebooks clean
 
 help:
 	@echo "make report      run the notebooks on the embedded data and render report/index.html"
@@ -35,12 +35,13 @@ LINT_PATHS := src tests scripts bench
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/python scripts/check_docstrings.py
 	$(BIN)/mypy
 
 # Lint first. The HTML report is rendered from the committed notebooks (no execution) so the browser check and the
 # privacy scan see the real report; strict nbval then re-executes every notebook and compares with the committed
 # outputs.
-test: lint browser-deps
+test: lint browser-deps java-deps
 	$(BIN)/tppo report --no-execute
 	$(BIN)/python -m pytest -q
 	$(BIN)/tppo scan
@@ -61,6 +62,10 @@ scan: $(STAMP)
 # Headless Chromium for the report's browser check (Debian packages; installed when root and missing).
 browser-deps:
 	@bash scripts/ensure_browser.sh
+
+# A Java runtime (Debian's default-jre-headless) for Spark's local mode: the Spark vs DuckDB check.
+java-deps:
+	@bash scripts/ensure_java.sh
 
 notebooks: $(STAMP)
 	$(BIN)/python -m tppo_analysis.output.notebooks notebooks/*.ipynb

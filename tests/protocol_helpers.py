@@ -1,12 +1,14 @@
 """One shared check of the result protocol (``tppo_analysis.protocol``), used by every result type's tests.
 
 ``assert_result_protocol(result)`` checks tidy / conf_int / summary / plot on one fitted result.
-``summary_text_in_subprocess(code)`` runs ``code`` (which must leave a result in the variable ``res``) in a fresh
-Python process and returns ``res.summary().text``, so a test can require the same text from two processes.
+``summary_text_in_subprocess(code, env=None)`` runs ``code`` (which must leave a result in the variable ``res``) in a
+fresh Python process (with ``env`` added to its environment, e.g. one BLAS thread) and returns
+``res.summary().text``, so a test can require the same text from two processes.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -35,7 +37,7 @@ def assert_result_protocol(result) -> None:
     wide = result.conf_int(level=0.95)
     narrow = result.conf_int(level=0.80)
     assert {"ci_lower", "ci_upper"} <= set(wide.columns)
-    both = wide.join(narrow, rsuffix="_80").dropna()
+    both = wide.join(narrow.add_suffix("_80")).dropna()
     assert (both["ci_lower"] <= both["ci_lower_80"] + 1e-12).all()
     assert (both["ci_upper"] >= both["ci_upper_80"] - 1e-12).all()
 
@@ -54,7 +56,8 @@ def assert_result_protocol(result) -> None:
     plt.close(fig)
 
 
-def summary_text_in_subprocess(code: str) -> str:
+def summary_text_in_subprocess(code: str, env: dict[str, str] | None = None) -> str:
     script = textwrap.dedent(code) + "\nprint(res.summary().text, end='')\n"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    environment = {**os.environ, "MPLBACKEND": "Agg", **(env or {})}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=environment)
     return out.stdout

@@ -106,14 +106,16 @@ def test_synthetic_figure_says_synthetic_in_svg_text_and_sidecar(tmp_path):
     assert ">SYNTHETIC<" in svg or "SYNTHETIC</text>" in svg  # the in-axes watermark
     assert "Source: simulated (seed 3)" in svg
     sidecar = json.loads((tmp_path / "syn.json").read_text(encoding="utf-8"))
-    assert sidecar == {
+    assert {k: sidecar[k] for k in ("name", "title", "caption", "source", "synthetic", "restricted", "files")} == {
         "name": "syn",
         "title": "Persons deferred per year",
         "caption": "Simulated.",
         "source": "simulated (seed 3)",
         "synthetic": True,
+        "restricted": False,
         "files": ["syn.png", "syn.svg"],
     }
+    assert sidecar["structured"] is False and sidecar["series"] is None  # a bare caption: flagged, not structured
 
 
 def test_real_figure_has_source_line_and_no_synthetic_mark(tmp_path):
@@ -181,7 +183,8 @@ def test_default_directory_follows_paths_configure(tmp_path):
 
 
 def test_palette_is_okabe_ito_and_style_cycles_linestyles():
-    assert plotting.PALETTE[:4] == ["#0072B2", "#E69F00", "#009E73", "#D55E00"]
+    okabe_ito = {"#0072B2", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#D55E00", "#CC79A7", "#000000"}
+    assert set(plotting.PALETTE) <= okabe_ito and plotting.PALETTE[:3] == ["#0072B2", "#E69F00", "#000000"]
     with plotting.style_context():
         import matplotlib as mpl
 

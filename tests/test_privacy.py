@@ -374,10 +374,10 @@ def test_save_table_suppresses_counts_but_not_keys(tmp_path):
     df = pd.DataFrame(
         {"year": [2023, 2023], "month": [1, 2], "office": ["a", "b"], "deferred": [4, 25], "share": [0.1, 0.9]}
     )
-    path = save_table(df, "t", source="synthetic records (seed 1)", synthetic=True, directory=tmp_path)
+    path = save_table(df, "t_synthetic", source="synthetic records (seed 1)", synthetic=True, directory=tmp_path)
     text = path.read_text(encoding="utf-8").splitlines()
     assert text == ["data,year,month,office,deferred,share", "SYNTHETIC,2023,1,a,,0.1", "SYNTHETIC,2023,2,b,25,0.9"]
-    meta = json.loads((tmp_path / "t.meta.json").read_text())
+    meta = json.loads((tmp_path / "t_synthetic.meta.json").read_text())
     assert meta["suppression"]["n_suppressed"] == 1 and meta["suppression"]["min_cell"] == MIN_CELL
     assert meta["suppression"]["count_columns"] == ["deferred"]
 

@@ -2,11 +2,14 @@
 
 The small public API (re-exported here; each name lives in the module that owns its concern):
 
+* a notebook's first calls — :func:`setup` (paths, display, style from the papermill parameters) and
+  :data:`load_data` (every data set by name, with its codebook)
 * data — :func:`load_public_record`, :func:`reconcile`, :func:`load_villages`, :func:`load_desa_binaan`,
   :func:`load_events` (the cited event timeline)
 * calendar — :func:`holiday_regressors`
 * models — :class:`IntervalCountModel` (counts observed as totals over irregular windows)
-* program effect — the :mod:`tppo_analysis.effects` package (``effects.fit``)
+* program effect — :class:`StaggeredDesign` (a panel and its column roles, held once) over the
+  :mod:`tppo_analysis.effects` package (``effects.fit``)
 * privacy — :mod:`tppo_analysis.privacy` (``MIN_CELL``, ``suppress``)
 * output — :func:`save_figure`, :func:`save_table`, :func:`provenance_line`
 * where things live — :mod:`tppo_analysis.paths`
@@ -38,6 +41,12 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "provenance_line": ("tppo_analysis.provenance", "provenance_line"),
     "TppoError": ("tppo_analysis.errors", "TppoError"),
     "DataValidationError": ("tppo_analysis.errors", "DataValidationError"),
+    "setup": ("tppo_analysis.session", "setup"),
+    "load_data": ("tppo_analysis.datasets", "load_data"),
+    "AmbiguousPeriodError": ("tppo_analysis.errors", "AmbiguousPeriodError"),
+    "parse_period": ("tppo_analysis.sources.periods", "parse_period"),
+    "Period": ("tppo_analysis.sources.periods", "Period"),
+    "StaggeredDesign": ("tppo_analysis.effects.staggered", "StaggeredDesign"),
     # modules
     "effects": ("tppo_analysis.effects", None),
     "paths": ("tppo_analysis.paths", None),
@@ -75,8 +84,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from . import effects, models, paths, privacy, provenance  # noqa: F401
+    from .datasets import load_data  # noqa: F401
     from .design import panel, power, synthetic  # noqa: F401
-    from .errors import DataValidationError, TppoError  # noqa: F401
+    from .effects.staggered import StaggeredDesign  # noqa: F401
+    from .errors import AmbiguousPeriodError, DataValidationError, TppoError  # noqa: F401
     from .models.interval import IntervalCountModel  # noqa: F401
     from .output import plotting, tables  # noqa: F401
     from .output.plotting import save_figure  # noqa: F401
@@ -85,9 +96,11 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .record import rates, trends  # noqa: F401
     from .record import summary as record_summary  # noqa: F401
     from .record.reconciliation import reconcile  # noqa: F401
+    from .session import setup  # noqa: F401
     from .sources import calendar  # noqa: F401
     from .sources.calendar import holiday_regressors  # noqa: F401
     from .sources.events import load_events  # noqa: F401
     from .sources.geography import load_villages  # noqa: F401
+    from .sources.periods import Period, parse_period  # noqa: F401
     from .sources.public_record import load_public_record  # noqa: F401
     from .sources.roster import load_desa_binaan  # noqa: F401

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .errors import DataValidationError, TppoError, display_path
+from .errors import DataValidationError, IdentifierError, Problem, TppoError, display_path
 from .output.report import build as report
 from .privacy import scan
 from .provenance import package_version
@@ -77,7 +77,18 @@ _SIGNATURES = {
 
 
 def infer_kind(path: str | Path) -> str:
-    """Guess the kind of an input file from its header line."""
+    """Guess the kind of an input file from its header line.
+
+    Parameters
+    ----------
+    path : str or Path
+        The input file (CSV).
+
+    Returns
+    -------
+    str
+        The kind whose required columns the header holds (a key of :func:`kinds`).
+    """
     header = set(read_text_table(path).columns)
     candidates = [k for k, cols in _SIGNATURES.items() if cols <= header]
     for name, schema in RESTRICTED_KINDS.items():
@@ -100,23 +111,81 @@ def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str
 
     The read notes say what was normalised on reading (encoding, separator, skipped blank lines), so nothing changes
     without being said.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The input file (CSV).
+    kind : str, optional
+        The file kind (a key of :func:`kinds`); inferred from the header when None.
     """
     p = Path(path)
     available = kinds()
     kind = kind or infer_kind(p)
     if kind not in available:
         raise TppoError(f"unknown kind {kind!r}; choose one of: {', '.join(sorted(available))}")
-    result = available[kind](p)
+    found = _identifier_problems(p, kind)
+    try:
+        result = available[kind](p)
+    except DataValidationError as exc:
+        masked = {(q.line, q.column): q.value for q in found}
+        rest = [
+            Problem(q.file, q.line, q.column, masked.get((q.line, q.column), q.value), q.reason) for q in exc.problems
+        ]
+        raise (IdentifierError if found else DataValidationError)(found + rest, file=exc.file) from None
+    if found:
+        raise IdentifierError(found, file=display_path(p))
     notes = list(getattr(result, "attrs", {}).get("read_notes", []))
     return kind, len(result), notes
 
 
+def _identifier_problems(path: Path, kind: str) -> list:
+    """Identifier-named columns and identifier-shaped values anywhere in the file (every row, every column).
+
+    Restricted extracts are checked cell by cell (a cell that is a person's name counts); the public record's free
+    text by the text rules (names count next to identifying words; officials named with their office are exempt).
+    """
+    from .privacy.identifiers import identifier_column_kind, value_problems
+
+    try:
+        df = read_text_table(path)
+    except (TppoError, DataValidationError):
+        return []
+    file = display_path(path)
+    named = [
+        Problem(file, 1, str(c), None, f"column looks like a personal identifier ({k}); remove it")
+        for c in df.columns
+        if (k := identifier_column_kind(c))
+    ]
+    mode = "cell" if kind in RESTRICTED_KINDS else "text"
+    return named + value_problems(df, file=file, lines=df.attrs.get("lines"), mode=mode)
+
+
 def configure_validate(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``tppo validate``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument("path", help="the file to check (CSV)")
     parser.add_argument("--kind", help="file kind (default: inferred from the header)")
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Run ``tppo validate``: print the problems of one file, or a one-line summary.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when problems were found.
+    """
     try:
         kind, n, notes = validate_file(args.path, args.kind)
     except DataValidationError as exc:
@@ -139,7 +208,13 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def configure_report(parser: argparse.ArgumentParser) -> None:
-    """Options of ``tppo report``."""
+    """Add the options of ``tppo report``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument(
         "--data-dir", metavar="PATH", help="run the notebooks on this data folder (restricted data); needs --out"
     )
@@ -164,7 +239,18 @@ def configure_report(parser: argparse.ArgumentParser) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    """``tppo report``: build the report; with ``--data-dir``/``--out`` build it outside the repository."""
+    """Run ``tppo report``: build the report; with ``--data-dir``/``--out`` build it outside the repository.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when the privacy scan of a restricted report finds identifiers.
+    """
     if args.data_dir is not None or args.out is not None:
         if args.out is None:
             raise TppoError("--data-dir needs --out DIR (outside the repository, or under build/)")
@@ -191,6 +277,13 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def configure_scan(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``tppo scan``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument(
         "paths",
         nargs="*",
@@ -201,6 +294,22 @@ def configure_scan(parser: argparse.ArgumentParser) -> None:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    """Run ``tppo scan``: look for personal identifiers and print each finding (masked).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status: 0 when nothing was found, 1 otherwise.
+    """
+    if not args.paths:
+        root = Path(args.root) if args.root else scan.default_root()
+        print(f"tppo scan: scanning the repository at {root} (git checkout of the current directory)", file=sys.stderr)
+        args.root = str(root)
     findings, scanned = scan.scan_paths(args.paths, root=args.root)
     if findings:
         for f in findings:
@@ -222,6 +331,13 @@ def run_scan(args: argparse.Namespace) -> int:
 
 
 def configure_aggregate(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``tppo aggregate``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser, to which the options are added.
+    """
     parser.add_argument("paths", nargs="+", type=Path, help="record-level CSV or Parquet file(s) of one kind")
     parser.add_argument("--kind", required=True, choices=list(extracts.KINDS), help="record kind")
     parser.add_argument(
@@ -232,13 +348,47 @@ def configure_aggregate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temp-dir", default=None, type=Path, help="DuckDB spill directory")
     parser.add_argument("--threads", default=None, type=int, help="DuckDB threads")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--engine",
+        default="duckdb",
+        choices=["duckdb", "spark"],
+        help="duckdb (this machine) or spark (the same guarded aggregation on Apache Spark; --out is a Parquet folder)",
+    )
+    parser.add_argument("--spark-master", default="local[*]", help="Spark master URL with --engine spark (local[*])")
 
 
 def run_aggregate(args: argparse.Namespace) -> int:
+    """Run ``tppo aggregate``: count record-level files into a monthly panel file with DuckDB.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options of the subcommand.
+
+    Returns
+    -------
+    int
+        The exit status (0; errors are raised as :class:`~tppo_analysis.errors.TppoError`).
+    """
+
     def say(msg: str) -> None:
         if not args.quiet:
             print(f"tppo aggregate: {msg}", file=sys.stderr, flush=True)
 
+    if args.engine == "spark":
+        from .sources._extract_io import check_options, check_output
+        from .sources._spark import spark_aggregate, spark_session
+
+        check_options(args.memory_limit, args.threads, args.temp_dir)
+        out = check_output(args.out, args.paths)
+        say(f"starting Spark ({args.spark_master})")
+        spark = spark_session(args.spark_master)
+        try:
+            cols = spark_aggregate(spark, args.paths, kind=args.kind, by=args.by, out_dir=out)
+        finally:
+            spark.stop()
+        say(f"wrote {len(cols)} columns ({', '.join(cols[:4])}, ...) to {display_path(args.out)}/ (Parquet)")
+        return 0
     extracts.aggregate_records(
         args.paths,
         kind=args.kind,

@@ -80,7 +80,15 @@ class TppoError(ValueError):
 
 
 class DataValidationError(TppoError):
-    """An input file failed validation. ``problems`` lists every problem found, not only the first."""
+    """An input file failed validation; ``problems`` lists every problem found, not only the first.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        Every problem found, each with file, line, column, value and reason.
+    file : str, optional
+        The file named in the message (default: the file of the first problem).
+    """
 
     def __init__(self, problems: list[Problem], *, file: str | None = None):
         self.problems = list(problems)
@@ -115,6 +123,11 @@ class BoundaryError(TppoError):
     For example a holiday effect estimated as a rate ratio of ~0; its Wald interval and every prediction using it
     are meaningless. For strict callers of the interval model (docs/CONTRACTS.md: by default a fit marks such
     terms not identified). ``terms`` maps each term to ``(estimate, se)``.
+
+    Parameters
+    ----------
+    terms : dict of str to tuple of float
+        Each term at the boundary mapped to its ``(estimate, se)`` on the log scale.
     """
 
     def __init__(self, terms: dict[str, tuple[float, float]]):
@@ -152,12 +165,25 @@ class NoOverdispersionError(TppoError):
     """
 
 
-class IdentifierError(TppoError):
-    """A personal identifier (a name, NIK, passport or phone number) was found where none may be.
+class IdentifierError(DataValidationError):
+    """A personal identifier (a name, NIK, passport or phone number, e-mail, NPWP) was found where none may be.
 
-    Raised by the guards on everything written out and by ``tppo scan``; the message names the file and line and
-    the kind of identifier, never the identifier itself.
+    Raised by the guards on everything read in or written out; a :class:`DataValidationError` whose ``problems``
+    name each file, line and column and the kind of identifier, with the value masked, never the identifier itself.
+    A plain message (one finding, no file line) is accepted too.
+
+    Parameters
+    ----------
+    problems : list of Problem or str
+        Every identifier found (value masked), or one message.
+    file : str, optional
+        The file the identifiers were found in (default: the first problem's file).
     """
+
+    def __init__(self, problems: list[Problem] | str, *, file: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(file or "<input>", None, None, None, problems)]
+        super().__init__(problems, file=file)
 
 
 class DisclosureError(TppoError):
@@ -177,7 +203,18 @@ class OutputLocationError(TppoError):
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
-    """Problems as a tidy frame with columns file, line, column, value, reason."""
+    """Return problems as a tidy frame with columns file, line, column, value, reason.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        The problems, in the order to show them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem; ``line`` is a nullable integer (blank for file-level problems).
+    """
     return pd.DataFrame(
         [(p.file, p.line, p.column, p.value, p.reason) for p in problems],
         columns=["file", "line", "column", "value", "reason"],
@@ -185,7 +222,18 @@ def problems_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def display_path(path: str | Path) -> str:
-    """Return a path as users should see it: relative to the repository when inside it, else as given."""
+    """Return a path as users should see it: relative to the repository when inside it, else as given.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file or folder.
+
+    Returns
+    -------
+    str
+        The path relative to the repository root when inside it, else ``path`` as given.
+    """
     from .paths import repo_root
 
     p = Path(path)

@@ -58,8 +58,13 @@ def data_dir() -> Path:
 
 
 def public_data_dir() -> Path:
-    """Return the folder of the cited public record (``<data_dir>/public``)."""
-    return data_dir() / "public"
+    """Return the cited public record: ``<data_dir>/public`` when that folder exists, else the repository's.
+
+    A restricted data folder (``tppo report --data-dir DIR``) holds ``DIR/restricted/`` and only optionally its own
+    ``DIR/public/``: without it, the notebooks read the public record from the repository's ``data/public``.
+    """
+    folder = data_dir() / "public"
+    return folder if folder.is_dir() else repo_root() / "data" / "public"
 
 
 def figures_dir() -> Path:
@@ -94,6 +99,19 @@ def configure(
 
     Notebooks call this with their papermill parameters, so one notebook runs unchanged on the embedded public data
     or on a restricted extract.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike, optional
+        Folder holding ``public/``, ``reference/`` and ``geography/`` (default: ``data/`` of the repository).
+    figures_dir : str or os.PathLike, optional
+        Where figures are saved (default: ``figures/``).
+    results_dir : str or os.PathLike, optional
+        Where result tables are saved (default: ``results/``).
+    report_dir : str or os.PathLike, optional
+        Where the HTML report is rendered (default: ``report/``).
+    build_dir : str or os.PathLike, optional
+        Scratch folder for executed notebooks (default: ``build/``).
     """
     for key, value in {
         "data": data_dir,

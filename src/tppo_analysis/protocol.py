@@ -39,6 +39,7 @@ __all__ = [
     "Result",
     "round_sig",
     "round_frame",
+    "format_sig",
     "check_level",
 ]
 
@@ -87,6 +88,20 @@ def round_frame(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS, *, exclud
 
     Integer columns (counts) are left as they are, as are the columns named in ``exclude`` (for example p-values
     or shares that a table rounds to fixed decimals itself).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to round.
+    digits : int
+        Significant digits kept (3 by default).
+    exclude : iterable of str
+        Columns left as they are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A rounded copy; ``frame`` is not changed.
     """
     out = frame.copy()
     skip = set(exclude)
@@ -98,8 +113,58 @@ def round_frame(frame: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS, *, exclud
     return out
 
 
+def format_sig(value: Any, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """Format a number for display with ``digits`` significant digits (the display form of :func:`round_sig`).
+
+    Thousands are grouped (``368,000``), trailing zeros that are significant are kept (``1.50``), and very large or
+    very small magnitudes use scientific notation (``1.23e-05``). Used as pandas' ``display.float_format`` by
+    :func:`tppo_analysis.setup`, so every float a notebook shows is rounded here and nowhere else.
+
+    Parameters
+    ----------
+    value : Any
+        A number; anything else is shown with ``str``.
+    digits : int
+        Significant digits shown (3 by default).
+
+    Returns
+    -------
+    str
+        The formatted number; ``nan`` and ``inf`` as Python writes them.
+    """
+    x = round_sig(value, digits)
+    if isinstance(x, bool | np.bool_) or isinstance(x, int | np.integer):
+        return f"{x:,}"
+    if not isinstance(x, float):
+        return str(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0.0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    if -5 < magnitude < 15:
+        return f"{x:,.{max(0, digits - 1 - magnitude)}f}"
+    return f"{x:.{digits - 1}e}"
+
+
 def check_level(level: float) -> float:
-    """Validate a confidence level (a probability strictly between 0 and 1) and return it as a float."""
+    """Validate a confidence level (a probability strictly between 0 and 1) and return it as a float.
+
+    Parameters
+    ----------
+    level : float
+        The confidence level, e.g. 0.95.
+
+    Returns
+    -------
+    float
+        ``level`` as a float.
+
+    Raises
+    ------
+    TppoError
+        When ``level`` is not strictly between 0 and 1.
+    """
     lv = float(level)
     if not 0.0 < lv < 1.0:
         from .errors import TppoError
@@ -167,11 +232,33 @@ class Result(ABC):
 
     @abstractmethod
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals at ``level``: columns ``ci_lower``, ``ci_upper``, indexed by term."""
+        """Return confidence intervals at ``level``: columns ``ci_lower``, ``ci_upper``, indexed by term.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level (0.95 by default).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``ci_lower`` and ``ci_upper`` by term, on the scale of :meth:`tidy`.
+        """
 
     @abstractmethod
     def plot(self, ax: Any = None) -> tuple[Any, Any]:
-        """Draw the result on ``ax`` (a new figure when ``None``) and return ``(fig, ax)``."""
+        """Draw the result on ``ax`` (a new figure when ``None``) and return ``(fig, ax)``.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure is made when None.
+
+        Returns
+        -------
+        tuple
+            ``(fig, ax)``: the figure and the axes drawn on.
+        """
 
     def notes(self) -> Sequence[str]:
         """Plain-language caveats shown under the summary table (none by default)."""

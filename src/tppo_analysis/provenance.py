@@ -55,7 +55,18 @@ def package_version() -> str:
 
 
 def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes."""
+    """Return the hex sha256 of a file's bytes.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -64,7 +75,20 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 def data_fingerprint(paths: Iterable[str | os.PathLike]) -> str:
-    """One short sha256 over the named files (name and bytes, sorted by name): changes when any input does."""
+    """Return one short sha256 over the named files (name and bytes, sorted by name).
+
+    It changes when any input does.
+
+    Parameters
+    ----------
+    paths : iterable of str or os.PathLike
+        The input files.
+
+    Returns
+    -------
+    str
+        The first 16 hexadecimal characters of the combined sha256.
+    """
     h = hashlib.sha256()
     for p in sorted(Path(x) for x in paths):
         h.update(p.name.encode())
@@ -73,7 +97,18 @@ def data_fingerprint(paths: Iterable[str | os.PathLike]) -> str:
 
 
 def provenance_line(paths: Iterable[str | os.PathLike]) -> str:
-    """``tppo-analysis X.Y.Z; data sha256 <16 hex> over N files`` for a notebook's version cell."""
+    """Return ``tppo-analysis X.Y.Z; data sha256 <16 hex> over N files`` for a notebook's version cell.
+
+    Parameters
+    ----------
+    paths : iterable of str or os.PathLike
+        The data files the notebook read.
+
+    Returns
+    -------
+    str
+        One line, the same on every machine for the same package version and data.
+    """
     paths = list(paths)
     return f"tppo-analysis {package_version()}; data sha256 {data_fingerprint(paths)} over {len(paths)} files"
 
@@ -87,7 +122,20 @@ def _git(args: list[str]) -> str | None:
 
 
 def collect_provenance(data_dir: Path, executed: Iterable[Path]) -> dict[str, Any]:
-    """Package version, git commit, data file hashes, notebook hashes and dependency versions."""
+    """Collect the package version, git commit, data file hashes, notebook hashes and dependency versions.
+
+    Parameters
+    ----------
+    data_dir : Path
+        The data folder the notebooks ran on (named relative to the repository when inside it).
+    executed : iterable of Path
+        The executed notebooks.
+
+    Returns
+    -------
+    dict
+        The provenance record shown in the report.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     commit = _git(["rev-parse", "HEAD"])

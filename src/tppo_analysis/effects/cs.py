@@ -422,7 +422,30 @@ def _cs_fit(
 
 
 def fit_cs(prep, control, covariates, n_boot, seed, warn, engine: str = "auto") -> EffectResult:
-    """Run the ``estimator="cs"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
+    """Run the ``estimator="cs"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel.
+
+    Parameters
+    ----------
+    prep : _Prepared
+        The panel as checked and coded by :func:`tppo_analysis.effects._panel.prepare`.
+    control : {"never_treated", "not_yet_treated"}
+        The comparison units.
+    covariates : sequence of str
+        Time-invariant covariates of the doubly robust models.
+    n_boot : int
+        Multiplier-bootstrap draws (0: analytic standard errors only).
+    seed : int
+        Seed of the bootstrap draws.
+    warn : list of str
+        Notes collected so far; the branch appends its own.
+    engine : {"auto", "fast", "diff_diff"}
+        Which implementation computes the cells (see :func:`tppo_analysis.effects.fit`).
+
+    Returns
+    -------
+    EffectResult
+        The fitted effects.
+    """
     agg = _cs_fit(prep, control, covariates, "varying", warn, engine)
     se = agg.cell_se()
     gt = _gt_frame(agg.g, agg.t, agg.att, se, prep)

@@ -52,7 +52,22 @@ def _twfe_static(prep: _Prepared) -> tuple[float, float]:
 
 
 def fit_twfe(prep, covariates, warn) -> EffectResult:
-    """Run the ``estimator="twfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel."""
+    """Run the ``estimator="twfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel.
+
+    Parameters
+    ----------
+    prep : _Prepared
+        The panel as checked and coded by :func:`tppo_analysis.effects._panel.prepare`.
+    covariates : sequence of str
+        Ignored (absorbed by the unit fixed effects); a note says so.
+    warn : list of str
+        Notes collected so far; the branch appends its own.
+
+    Returns
+    -------
+    EffectResult
+        The static TWFE coefficient, for contrast only.
+    """
     if covariates:
         warn.append("twfe: time-invariant covariates are absorbed by the unit fixed effects and were ignored")
     att, se = _twfe_static(prep)
@@ -87,11 +102,27 @@ def fit_twfe(prep, covariates, warn) -> EffectResult:
 
 
 def bacon(panel: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str) -> pd.DataFrame:
-    """Goodman-Bacon (2021) decomposition of the static TWFE estimate (``diff_diff.bacon_decompose``).
+    """Decompose the static TWFE estimate as Goodman-Bacon (2021) does (``diff_diff.bacon_decompose``).
 
-    Returns one row per 2x2 comparison: treated, control, comparison ("treated_vs_never", "earlier_vs_later",
-    "later_vs_earlier" — the last uses already-treated units as controls, the source of TWFE bias under dynamic
-    effects), estimate, weight. ``frame.attrs["twfe_estimate"]`` holds the TWFE coefficient they average to.
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per unit and period (balanced).
+    outcome : str
+        The outcome column.
+    unit : str
+        The unit id column.
+    time : str
+        The period column.
+    cohort : str
+        First treated period of the unit; 0 or missing = never treated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per 2x2 comparison: treated, control, comparison ("treated_vs_never", "earlier_vs_later",
+        "later_vs_earlier" -- the last uses already-treated units as controls, the source of TWFE bias under dynamic
+        effects), estimate, weight. ``frame.attrs["twfe_estimate"]`` holds the TWFE coefficient they average to.
     """
     prep = prepare(panel, outcome, unit, time, cohort, ())
     warn: list[str] = []

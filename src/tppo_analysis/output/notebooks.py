@@ -107,6 +107,21 @@ def execute_notebook(
     return nb
 
 
+class FromEnv:
+    """A papermill parameter read from an environment variable in the kernel.
+
+    Its value — an absolute path, which can itself identify a person or an office — then never enters the executed
+    notebook or its HTML. ``shown`` is what the injected cell's comment says instead (e.g. the last component).
+    """
+
+    def __init__(self, variable: str, shown: str = "") -> None:
+        self.variable, self.shown = variable, shown
+
+    def __repr__(self) -> str:
+        note = f"  # {self.shown}" if self.shown else ""
+        return f"__import__('os').environ[{self.variable!r}]{note}"
+
+
 def _inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, Any]) -> nbformat.NotebookNode:
     lines = ["# Parameters injected for this run"] + [f"{k} = {v!r}" for k, v in parameters.items()]
     cell = nbformat.v4.new_code_cell("\n".join(lines))
@@ -157,8 +172,11 @@ def run_notebooks(
             execute_notebook(nb, output=target, parameters=parameters, env=env, timeout=timeout)
         except CellExecutionError as exc:
             print("FAILED", file=out, flush=True)
-            detail = _ANSI.sub("", str(exc)).strip()
-            raise TppoError(f"notebook {nb.name} failed; nothing after it was run.\n{detail}") from None
+            detail = f"{exc.ename}: {_ANSI.sub('', str(exc.evalue)).strip()}"
+            raise TppoError(
+                f"notebook {nb.name} failed; nothing after it was run. {detail} (open the notebook in Jupyter for "
+                "the traceback)"
+            ) from None
         except Exception:
             print("FAILED", file=out, flush=True)
             raise

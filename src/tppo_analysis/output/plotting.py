@@ -7,15 +7,23 @@ cropped panel still says what it is.
 
 Figures are written as PNG (for the HTML report) and SVG (for print) with deterministic bytes: no timestamps, no
 software/version metadata, fixed SVG element ids (``svg.hashsalt``) and the same style whichever rcParams the caller
-had set. A JSON sidecar records name, title, caption, source and the synthetic flag for the report's figure cards.
+had set. A JSON sidecar records name, title, caption, source, the synthetic / restricted flags, the structured fields
+the caption is rendered from (``what``, ``series``, ``period``, ``n``, ``model``, ``interval``, ``caveat``; see
+:func:`render_caption`), the colour of every labelled mark (``colours``) and the colour-vision check of those colours
+(``colour_check``, :mod:`tppo_analysis.output._colour`). Before saving, internal series keys and measure codes in any
+text of the figure are replaced by their plain labels (:func:`tppo_analysis.record.summary.series_label`), so no
+code reaches a reader.
 
-The palette is Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies; line styles and
-markers are cycled with it so series never rely on colour alone.
+The palette is Okabe & Ito (2008) colours in an order that stays distinguishable under deuteranopia, protanopia and
+tritanopia (>= 15 ΔE in CAM02-UCS); line styles are cycled with it so series never rely on colour alone. Ordered
+categories take :func:`sequential_colours`; time axes take :func:`time_axis` (closures, events, no-data spans) and
+log axes :func:`plain_log_axis`.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +34,40 @@ from matplotlib.figure import Figure
 
 from .. import paths
 from ..errors import FigureError
+from ._axes import FIGURE_EVENTS, coverage_gaps, plain_log_axis, time_axis
+from ._colour import (
+    CONTEXT_FILL,
+    DELTA_E_SPACE,
+    EVENT_COLOUR,
+    MIN_DELTA_E,
+    NO_DATA_COLOUR,
+    PALETTE,
+    STATUS_COLOURS,
+    colour_distances,
+    colour_vision_check,
+    sequential_colours,
+)
+from ._marks import plain_text, series_colours
 
 __all__ = [
     "PALETTE",
+    "STATUS_COLOURS",
+    "CONTEXT_FILL",
+    "EVENT_COLOUR",
+    "NO_DATA_COLOUR",
+    "MIN_DELTA_E",
+    "DELTA_E_SPACE",
+    "FIGURE_EVENTS",
+    "REQUIRED_FIELDS",
+    "colour_distances",
+    "colour_vision_check",
+    "sequential_colours",
+    "plain_log_axis",
+    "time_axis",
+    "coverage_gaps",
+    "render_caption",
+    "series_colours",
+    "plain_text",
     "SYNTHETIC_LABEL",
     "FigureError",
     "SavedFigure",
@@ -39,9 +78,8 @@ __all__ = [
     "style_context",
 ]
 
-#: Okabe–Ito colour-blind-safe palette (blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow,
-#: black). Yellow is kept last but one: it is hard to see on white, use it for fills rather than thin lines.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+#: Structured sidecar fields a caption is rendered from (docs/CONTRACTS.md §4).
+REQUIRED_FIELDS = ("series", "period", "n", "interval")
 
 #: Text of the synthetic banner; also searched for by tests and the report.
 SYNTHETIC_LABEL = "SYNTHETIC DATA — simulated, not findings"
@@ -52,7 +90,7 @@ _GID_SOURCE = "tppo-source-line"
 _GID_BANNER = "tppo-synthetic-banner"
 _GID_WATERMARK = "tppo-synthetic-watermark"
 
-_LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, (8, 2))]
+_LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
 
 _RC: dict[str, Any] = {
     "figure.figsize": (8.0, 4.5),
@@ -185,13 +223,50 @@ def _has_title(fig: Figure) -> bool:
     return any(ax.get_title(loc=loc).strip() for ax in fig.axes for loc in ("center", "left", "right"))
 
 
+def render_caption(
+    *,
+    what: str,
+    series: Sequence[str] | str,
+    period: str,
+    n: str | int,
+    interval: str,
+    model: str | None = None,
+    caveat: str | None = None,
+) -> str:
+    """Write the figure caption from the structured fields, so a card reads without the notebook.
+
+    ``what`` (what is shown), ``series`` (plain labels: where), ``period`` (when), ``n`` (how many windows, figures
+    or replications), ``model`` (None: reported figures as published), ``interval`` (its type and level, or "none")
+    and ``caveat`` (what not to read into the figure).
+    """
+    names = [series] if isinstance(series, str) else list(series)
+    parts = [str(what).strip().rstrip(".") + "."]
+    parts.append(f"Series: {'; '.join(map(str, names))}. Period: {str(period).strip()}. n = {str(n).strip()}.")
+    parts.append(
+        f"Model: {str(model).strip().rstrip('.')}." if model else "Model: none (reported figures as published)."
+    )
+    parts.append(f"Intervals: {str(interval).strip().rstrip('.')}.")
+    if caveat:
+        parts.append(f"Not to be read as: {str(caveat).strip().rstrip('.')}.")
+    return " ".join(parts)
+
+
 def save_figure(
     fig: Figure,
     name: str,
     *,
-    caption: str,
     source: str,
+    caption: str | None = None,
+    what: str | None = None,
+    series: Sequence[str] | str | None = None,
+    period: str | None = None,
+    n: str | int | None = None,
+    interval: str | None = None,
+    model: str | None = None,
+    caveat: str | None = None,
     synthetic: bool = False,
+    restricted: bool = False,
+    colours: Mapping[str, str] | None = None,
     directory: str | Path | None = None,
 ) -> Path:
     """Save ``fig`` as ``<figures>/<name>.png`` and ``.svg`` plus a ``.json`` sidecar; return the PNG path.
@@ -206,15 +281,29 @@ def save_figure(
     name
         File stem: ASCII letters, digits, ``_`` and ``-`` (e.g. ``"01_deferrals_monthly"``). The report finds
         the notebook that made the figure by searching notebook sources for this name, so pass it literally.
-    caption
-        One or two sentences for the report's figure card: what is shown and what it can and cannot say.
     source
         Printed under the figure as "Source: …" (e.g. "12 public statements, data/public; fitted by …").
+    what, series, period, n, interval, model, caveat
+        The structured fields (docs/CONTRACTS.md §4): the caption is rendered from them by :func:`render_caption`
+        and they are stored in the sidecar. ``series``, ``period``, ``n`` and ``interval`` are required with
+        ``what``; ``series`` are plain labels (:func:`tppo_analysis.record.summary.series_label`).
+    caption
+        Only for figures not yet given the structured fields: free text stored as the caption (used as ``what``
+        when the fields are given too). A sidecar without the fields is reported by the report and its tests.
     synthetic
         Must be ``True`` whenever the figure shows simulated data: adds the SYNTHETIC banner and watermark, prefixes
         the source line and sets ``"synthetic": true`` in the sidecar.
+    restricted
+        ``True`` for a figure drawn from a restricted extract (recorded in the sidecar).
+    colours
+        ``{label: colour}`` of the series when they cannot be read from the labelled marks (default: read them).
     directory
         Output folder; default :func:`tppo_analysis.paths.figures_dir` (redirected by the notebooks' parameters).
+
+    Raises
+    ------
+    FigureError
+        No title, no source, a bad name, neither a caption nor the structured fields, or some of the fields missing.
 
     Saving is idempotent: saving the same figure twice does not stamp it twice, and the same figure gives the same
     bytes in any process.
@@ -225,17 +314,29 @@ def save_figure(
         raise FigureError(f"figure {name!r} has no title: set ax.set_title(...) or fig.suptitle(...) before saving")
     if not str(source).strip():
         raise FigureError(f"figure {name!r} has no source: say which data (and which model) it shows")
-    if not str(caption).strip():
-        raise FigureError(f"figure {name!r} has no caption")
+    fields = {"series": series, "period": period, "n": n, "interval": interval}
+    structured = what is not None or any(v is not None for v in fields.values())
+    if structured:
+        what = what if what is not None else caption
+        missing = [k for k, v in {"what": what, **fields}.items() if v is None or not str(v).strip()]
+        if missing:
+            raise FigureError(f"figure {name!r}: sidecar field(s) {', '.join(missing)} missing (docs/CONTRACTS.md §4)")
+        assert what is not None and series is not None and period is not None and n is not None  # checked above
+        assert interval is not None
+        caption = render_caption(what=what, series=series, period=period, n=n, interval=interval, model=model,
+                                 caveat=caveat)  # fmt: skip
+    elif caption is None or not str(caption).strip():
+        raise FigureError(f"figure {name!r} has no caption: give what, series, period, n and interval")
     out = Path(directory) if directory is not None else paths.figures_dir()
     out.mkdir(parents=True, exist_ok=True)
 
     with mpl.rc_context(_SAVE_RC):  # type: ignore[arg-type]  # as in apply_style
         _remove_stamps(fig)
+        plain_text(fig)
         if synthetic:
             mark_synthetic(fig)
         x0, y0, _, _ = _content_bbox(fig)
-        label = ("SYNTHETIC (simulated data). " if synthetic else "") + f"Source: {source}"
+        label = ("SYNTHETIC (simulated data). " if synthetic else "") + f"Source: {plain_text_of(source)}"
         fig.text(
             max(x0, 0.0) + 0.005,
             y0 - 0.015,
@@ -256,18 +357,37 @@ def save_figure(
             bbox_inches="tight",
             pad_inches=0.15,
         )
+    marks = {plain_text_of(k): v for k, v in (dict(colours) if colours is not None else series_colours(fig)).items()}
     sidecar = {
         "name": name,
         "title": _title_text(fig),
-        "caption": str(caption).strip(),
-        "source": str(source).strip(),
+        "caption": plain_text_of(str(caption).strip()),
+        "source": plain_text_of(str(source).strip()),
         "synthetic": bool(synthetic),
+        "restricted": bool(restricted),
+        "structured": bool(structured),
+        "what": plain_text_of(str(what).strip()) if structured else None,
+        "series": None if series is None else [series] if isinstance(series, str) else [str(x) for x in series],
+        "period": str(period).strip() if structured else None,
+        "n": str(n).strip() if structured else None,
+        "model": (str(model).strip() if model else None) if structured else None,
+        "interval": str(interval).strip() if structured else None,
+        "caveat": (str(caveat).strip() if caveat else None) if structured else None,
+        "colours": {k: marks[k] for k in sorted(marks)},
+        "colour_check": colour_vision_check(marks),
         "files": [f"{name}.png", f"{name}.svg"],
     }
     (out / f"{name}.json").write_text(
         json.dumps(sidecar, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return png
+
+
+def plain_text_of(text: str) -> str:
+    """``text`` with internal series keys and measure codes replaced by their plain labels."""
+    from ._marks import _plain
+
+    return _plain(str(text))
 
 
 def _title_text(fig: Figure) -> str:

@@ -1,10 +1,24 @@
-"""Result tables written by notebooks: CSV plus a provenance sidecar.
+"""Result tables written by notebooks: CSV plus a provenance sidecar, checked alone and with the tables beside it.
 
-Every table meant for publication goes through :func:`save_table`, which passes its counts through
-:func:`tppo_analysis.privacy.suppress` (counts 1–9 and what would reveal them are written blank) unless the caller
-states ``public_record=True`` (every count is an already-public, cited figure; the exemption is recorded in the
-sidecar). Tables built from simulated data carry a ``SYNTHETIC`` marker (a first column ``data = "SYNTHETIC"`` and
-``synthetic: true`` in the sidecar).
+Every table meant for publication goes through :func:`save_table`:
+
+* its counts pass through :func:`tppo_analysis.privacy.suppression.suppress` (counts 1–9 and what would reveal them
+  are written blank) unless the caller states ``public_record=True`` (every count is an already-public, cited
+  figure; the exemption is recorded in the sidecar). Count columns are found by dtype and content (non-negative
+  whole numbers), not by name; only a few names are keys or design sizes (``year``, ``month``, ``cohort``, ``seed``,
+  ``n_villages`` …). A table that already went through ``suppress`` is suppressed again over every count column, so a
+  column added afterwards (``.assign(raw=…)``) is protected too;
+* village x month tables are refused, whatever the columns are called
+  (:func:`tppo_analysis.privacy.granularity.check_table_granularity`);
+* the table is registered in its sidecar with its geography, period and count columns, and the set of registered
+  tables in the folder (the tables one run publishes) is checked for blank cells that could be recovered by
+  combining them (:func:`tppo_analysis.privacy.granularity.check_linked`); a table that would give one away is not
+  written and ``DisclosureError`` says why;
+* text cells that a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage return) get a
+  leading apostrophe (:func:`neutralise_formulas`); numbers, negative ones included, stay numbers.
+
+Tables built from simulated data carry a ``SYNTHETIC`` marker (first column ``data = "SYNTHETIC"`` and
+``synthetic: true`` in the sidecar); tables from a restricted extract say ``RESTRICTED`` the same way.
 """
 
 from __future__ import annotations
@@ -17,22 +31,105 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
+from ..errors import OutputLocationError, TppoError
+from ..privacy.granularity import LinkedTable, check_linked, check_table_granularity
 from ..privacy.suppression import default_count_columns, suppress
 from ..provenance import package_version
 
-__all__ = ["save_table"]
+__all__ = ["save_table", "neutralise_formulas", "linked_tables", "SavedPath"]
 
-# Integer columns with these names are keys or parameters, not counts of people, when count_columns is not given.
-# Design sizes (villages, units, periods, replications, observations of a panel) are not counts of people either.
-_NOT_COUNTS = re.compile(
-    r"(^|_)(year|month|quarter|week|day|date|period|cohort|first_treated|g|t|rank|id|code|seed|rep|replication|"
-    r"horizon|event_time|relative_time|lag|df|order|index|figure|row|line|min_cell|village|unit|office|tpi|series|"
-    r"source|cluster|sim|simulation|draw|boot|bootstrap|obs|observation|parameter|knot|degree)s?($|_)"
+# Whole column names that are keys or design sizes, not counts of people (matched on the full name only).
+_KEY_NAMES = re.compile(
+    r"(year|month|quarter|week|day|date|period|cohort|first_treated|g|t|rank|id|code|seed|rep|replication|horizon|"
+    r"event_time|relative_time|lag|df|order|index|figure|row|line|min_cell|knot|degree|level|base_rate|effect_pct|"
+    r"n_(?:villages|program|units|reps|replications|obs|observations|periods|months|windows|draws|sims|clusters|"
+    r"cohorts|knots|params|parameters|boot|iterations|regencies|districts))s?",
+    re.IGNORECASE,
 )
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _default_counts(df: pd.DataFrame) -> list[str]:
-    return [c for c in default_count_columns(df, {}) if not _NOT_COUNTS.search(str(c).lower())]
+    return [
+        c
+        for c in default_count_columns(df, {})
+        if not _KEY_NAMES.fullmatch(str(c)) and (pd.to_numeric(df[c], errors="coerce").dropna() >= 0).all()
+    ]
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells starting with ``= + - @`` (or tab / carriage return) get a leading apostrophe; numbers stay."""
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        text = s.astype("string")
+        risky = text.str.startswith(_FORMULA_START).fillna(False) & pd.to_numeric(text, errors="coerce").isna()
+        if risky.any():
+            out[c] = s.where(~risky, "'" + text)
+    return out
+
+
+class SavedPath(type(Path())):  # type: ignore[misc]  # the concrete Path class of this platform
+    """The path of a saved table; shown as ``<folder>/<file>`` only, so no absolute path enters a notebook output.
+
+    A restricted run writes under ``--out``, and an absolute path can itself identify a person or an office; the full
+    path is still what ``str()``/``open()`` use.
+    """
+
+    def __repr__(self) -> str:
+        """Show the folder's last component and the file name only."""
+        return f"SavedPath('{self.parent.name}/{self.name}')"
+
+
+def _check_name(name: str, out: Path, *, synthetic: bool, restricted: bool) -> None:
+    """One naming rule: ``NN_name_synthetic`` / ``NN_name_restricted``; restricted tables never in the repository."""
+    if synthetic and restricted:
+        raise TppoError(f"save_table {name!r}: a table is SYNTHETIC or RESTRICTED, not both")
+    for flag, suffix in ((synthetic, "_synthetic"), (restricted, "_restricted")):
+        if flag and not name.endswith(suffix):
+            raise TppoError(
+                f"save_table {name!r}: a {suffix[1:]} table's name ends in {suffix!r} (docs/CONTRACTS.md §4)"
+            )
+        if not flag and name.endswith(suffix):
+            raise TppoError(f"save_table {name!r}: pass {suffix[1:]}=True for a table named {suffix!r}")
+    if restricted:
+        target, repo = out.expanduser().resolve(), paths.repo_root().resolve()
+        build = (repo / "build").resolve()
+        if target.is_relative_to(repo) and not target.is_relative_to(build):
+            raise OutputLocationError(
+                f"save_table {name!r}: restricted tables are written only under tppo report --out (outside the "
+                "repository or under build/), not in the repository"
+            )
+
+
+def linked_tables(directory: str | Path) -> list[LinkedTable]:
+    """Return the registered tables of a results folder (sidecars with a ``linked`` entry), blanks as NaN."""
+    out = []
+    for meta_path in sorted(Path(directory).glob("*.meta.json")):
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        link = meta.get("linked")
+        csv = meta_path.with_name(meta_path.name.removesuffix(".meta.json") + ".csv")
+        if not link or not csv.exists():
+            continue
+        text_keys = (link["geography_column"], link["period_column"], *link.get("key_columns", []))
+        frame = pd.read_csv(csv, dtype={c: str for c in text_keys if c}, keep_default_na=False, na_values=[""])
+        out.append(
+            LinkedTable(
+                meta["name"],
+                frame,
+                link["count_columns"],
+                link["geography_column"],
+                link["period_column"],
+                link["total_column"],
+                key_columns=link.get("key_columns", []),
+            )
+        )
+    return out
 
 
 def save_table(
@@ -41,6 +138,7 @@ def save_table(
     *,
     source: str,
     synthetic: bool = False,
+    restricted: bool = False,
     public_record: bool = False,
     float_format: str = "%.6g",
     directory: str | Path | None = None,
@@ -52,31 +150,78 @@ def save_table(
     """Write ``<results>/<name>.csv`` and ``<name>.meta.json``; return the CSV path.
 
     ``public_record=True`` states that every count in the table is an already-public figure (exempt from small-cell
-    suppression; recorded in the sidecar). Otherwise the counts go through :func:`tppo_analysis.privacy.suppress`
-    (``count_columns``, ``total_column``, ``rates`` and ``margins`` are passed on) and suppressed cells are written
-    blank. ``count_columns`` defaults to the integer columns not named like keys or design sizes (year, month,
-    cohort, id, code, seed, n_villages, n_reps, n_obs, …) and is recorded in the sidecar; name the columns explicitly
-    for tables of record-level data, and pass ``count_columns=[]`` for a table without counts of people. A table that already went
-    through ``suppress`` is written as it is. ``synthetic=True`` marks the table as simulated in its header and sidecar.
+    suppression; recorded in the sidecar). Otherwise the counts go through
+    :func:`tppo_analysis.privacy.suppression.suppress` (``count_columns``, ``total_column``, ``rates`` and ``margins``
+    are passed on) and suppressed cells are written blank. ``count_columns`` defaults to every column of
+    non-negative whole numbers except keys and design sizes named as such (``year``, ``cohort``, ``seed``,
+    ``n_villages`` …); pass ``count_columns=[]`` for a table without counts of people. ``synthetic=True`` /
+    ``restricted=True`` mark the table as simulated / from a restricted extract in its header and sidecar.
+
+    Raises
+    ------
+    TppoError
+        A village x month table (never published).
+    DisclosureError
+        The table, with the tables already registered in the folder, would let a blank cell be recovered; nothing
+        is written.
     """
     out = Path(directory) if directory is not None else paths.results_dir()
+    _check_name(name, out, synthetic=synthetic, restricted=restricted)
     out.mkdir(parents=True, exist_ok=True)
-    done = df.attrs.get("privacy")
+    done = df.attrs.get("privacy") or {}
+    link = None
     if public_record:
         table = suppress(df, public_record=True)
-    elif done is not None and count_columns is None and total_column is None and not rates and not margins:
-        table = df.copy()
     else:
-        counts = _default_counts(df) if count_columns is None else list(count_columns)
-        table = suppress(df, count_columns=counts, total_column=total_column, rates=rates, margins=margins)
-        table.attrs["privacy"]["count_columns"] = counts if total_column is None else [*counts, total_column]
+        if count_columns is not None:
+            counts = list(count_columns)
+        else:
+            counts = list(dict.fromkeys([*done.get("count_columns", []), *_default_counts(df)]))
+        total = total_column or done.get("total_column")
+        counts = [c for c in counts if c in df.columns and c != total]
+        margins = margins or bool(done.get("margins"))
+        geo, period = check_table_granularity(df.reset_index() if margins else df, skip=[*counts, total or ""])
+        table = suppress(df, count_columns=counts, total_column=total, rates=rates, margins=margins)
+        table.attrs["privacy"]["count_columns"] = counts if total is None else [*counts, total]
+        if (counts or total) and not margins and (geo or period):
+            all_counts = table.attrs["privacy"]["count_columns"]
+            keys = [
+                str(c)
+                for c in df.columns
+                if c not in (*all_counts, geo, period, *(rates or {}))
+                and not pd.api.types.is_float_dtype(df[c])
+                and not pd.api.types.is_bool_dtype(df[c])
+            ]
+            link = {
+                "geography_column": geo,
+                "period_column": period,
+                "total_column": total,
+                "count_columns": all_counts,
+                "key_columns": keys,
+            }
     suppression = {k: v for k, v in table.attrs["privacy"].items() if k != "cells"}
     if margins:
         table = table.reset_index()
-    if synthetic:
-        table.insert(0, "data", "SYNTHETIC")
+    if link is not None:
+        others = [t for t in linked_tables(out) if t.name != name]
+        check_linked(
+            [
+                *others,
+                LinkedTable(
+                    name,
+                    table,
+                    link["count_columns"],
+                    link["geography_column"],
+                    link["period_column"],
+                    link["total_column"],
+                    key_columns=link["key_columns"],
+                ),
+            ]
+        )
+    if synthetic or restricted:
+        table.insert(0, "data", "SYNTHETIC" if synthetic else "RESTRICTED")
     path = out / f"{name}.csv"
-    table.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
+    neutralise_formulas(table).to_csv(path, index=False, float_format=float_format, lineterminator="\n")
     meta = {
         "name": name,
         "source": source,
@@ -87,5 +232,9 @@ def save_table(
         "columns": list(map(str, table.columns)),
         "rows": int(len(table)),
     }
+    if restricted:
+        meta["restricted"] = True
+    if link is not None:
+        meta["linked"] = link
     (out / f"{name}.meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+    return SavedPath(path)

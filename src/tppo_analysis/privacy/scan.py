@@ -3,8 +3,13 @@
 Scanned: notebooks (cell sources, every output — stdout/stderr streams, tracebacks, every MIME type of display and
 execute results including HTML, SVG, JSON, LaTeX and image alt text/metadata — and attachments' names), data and
 text files (CSV/TSV/JSON/Markdown/text/YAML/Python…), SVG and HTML, the figure sidecars and the rendered ``report/``.
-Default scope: the files git would commit (``git ls-files --cached --others --exclude-standard``) plus ``report/``
-and ``figures/``. Binary files (PNG, PDF, Parquet …) are skipped; their SVG twins and JSON sidecars are scanned.
+Default scope: the files git would commit (``git ls-files --cached --others --exclude-standard``) in the git checkout
+of the **current directory** (printed), plus its ``report/`` and ``figures/``. Text is decoded as
+:mod:`tppo_analysis.sources._read` decodes it (UTF-8, UTF-8 with BOM, UTF-16 with BOM — Excel's "Unicode text" —
+else Windows-1252); Parquet files are read through DuckDB (every column name and every cell); other binary files
+(PNG, PDF …) are skipped, their SVG twins and JSON sidecars are scanned. What counts as an identifier, and the
+context rules (SVG drawing data, officials, names only next to identifying words), are those of
+:mod:`tppo_analysis.sources._identifiers`; names are not looked for in Python source.
 
 Findings print the file, the notebook cell (or line) and the kind of identifier, with the value masked
 (``3201••••••••0001``); exit status 1. Otherwise one summary line and exit status 0.
@@ -30,11 +35,21 @@ from .. import paths
 from ..errors import TppoError
 from .identifiers import CANARY_NAMES, CANARY_NIKS, CANARY_PHONES, KNOWN_FAKE_IDENTIFIERS, find_identifiers
 
-__all__ = ["Finding", "scan_paths", "scan_text", "scan_notebook", "default_scope", "CANARY_HOMES"]
+__all__ = [
+    "Finding",
+    "scan_paths",
+    "scan_text",
+    "scan_notebook",
+    "scan_parquet",
+    "default_scope",
+    "default_root",
+    "CANARY_HOMES",
+]
 
 #: Files that define the planted fake identifiers (source and test fixtures): canaries are not reported there.
 CANARY_HOMES = (
     "src/tppo_analysis/privacy/identifiers.py",
+    "src/tppo_analysis/privacy/_detect.py",
     "tests/*",
 )
 
@@ -46,7 +61,6 @@ _BINARY_SUFFIXES = {
     ".webp",
     ".ico",
     ".pdf",
-    ".parquet",
     ".feather",
     ".arrow",
     ".gz",
@@ -72,7 +86,7 @@ _BINARY_SUFFIXES = {
 }
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Embedded images (``<img src="data:image/png;base64,...">``): pixels, not text; blanked to the same length.
-_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 
 
 @dataclass(frozen=True)
@@ -99,8 +113,13 @@ def canonical(value: str) -> str:
 
 
 def _canary_values() -> set[str]:
-    """Canonical forms of every planted fake value (the names too: harmless, they are not identifier-shaped)."""
-    return {canonical(v) for v in (*KNOWN_FAKE_IDENTIFIERS, *CANARY_NAMES, *CANARY_NIKS, *CANARY_PHONES)}
+    """Canonical forms of every planted fake value (the names too: harmless, they are not identifier-shaped).
+
+    A fake NIK written as a float in scientific notation loses its serial (``3.2010141079…E+15``): its
+    ``…0000`` form is a fake too.
+    """
+    values = {canonical(v) for v in (*KNOWN_FAKE_IDENTIFIERS, *CANARY_NAMES, *CANARY_NIKS, *CANARY_PHONES)}
+    return values | {v[:12] + "0000" for v in values if v.isdigit() and len(v) == 16}
 
 
 def _is_canary_home(rel: str) -> bool:
@@ -120,19 +139,21 @@ def scan_text(
     line_numbers: bool = True,
     ignore: set[str] | frozenset[str] = frozenset(),
     names: Iterable[str] = (),
+    person_names: bool = True,
 ) -> list[Finding]:
     """Return the findings in one piece of text.
 
     ``where`` is ``line N`` (or the prefix alone when ``line_numbers`` is False).
 
     ``ignore`` holds canonical values not to report (canaries in their home files); ``names`` are the synthetic
-    generator's canary names, reported as ``CANARY_NAME`` wherever they appear.
+    generator's canary names, reported as ``CANARY_NAME`` wherever they appear; ``person_names=False`` skips the
+    NAME detector (Python source, where ``owner: str`` is a type annotation).
     """
     text = _DATA_URI.sub(lambda m: "x" * len(m.group(0)), text)  # embedded images are pixels, not text
     hits = [
         (m.start, m.kind, m.masked)
         for m in find_identifiers(text)
-        if not (ignore and canonical(text[m.start : m.end]) in ignore)
+        if (person_names or m.kind != "NAME") and not (ignore and canonical(m.value or text[m.start : m.end]) in ignore)
     ]
     lowered = text.lower()
     for name in names:
@@ -213,25 +234,84 @@ def scan_notebook(
     return findings
 
 
+def _decode(raw: bytes) -> str | None:
+    """Text as :mod:`tppo_analysis.sources._read` reads it (UTF-16/UTF-8 BOMs, else UTF-8, else cp1252); None = binary."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if b"\x00" in raw[:8192]:
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def scan_parquet(path: Path, rel: str, ignore: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+    """Scan a Parquet file through DuckDB: every column name, and every distinct cell value."""
+    import duckdb
+
+    from .identifiers import guard_relation
+
+    con = duckdb.connect()
+    src = "read_parquet('" + str(path).replace("'", "''") + "')"
+    try:
+        types = {r[0]: str(r[1]) for r in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+    except duckdb.Error as exc:
+        raise TppoError(f"{rel}: not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    findings = scan_text(
+        "\n".join(map(str, types)), file=rel, where_prefix="column names", line_numbers=False, ignore=ignore
+    )
+    found: list[Finding] = []
+
+    def locate(cond, col, reason, mask):
+        rows = con.sql(
+            f'SELECT DISTINCT CAST("{col.replace(chr(34), chr(34) * 2)}" AS VARCHAR) FROM {src} WHERE {cond}'
+        ).fetchall()
+        for (raw,) in rows:
+            for part in mask(raw).split("; "):
+                kind, _, masked = part.partition(" ")
+                found.append(Finding(rel, f"column {col}", kind, masked))
+        return []
+
+    guard_relation(con, src, types, locate=locate, file=rel)
+    con.close()
+    return findings + [f for f in found if not ignore or canonical(f.masked) not in ignore]
+
+
 def _scan_file(path: Path, rel: str, canaries: set[str], names: tuple[str, ...] = ()) -> tuple[list[Finding], bool]:
     """Return the findings in one file and whether it was scanned (False for binary files)."""
     home = _is_canary_home(rel)
     ignore: set[str] | frozenset[str] = canaries if home else frozenset()
     names = () if home else names
-    if path.suffix.lower() in _BINARY_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return scan_parquet(path, rel, ignore), True
+    if suffix in _BINARY_SUFFIXES:
         return [], False
-    if path.suffix.lower() == ".ipynb":
+    if suffix == ".ipynb":
         return scan_notebook(path, rel, ignore, names), True
-    raw = path.read_bytes()
-    if b"\x00" in raw[:8192]:
+    text = _decode(path.read_bytes())
+    if text is None:
         return [], False
-    text = raw.decode("utf-8", errors="replace")
-    return scan_text(text, file=rel, ignore=ignore, names=names), True
+    return scan_text(text, file=rel, ignore=ignore, names=names, person_names=suffix != ".py"), True
+
+
+def default_root(start: str | os.PathLike | None = None) -> Path:
+    """Return the git checkout holding ``start`` (default: the current directory), else the package's checkout."""
+    try:
+        res = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=start or Path.cwd(), capture_output=True, check=True, text=True
+        )
+        return Path(res.stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        return paths.repo_root()
 
 
 def default_scope(root: Path | None = None) -> list[Path]:
     """Files git would commit (tracked + untracked but not ignored) plus ``report/`` and ``figures/``."""
-    root = root or paths.repo_root()
+    root = root or default_root()
     files: set[Path] = set()
     try:
         res = subprocess.run(
@@ -246,7 +326,7 @@ def default_scope(root: Path | None = None) -> list[Path]:
             rel = p.relative_to(root).parts
             if p.is_file() and not any(part.startswith(".") or part in ("build", "__pycache__") for part in rel):
                 files.add(p)
-    for extra in (root / "report", root / "figures", paths.report_dir(), paths.figures_dir()):
+    for extra in (root / "report", root / "figures"):
         if extra.is_dir():
             files.update(p for p in extra.rglob("*") if p.is_file())
     return sorted(p for p in files if p.is_file())
@@ -276,14 +356,14 @@ def scan_paths(
 ) -> tuple[list[Finding], int]:
     """Scan files (folders recursively; default: :func:`default_scope`). Returns ``(findings, files scanned)``.
 
-    ``root`` is the folder paths are reported relative to (and where canary homes are looked up); default: the
-    repository, or the single folder given.
+    ``root`` is the folder paths are reported relative to (and where canary homes are looked up); default: the git
+    checkout of the current directory (:func:`default_root`), or the single folder given.
     """
     targets = list(targets or [])
     base = (
         Path(root)
         if root is not None
-        else (Path(targets[0]) if len(targets) == 1 and Path(targets[0]).is_dir() else paths.repo_root())
+        else (Path(targets[0]) if len(targets) == 1 and Path(targets[0]).is_dir() else default_root())
     )
     files = _expand(targets) if targets else default_scope(base)
     canaries = _canary_values()

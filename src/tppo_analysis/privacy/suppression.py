@@ -58,28 +58,31 @@ def suppress(
 
     Parameters
     ----------
-    table
+    table : pandas.DataFrame
         A tidy table (one row per cell group, counts in ``count_columns``) or, with ``margins=True``, a wide
         cross-table whose last row and last column (or the row/column labelled ``total_label``) are totals.
-    count_columns
+    count_columns : sequence of str, optional
         Columns holding counts of people/records. Default: every integer-valued numeric column that is not a rate.
-    total_column
+    total_column : str, optional
         A count column that is the total of the others in its row (e.g. ``total`` next to ``men``/``women``). A count
         whose complement within that total is 1..``min_cell``-1 is suppressed (the complement could otherwise be read
         as total − count), and the row gets secondary suppression like a margin.
-    rates
+    rates : mapping of str to tuple of str, optional
         ``{rate_column: (numerator_column, denominator_column)}``. A rate is blanked unless both its numerator and
         denominator are published and each is 0 or at least ``min_cell``.
-    margins
+    margins : bool
         The table is a wide cross-table with row and column totals: secondary suppression hides further cells until
         no suppressed cell can be recomputed from the published ones (checked by linear algebra, and by linear
         programming that each primary cell's feasible range is at least ``min_cell`` wide).
-    public_record
+    total_label : object
+        The index label and column name of the totals in a cross-table with ``margins=True`` (default ``"Total"``;
+        without such a label the last row and column are the totals).
+    public_record : bool
         Every count in the table is an already-public figure from the cited public record: return it unchanged and
         record the exemption (``result.attrs["privacy"]``).
-    reason
+    reason : str, optional
         Why the table is exempt (with ``public_record=True``); a default sentence is recorded otherwise.
-    min_cell
+    min_cell : int
         Suppression threshold (default :data:`MIN_CELL`, 10). Lowering it needs a documented reason.
 
     Returns
@@ -217,7 +220,18 @@ def suppress(
 
 
 def suppression_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """Return the cells :func:`suppress` blanked, one row each: ``row`` (index label), ``column``, ``reason``."""
+    """Return the cells :func:`suppress` blanked, one row each: ``row`` (index label), ``column``, ``reason``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table returned by :func:`suppress`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``row``, ``column``, ``reason`` (``small``, ``complement``, ``secondary`` or ``rate``).
+    """
     info = table.attrs.get("privacy")
     if info is None:
         raise TppoError("suppression_cells: this table did not go through privacy.suppress")
@@ -234,6 +248,18 @@ def default_count_columns(df: pd.DataFrame, rates: Mapping[str, tuple[str, str]]
 
     The integer-valued numeric columns of ``df`` that are not rates or booleans: what :func:`suppress` treats as
     counts when ``count_columns`` is not given.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to publish.
+    rates : mapping of str to tuple of str
+        Rate columns (``{rate: (numerator, denominator)}``), never counted as counts.
+
+    Returns
+    -------
+    list of str
+        The count columns, in table order.
     """
     cols = []
     for c in df.columns:
@@ -303,6 +329,22 @@ def disclosure_ranges(
     (True when linear algebra pins its value down exactly: its unit vector lies in the row space of the hidden part
     of the constraint matrix), and ``lower``/``upper``, the feasible range with all counts >= 0 (linear programming;
     computed for ``lp_cells`` only, default every hidden cell; NaN for the others).
+
+    Parameters
+    ----------
+    values : sequence of float
+        Every cell of the table, published or not, by position.
+    constraints : sequence of mapping of int to float
+        Linear equalities ``sum(coef * cell) == 0``, each as ``{cell position: coefficient}``.
+    hidden : iterable of int
+        Positions of the cells not published.
+    lp_cells : iterable of int, optional
+        Hidden cells whose feasible range is computed by linear programming (default: every hidden cell).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hidden cell: ``cell``, ``determined``, ``lower``, ``upper``.
     """
     from scipy.optimize import linprog
 

@@ -275,6 +275,15 @@ def daily_exposure(obs, denominator: str, series: str) -> pd.DataFrame:
     This is the ``prorate="days"`` assumption written out day by day, for models that take a daily exposure
     (:class:`tppo_analysis.IntervalCountModel`, ``daily_exposure=``). Days outside every denominator window are
     absent: a model must not be asked about them.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame or Reconciliation
+        Reconciled observations (:func:`tppo_analysis.reconcile`).
+    denominator : str
+        The denominator measure (e.g. issued passports).
+    series : str
+        The series key (e.g. ``"national"``).
     """
     o = _prepare(obs)
     den = o[(o["measure"] == denominator) & (o["series"] == series)]
@@ -319,6 +328,24 @@ def rate_table(
     Columns :data:`RATE_COLUMNS`: ``estimate`` (numerator / denominator × ``per``), ``ci_lower/ci_upper`` at
     ``level`` (``interval`` names the method), ``match``, ``prorated_share``, ``estimate_strict``,
     ``lower_bound_no_assumption``, ``reliability`` (plain words) and ``note`` (why a window has no rate).
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame or Reconciliation
+        Reconciled observations (:func:`tppo_analysis.reconcile`).
+    rate : str
+        A key of :data:`RATE_DEFINITIONS`.
+    prorate : {"none", "days"}
+        ``"none"``: exact window matches only; ``"days"``: also prorate denominators by days, as a named assumption.
+    level : float
+        Confidence level of the intervals (0.95 by default).
+    series : sequence of str, optional
+        Restrict to these series (default: all).
+    figures : pandas.DataFrame, optional
+        The public record, used to calibrate the prorating band on nested figures.
+    breaks : sequence, optional
+        Dates of regime changes across which no denominator is prorated (default: the regimes of
+        :func:`tppo_analysis.sources.events.regimes`).
     """
     if rate not in RATE_DEFINITIONS:
         raise TppoError(f"unknown rate {rate!r}; known: {sorted(RATE_DEFINITIONS)}")
@@ -372,6 +399,17 @@ def rates(obs, rate_name: str = "passport_deferrals_per_10k_issued", *, level: f
 
     Columns: rate_name, series, period_start, period_end, numerator, denominator, per, estimate, ci_lower,
     ci_upper, status (``"rate"`` or why not), figure_ids. :func:`rate_table` is the full table.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame or Reconciliation
+        Reconciled observations (:func:`tppo_analysis.reconcile`).
+    rate_name : str
+        A key of :data:`RATE_DEFINITIONS`.
+    level : float
+        Confidence level of the intervals (0.95 by default).
+    series : sequence of str, optional
+        Restrict to these series (default: all).
     """
     t = rate_table(obs, rate_name, level=level, series=series)
     no_window = t["note"].ne(_NO_SERIES) & t["note"].ne("")
@@ -388,6 +426,15 @@ def rate_availability(obs, *, prorate: Prorate = "none", figures: pd.DataFrame |
 
     Columns: rate_name, numerator_windows, with_rate, without_denominator_series, without_matching_window,
     prorated (with ``prorate="days"``), series_with_rate (``;``-joined).
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame or Reconciliation
+        Reconciled observations (:func:`tppo_analysis.reconcile`).
+    prorate : {"none", "days"}
+        Count prorated windows too (``"days"``) or exact matches only.
+    figures : pandas.DataFrame, optional
+        The public record, passed on to :func:`rate_table`.
     """
     rows = []
     for name in RATE_DEFINITIONS:
@@ -415,6 +462,17 @@ def daily_rates(obs, measure: str, *, series: Sequence[str] | None = None, level
     The simplest rate the record allows and one that needs no model: the total officials reported for a window
     divided by the window's days (inclusive). The interval covers counting noise only, treating the reported total
     as a Poisson count; it says nothing about how the figure was compiled or rounded.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame or Reconciliation
+        Reconciled observations (:func:`tppo_analysis.reconcile`).
+    measure : str
+        The measure whose totals are turned into daily rates.
+    series : sequence of str, optional
+        Restrict to these series (default: all).
+    level : float
+        Confidence level of the exact Poisson intervals (0.95 by default).
     """
     level = check_level(level)
     o = _prepare(obs)

@@ -94,21 +94,21 @@ def reconcile(
 
     Parameters
     ----------
-    figures
+    figures : pandas.DataFrame
         The frame returned by :func:`tppo_analysis.load_public_record`.
-    vintage
+    vintage : {"latest", "earliest"}
         Which of several figures for the same window to keep: ``"latest"`` published (default) or ``"earliest"``.
-    conflicts
+    conflicts : {"set_aside", "prefer_longer"}
         ``"set_aside"`` (default) sets aside a window that partly overlaps a kept one; ``"prefer_longer"`` keeps
         the longer window and sets aside what it overlaps (a robustness alternative, not the default reading).
-    overrides
+    overrides : bool or pandas.DataFrame
         ``True`` (default): apply ``data/reference/reconciliation_overrides.csv``; ``False``: none; or a frame with
         columns ``figure_id``, ``action`` (``set_aside``) and ``reason``. With ``conflicts="prefer_longer"`` and
         ``overrides=False`` every figure the default reading sets aside for a conflict gets a chance: the
         "with set-aside figures" robustness variant.
-    max_rate_ratio
+    max_rate_ratio : float
         Plausibility bound for derived remainders (see rule 3); ``float("inf")`` disables it.
-    measures
+    measures : list of str, optional
         Restrict to these measures (default: all). Figures of other measures still get an audit row
         (``set_aside``, "measure not requested").
 

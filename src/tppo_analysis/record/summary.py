@@ -6,16 +6,30 @@ a gap in the record is a gap in what officials said publicly, not a month withou
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..output.plotting import PALETTE, apply_style
+from ..output.plotting import STATUS_COLOURS, apply_style, time_axis
+from ..sources.labels import (
+    MEASURE_LABEL_FILE,
+    measure_label,
+    measure_labels,
+    plain_label,
+    series_label,
+    series_labels,
+)
 
 __all__ = [
     "KEY_SERIES",
+    "MEASURE_LABEL_FILE",
+    "series_label",
+    "measure_label",
+    "plain_label",
+    "series_labels",
+    "measure_labels",
     "figures_by_year",
     "coverage_table",
     "audit_summary",
@@ -34,7 +48,7 @@ KEY_SERIES: tuple[tuple[str, str], ...] = (
     ("tpi:tunon-taka", "dep_deferral_wni_pmi_suspected"),
 )
 
-_STATUS_COLOURS = {"kept": PALETTE[0], "derived": PALETTE[2], "set_aside": "#BBBBBB"}
+_STATUS_COLOURS = STATUS_COLOURS
 
 
 def figures_by_year(figures: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +132,9 @@ def plot_reported_windows(
 ):
     """Timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
 
-    Figures without a stated start are drawn as a dot at their end date.
+    Figures without a stated start are drawn as a dot at their end date. Bands are labelled with the plain series
+    label (:func:`series_label`); the time axis shows the border closures and key events
+    (:func:`tppo_analysis.output.plotting.time_axis`).
     """
     apply_style()
     status = audit.set_index("figure_id")["status"]
@@ -137,22 +153,21 @@ def plot_reported_windows(
             else:
                 width = (row.period_end - row.period_start).days + 1
                 ax.barh(y, width, left=row.period_start, height=0.8 / n, color=colour, edgecolor="none")
-        short = {"dep_deferral_wni_pmi_suspected": "departures", "passport_deferral_pmi_suspected": "passports"}
-        labels.append(f"{series}\n({short.get(measure, measure)}, {len(g)} figures)")
+        labels.append(f"{series_label(series)}\n({measure_label(measure, short=True)}, {len(g)} figures)")
     ax.set_yticks(range(len(pairs)), labels, fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlim(pd.Timestamp(start), pd.Timestamp(end))
-    ax.xaxis.set_major_locator(mdates.YearLocator())
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    context = time_axis(ax, pd.Timestamp(start), pd.Timestamp(end) + pd.Timedelta(days=1))
     ax.set_xlabel("reference period of each reported figure (calendar date)")
     ax.set_title("What was reported, for which windows: deferrals of suspected non-procedural migrant workers")
     ax.legend(
-        handles=[Patch(color=c, label=s.replace("_", " ")) for s, c in _STATUS_COLOURS.items()],
+        handles=[Patch(color=c, label=s.replace("_", " ")) for s, c in _STATUS_COLOURS.items()]
+        + [Line2D([], [], marker="o", ls="none", ms=3, color="#333333", label="no stated start (dot at end date)")]
+        + context,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),
         ncol=3,
         fontsize=8,
-        title="reconciliation",
+        title="reconciliation and context",
         title_fontsize=8,
     )
     ax.grid(axis="y", visible=False)

@@ -63,6 +63,15 @@ def _decode(raw: bytes, file: str) -> tuple[str, list[str]]:
         return raw.decode("utf-8"), notes
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
+        head = raw[: exc.start]
+        if any(b >= 0x80 for b in head) and _utf8_ok(head):
+            first = next(i for i, b in enumerate(head) if b >= 0x80)
+            utf8_line = head[:first].count(b"\n") + 1
+            raise TppoError(
+                f"{file} line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x}) although line "
+                f"{utf8_line} is UTF-8: the file mixes two encodings, and reading it either way "
+                "would change some rows; save the whole file as 'CSV UTF-8'"
+            ) from None
         try:
             text, enc = raw.decode("cp1252"), "Windows-1252"
         except UnicodeDecodeError:
@@ -72,6 +81,14 @@ def _decode(raw: bytes, file: str) -> tuple[str, list[str]]:
             "save as 'CSV UTF-8' to avoid this"
         )
         return text, notes
+
+
+def _utf8_ok(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(raw) - 3  # only a multi-byte character cut at the end
+    return True
 
 
 def _separator(header: str) -> str:

@@ -122,21 +122,51 @@ def _named(entries: dict, name: str) -> list[pd.Timestamp]:
 
 
 def idul_fitri_dates(years: range | list[int]) -> list[pd.Timestamp]:
-    """First day of Idul Fitri (1 Syawal) for the given Gregorian years, from ``holidays`` (Indonesia)."""
+    """Return the first day of Idul Fitri (1 Syawal) for the given Gregorian years, from ``holidays`` (Indonesia).
+
+    Parameters
+    ----------
+    years : range or list of int
+        Gregorian years.
+
+    Returns
+    -------
+    list of pandas.Timestamp
+        One date per year, in order.
+    """
     return _named(_holidays(range(min(years), max(years) + 1), "public"), "Eid al-Fitr")
 
 
 def idul_adha_dates(years: range | list[int]) -> list[pd.Timestamp]:
-    """Idul Adha (10 Zulhijah) for the given Gregorian years, from ``holidays`` (Indonesia)."""
+    """Return Idul Adha (10 Zulhijah) for the given Gregorian years, from ``holidays`` (Indonesia).
+
+    Parameters
+    ----------
+    years : range or list of int
+        Gregorian years.
+
+    Returns
+    -------
+    list of pandas.Timestamp
+        One date per year, in order.
+    """
     return _named(_holidays(range(min(years), max(years) + 1), "public"), "Eid al-Adha")
 
 
 def ramadan_periods(years: range | list[int]) -> pd.DataFrame:
-    """Ramadan periods ending (Idul Fitri) in the given Gregorian years.
+    """Return the Ramadan periods ending (Idul Fitri) in the given Gregorian years.
 
-    Returns columns ``hijri_year``, ``start`` (1 Ramadan), ``end`` (last day of Ramadan = the day before Idul
-    Fitri), ``idul_fitri``, ``length`` (days, 29 or 30) and ``start_source`` (``"government"`` when the committed
-    table gives the sidang isbat date, else ``"hijridate"``).
+    Parameters
+    ----------
+    years : range or list of int
+        Gregorian years.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``hijri_year``, ``start`` (1 Ramadan), ``end`` (last day of Ramadan = the day before Idul Fitri),
+        ``idul_fitri``, ``length`` (days, 29 or 30) and ``start_source`` (``"government"`` when the committed table
+        gives the sidang isbat date, else ``"hijridate"``).
     """
     from hijridate import Gregorian
 
@@ -177,12 +207,21 @@ def _as_day(value, what: str) -> pd.Timestamp:
 
 
 def daily_holiday_indicators(start, end) -> pd.DataFrame:
-    """One row per day from ``start`` to ``end`` (inclusive) with the moving-holiday indicators.
+    """Return one row per day from ``start`` to ``end`` (inclusive) with the moving-holiday indicators.
 
-    Columns: ``date`` (Timestamp) and the 0/1 integer indicators ``ramadan``, ``pre_idul_fitri`` (days −10..−1
-    before Idul Fitri), ``post_idul_fitri`` (days 0..20), ``pre_idul_adha`` (days −30..−1 before Idul Adha),
-    ``holiday`` (national holiday or cuti bersama) and ``working_day`` (Mon–Fri, not a holiday). See the module
-    docstring for sources.
+    See the module docstring for sources.
+
+    Parameters
+    ----------
+    start, end : str or date-like
+        First and last day (inclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``date`` (Timestamp) and the 0/1 integer indicators ``ramadan``, ``pre_idul_fitri`` (days -10..-1
+        before Idul Fitri), ``post_idul_fitri`` (days 0..20), ``pre_idul_adha`` (days -30..-1 before Idul Adha),
+        ``holiday`` (national holiday or cuti bersama) and ``working_day`` (Mon-Fri, not a holiday).
     """
     start, end = _as_day(start, "start"), _as_day(end, "end")
     if end < start:
@@ -223,23 +262,23 @@ def daily_holiday_indicators(start, end) -> pd.DataFrame:
 
 
 def holiday_regressors(start, end) -> pd.DataFrame:
-    """Monthly moving-holiday regressors for every calendar month touching ``start``..``end``.
+    """Return monthly moving-holiday regressors for every calendar month touching ``start``..``end``.
 
-    One row per month; ``month`` is the first day of the month (Timestamp). Whole months are always used (a
-    ``start`` of 2024-03-15 gives the full March 2024 row). Columns:
+    Whole months are always used (a ``start`` of 2024-03-15 gives the full March 2024 row).
 
-    ``ramadan_share``
-        share of the month's days in Ramadan (0–1; ``ramadan_share * days_in_month`` = Ramadan days in the month).
-    ``pre_idul_fitri_days``
-        days of the month in days −10..−1 before Idul Fitri.
-    ``post_idul_fitri_days``
-        days of the month in days 0..20 from Idul Fitri.
-    ``pre_idul_adha_days``
-        days of the month in the 30 days before Idul Adha.
-    ``working_days``
-        Monday–Friday net of national holidays and cuti bersama.
-    ``days_in_month``
-        calendar days.
+    Parameters
+    ----------
+    start, end : str or date-like
+        First and last day (inclusive).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month; ``month`` is the first day of the month (Timestamp). Columns ``ramadan_share`` (share of
+        the month's days in Ramadan, 0-1), ``pre_idul_fitri_days`` (days of the month in days -10..-1 before Idul
+        Fitri), ``post_idul_fitri_days`` (days 0..20 from Idul Fitri), ``pre_idul_adha_days`` (days in the 30 days
+        before Idul Adha), ``working_days`` (Monday-Friday net of national holidays and cuti bersama) and
+        ``days_in_month`` (calendar days).
     """
     start, end = _as_day(start, "start"), _as_day(end, "end")
     if end < start:

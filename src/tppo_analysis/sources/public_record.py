@@ -18,12 +18,19 @@ import pandas as pd
 from .. import paths
 from ..errors import Problem, TppoError, display_path
 from .schemas import DATE_MAX, DATE_MIN, MEASURE_GROUP, PUBLIC_RECORD_COLUMNS, PUBLIC_RECORD_SCHEMA
+from .series_keys import ALIAS_FILE, LOOKUP_COLUMNS, alias_group, load_series_aliases, place_key
 from .validation import finish, line_of, missing_column_problems, read_text_table, schema_problems
 
-__all__ = ["load_public_record", "load_series_aliases", "PUBLIC_RECORD_FILE", "ALIAS_FILE", "validate_public_record"]
+__all__ = [
+    "load_public_record",
+    "load_series_aliases",
+    "PUBLIC_RECORD_FILE",
+    "ALIAS_FILE",
+    "validate_public_record",
+    "check_public_record",
+]
 
 PUBLIC_RECORD_FILE = "public_reported_figures.csv"
-ALIAS_FILE = "series_aliases.csv"
 
 #: Columns of the frame :func:`load_public_record` returns.
 OUTPUT_COLUMNS = (
@@ -48,42 +55,6 @@ OUTPUT_COLUMNS = (
     "published_precision",
     "notes",
 )
-
-
-def _measure_group_for_alias(measure: str) -> str:
-    group = MEASURE_GROUP.get(measure, "other")
-    return group if group in ("departure", "passport") else "other"
-
-
-def load_series_aliases(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Return the alias table: (geography_level, tpi_or_office, measure_group) -> series, series_label.
-
-    ``measure_group`` is ``departure`` (departure-deferral measures), ``passport`` (passport deferrals/refusals) or
-    ``other``; it lets one office name map to its checkpoint for departures (e.g. Kanim Soekarno-Hatta ->
-    ``tpi:soekarno-hatta``) and to the office for passports.
-    """
-    p = Path(path) if path is not None else paths.data_dir() / "reference" / ALIAS_FILE
-    if not p.exists():
-        p = paths.repo_root() / "data" / "reference" / ALIAS_FILE
-    df = read_text_table(p)
-    required = ("geography_level", "tpi_or_office", "measure_group", "series", "series_label")
-    problems = missing_column_problems(df, required, display_path(p))
-    dup = df.duplicated(["geography_level", "tpi_or_office", "measure_group"], keep=False) if not problems else []
-    for idx in df.index[dup] if len(dup) else []:
-        problems.append(
-            Problem(
-                display_path(p),
-                line_of(idx, df),
-                "tpi_or_office",
-                df.at[idx, "tpi_or_office"],
-                "alias listed twice for the same geography_level and measure_group",
-            )
-        )
-    if problems:
-        from ..errors import DataValidationError
-
-        raise DataValidationError(problems, file=display_path(p))
-    return df[list(required)].reset_index(drop=True)
 
 
 def _parse_iso(text: pd.Series) -> pd.Series:
@@ -113,6 +84,10 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
                     f"date outside the supported range {DATE_MIN[:4]}–{DATE_MAX[:4]}",
                 )
             )
+    pub = df["published_date"]
+    padded = pub.where(pub.str.len() != 7, pub + "-01")
+    for idx in df.index[pub.str.fullmatch(r"\d{4}-\d{2}(?:-\d{2})?") & _parse_iso(padded).isna()]:
+        problems.append(Problem(file, line_of(idx, df), "published_date", pub[idx], "is not a calendar date"))
     start, end = parsed["period_start"], parsed["period_end"]
     for idx in df.index[start.notna() & end.notna() & (end < start)]:
         problems.append(
@@ -148,34 +123,64 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
                 "a figure without a source URL must say in notes where it was stated",
             )
         )
-    keyed = df.assign(measure_group=df["measure"].map(_measure_group_for_alias))
-    merged = keyed.merge(aliases, on=["geography_level", "tpi_or_office", "measure_group"], how="left", indicator=True)
-    merged.index = df.index
+    keys = series_of(df, aliases)
     known_measure = df["measure"].isin(list(MEASURE_GROUP))
-    for idx in df.index[(merged["_merge"] == "left_only") & known_measure]:
+    for idx in df.index[keys.isna() & known_measure]:
         problems.append(
             Problem(
                 file,
                 line_of(idx, df),
                 "tpi_or_office",
                 df.at[idx, "tpi_or_office"],
-                "office/TPI not in the alias table data/reference/series_aliases.csv "
-                f"(geography_level {df.at[idx, 'geography_level']}, "
-                f"measure group {keyed.at[idx, 'measure_group']}); add it there",
+                f"office/TPI not in the alias table data/reference/{ALIAS_FILE} for this place "
+                f"(geography_level {df.at[idx, 'geography_level']}, geography_name {df.at[idx, 'geography_name']!r}, "
+                f"measure group {alias_group(df.at[idx, 'measure'])}); add a row there (tppo add-figure does)",
             )
         )
+    problems += series_key_problems(df, keys, file)
+    return problems
+
+
+def series_of(df: pd.DataFrame, aliases: pd.DataFrame, column: str = "series") -> pd.Series:
+    """Return the alias table's ``series`` (or another column) for each row of a record read as text.
+
+    Aligned with ``df``; missing where the (level, place, office, measure group) is not in the table.
+    """
+    keyed = df[list(LOOKUP_COLUMNS[:3])].assign(measure_group=df["measure"].map(alias_group))
+    merged = keyed.merge(aliases[[*LOOKUP_COLUMNS, column]], on=list(LOOKUP_COLUMNS), how="left")
+    return pd.Series(merged[column].to_numpy(), index=df.index)
+
+
+def series_key_problems(df: pd.DataFrame, keys: pd.Series, file: str) -> list[Problem]:
+    """Regional and national rows whose series key names another place than their ``geography_name``."""
+    problems = []
+    for idx in df.index:
+        key, level = keys.get(idx), df.at[idx, "geography_level"]
+        if not isinstance(key, str) or level not in ("national", "province", "regency", "city", "subdistrict"):
+            continue
+        try:
+            expected = place_key(level, df.at[idx, "geography_name"])
+        except TppoError as exc:
+            problems.append(Problem(file, line_of(idx, df), "geography_name", df.at[idx, "geography_name"], str(exc)))
+            continue
+        if key != expected and not (level == "national" and key.startswith("national:")):
+            problems.append(
+                Problem(
+                    file,
+                    line_of(idx, df),
+                    "geography_name",
+                    df.at[idx, "geography_name"],
+                    f"its series key {key} names another place than this row ({expected})",
+                )
+            )
     return problems
 
 
 def _convert(df: pd.DataFrame, aliases: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     out["measure_group"] = out["measure"].map(MEASURE_GROUP)
-    alias_key = out["measure"].map(_measure_group_for_alias)
-    merged = out.assign(_g=alias_key).merge(
-        aliases.rename(columns={"measure_group": "_g"}), on=["geography_level", "tpi_or_office", "_g"], how="left"
-    )
-    out["series"] = merged["series"].to_numpy()
-    out["series_label"] = merged["series_label"].to_numpy()
+    out["series"] = series_of(df, aliases)
+    out["series_label"] = series_of(df, aliases, "series_label")
     out["value"] = out["value"].astype("int64")
     out["start_stated"] = out["period_start"] != ""
     out["period_start"] = _parse_iso(out["period_start"])
@@ -185,22 +190,34 @@ def _convert(df: pd.DataFrame, aliases: pd.DataFrame) -> pd.DataFrame:
     padded = pub.where(pub.str.len() != 7, pub + "-01").where(pub.str.len() != 4, pub + "-01-01")
     out["published"] = _parse_iso(padded)
     notes = list(df.attrs.get("read_notes", []))
+    warnings = list(df.attrs.get("warnings", []))
     out = out[list(OUTPUT_COLUMNS)].reset_index(drop=True)
-    out.attrs = {"read_notes": notes}
+    out.attrs = {"read_notes": notes, "warnings": warnings}
     return out
 
 
-def validate_public_record(df: pd.DataFrame, file: str, aliases: pd.DataFrame | None = None) -> list[Problem]:
-    """Every problem in a public-record table read as text (used by the loader and ``tppo validate``)."""
+def check_public_record(
+    df: pd.DataFrame, file: str, aliases: pd.DataFrame | None = None
+) -> tuple[list[Problem], list[Problem]]:
+    """Return ``(errors, warnings)`` for a public-record table read as text.
+
+    Checks the schema, the cross-column rules and the record rules (see :mod:`tppo_analysis.sources.record_rules`).
+    Errors stop the loader; warnings are reported.
+    """
     problems = missing_column_problems(df, PUBLIC_RECORD_COLUMNS, file)
     if problems:
-        return problems
+        return problems, []
     aliases = load_series_aliases() if aliases is None else aliases
     subset = df[list(PUBLIC_RECORD_COLUMNS)]
     subset.attrs = dict(df.attrs)
-    problems = [_with_hint(p) for p in schema_problems(subset, PUBLIC_RECORD_SCHEMA, file)]
-    problems += _cross_checks(df, file, aliases)
-    return problems
+    errors = [_with_hint(p) for p in schema_problems(subset, PUBLIC_RECORD_SCHEMA, file)]
+    errors += _cross_checks(df, file, aliases)
+    return errors, []
+
+
+def validate_public_record(df: pd.DataFrame, file: str, aliases: pd.DataFrame | None = None) -> list[Problem]:
+    """Every error in a public-record table read as text (warnings: :func:`check_public_record`)."""
+    return check_public_record(df, file, aliases)[0]
 
 
 def _with_hint(problem: Problem) -> Problem:
@@ -240,7 +257,7 @@ def load_public_record(
 ) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 
 
-def load_public_record(path=None, *, on_error="raise"):
+def load_public_record(path=None, *, on_error="raise", aliases=None):
     """Load and validate the public record: one row per reported figure.
 
     Parameters
@@ -252,6 +269,9 @@ def load_public_record(path=None, *, on_error="raise"):
         ``"raise"`` (default): any problem raises :class:`~tppo_analysis.errors.DataValidationError` listing every
         problem (file, line — the header is line 1 — column, value, reason). ``"exclude"``: load the valid rows and
         return ``(figures, excluded)``, ``excluded`` holding each bad row with its line and reasons.
+    aliases
+        The series alias table: a path, or a frame from :func:`load_series_aliases` (default: the committed
+        ``data/reference/series_aliases.csv``).
 
     Returns
     -------
@@ -259,9 +279,11 @@ def load_public_record(path=None, *, on_error="raise"):
     (departure/passport/program/denominator/context), ``value`` (int64, as reported), ``unit``, ``period_start`` and
     ``period_end`` (inclusive dates; ``period_start`` is NaT when the source did not state a start, see
     ``start_stated``), ``geography_level``, ``geography_name``, ``tpi_or_office`` (as in the source), ``series``
-    (stable key, e.g. ``national``, ``tpi:soekarno-hatta``, ``kanim:blitar``), ``series_label``, ``destination``,
+    (stable key, e.g. ``national``, ``tpi:soekarno-hatta``, ``office:blitar``, ``regency:kab-semarang``; see
+    :mod:`~tppo_analysis.sources.series_keys`), ``series_label`` (names the place), ``destination``,
     ``source_url``, ``source_outlet``, ``published_date`` (as written), ``published`` (date; a partial date is its
-    first day) and ``published_precision`` (day/month/year/unknown), ``notes``.
+    first day) and ``published_precision`` (day/month/year/unknown), ``notes``. ``attrs["warnings"]`` holds the
+    warnings (problems that do not stop loading), ``attrs["read_notes"]`` what was normalised on reading.
     """
     p = Path(path) if path is not None else paths.public_data_dir()
     if p.is_dir():
@@ -270,6 +292,8 @@ def load_public_record(path=None, *, on_error="raise"):
     df = read_text_table(p)
     if len(df) == 0:
         raise TppoError(f"{file}: has a header but no data rows")
-    aliases = load_series_aliases()
-    problems = validate_public_record(df, file, aliases)
-    return finish(df, problems, file=file, on_error=on_error, convert=lambda d: _convert(d, aliases))
+    if aliases is None or not isinstance(aliases, pd.DataFrame):
+        aliases = load_series_aliases(aliases)
+    errors, warnings = check_public_record(df, file, aliases)
+    df.attrs["warnings"] = warnings
+    return finish(df, errors, file=file, on_error=on_error, convert=lambda d: _convert(d, aliases))

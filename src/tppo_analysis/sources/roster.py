@@ -192,7 +192,21 @@ def _convert(df: pd.DataFrame, matched: pd.DataFrame) -> pd.DataFrame:
 
 
 def roster_problems(df: pd.DataFrame, file: str) -> tuple[list[Problem], pd.DataFrame | None]:
-    """Every problem of a roster read as text (schema, cross-column rules, codes); plus the name-match result."""
+    """Return every problem of a roster read as text (schema, cross-column rules, codes), and the name-match result.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The roster as read, every cell a string.
+    file : str
+        The file named in each problem.
+
+    Returns
+    -------
+    tuple
+        ``(problems, matched)``: the list of :class:`~tppo_analysis.errors.Problem` and the matched roster (None when
+        the schema already failed).
+    """
     problems = missing_column_problems(df, ROSTER_FILE_COLUMNS, file)
     if problems:
         return problems, None
@@ -206,9 +220,9 @@ def load_desa_binaan(path: str | os.PathLike | None = None, *, on_error: str = "
 
     Parameters
     ----------
-    path
+    path : str or os.PathLike, optional
         CSV file; default ``public_data_dir() / "desa_binaan_reported.csv"``.
-    on_error
+    on_error : {"raise", "exclude"}
         ``"raise"`` (default): any problem raises :class:`~tppo_analysis.errors.DataValidationError` listing every
         problem with file, line (header = line 1), column, value and reason. ``"exclude"``: return
         ``(roster, excluded)`` where ``excluded`` holds the bad rows as read with ``line`` and ``reasons``.
@@ -235,9 +249,19 @@ def load_desa_binaan(path: str | os.PathLike | None = None, *, on_error: str = "
 
 
 def roster_match_report(roster: pd.DataFrame | None = None) -> pd.DataFrame:
-    """How many roster villages were matched to a Kemendagri code: one row per status (n, share), plus a total.
+    """Count how many roster villages were matched to a Kemendagri code: one row per status, plus a total.
 
     ``attrs["match_rate"]`` carries the matched share.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame, optional
+        The roster (default: :func:`load_desa_binaan`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``match_status``, ``n``, ``share``.
     """
     roster = load_desa_binaan() if roster is None else roster
     if "match_status" not in roster.columns:
@@ -252,7 +276,18 @@ def roster_match_report(roster: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 def unmatched_villages(roster: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Roster villages without a code: names as reported, status, candidates and the reason (never guessed)."""
+    """Return the roster villages without a code: names as reported, status, candidates and the reason (never guessed).
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame, optional
+        The roster (default: :func:`load_desa_binaan`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per village without a code.
+    """
     roster = load_desa_binaan() if roster is None else roster
     keep = ["village", "kecamatan", "regency_city", "province", "match_status", "candidates", "unmatched_reason"]
     return roster.loc[roster["match_status"] != "matched", keep].reset_index(drop=True)

@@ -137,7 +137,9 @@ PUBLIC_RECORD_SCHEMA = pa.DataFrameSchema(
         "measure": _text(pa.Check.isin(sorted(MEASURES), error="unknown measure (see the measure vocabulary)")),
         "value": _text(
             pa.Check.str_matches(
-                r"^\d+$", error="value must be a non-negative whole number (no sign, decimals or separators)"
+                r"^[0-9]{1,12}$",
+                error="value must be a non-negative whole number of at most 12 ASCII digits 0-9 (no sign, decimals, "
+                "separators or other scripts' digits)",
             ),
         ),
         "unit": _text(pa.Check.isin(UNITS, error=f"unit must be one of {', '.join(UNITS)}")),
@@ -285,7 +287,9 @@ _VILLAGE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 _INT = r"^(0|[1-9]\d*)$"
-_KEY = r"^[0-9a-f]{16,64}$"
+# A salted sha256 as 64 lower-case hex characters, or its first 16; a 16-character key needs a letter a-f (16 digits
+# look like a NIK and are refused).
+_KEY = r"^(?:[0-9a-f]{64}|(?=[0-9a-f]*[a-f])[0-9a-f]{16})$"
 
 DEFERRAL_REASONS = ("suspected_pmi_nonprosedural", "incomplete_documents", "inconsistent_purpose", "other")
 PASSPORT_DECISIONS = ("deferred", "refused", "withdrawn")
@@ -296,23 +300,25 @@ MATCH_QUALITY = ("exact", "fuzzy", "district_only", "unmatched")
 def _valid_dates(s: pd.Series) -> pd.Series:
     ok = s.str.fullmatch(_DATE)
     parsed = pd.to_datetime(s.where(ok), format="%Y-%m-%d", errors="coerce")
-    return ok & parsed.notna() & (parsed >= "2015-01-01") & (parsed <= "2035-12-31")
+    last = f"{pd.Timestamp.today().year + 1}-12-31"
+    return ok & parsed.notna() & (parsed >= "2000-01-01") & (parsed <= last)
 
 
 def _code_or_blank(pattern: str) -> pa.Check:
     return pa.Check(lambda s: (s == "") | s.str.fullmatch(pattern), error=f"must match {pattern} or be empty")
 
 
-_DATE_CHECK = pa.Check(_valid_dates, error="not a date YYYY-MM-DD between 2015-01-01 and 2035-12-31")
+_DATE_CHECK = pa.Check(_valid_dates, error="not a real date YYYY-MM-DD between 2000-01-01 and the end of next year")
 _VILLAGE_CHECK = _code_or_blank(_VILLAGE)
 
 COLUMN_DOCS: dict[str, dict[str, str]] = {
     "deferral_records": {
         "record_id": "unique id of the deferral record within the extract (any text without personal data)",
-        "person_key": "pseudonymous person key: lower-case hex salted hash (16-64 chars) of the NIK, made inside the "
-        "ministry; lets repeat attempts be counted without identifying anyone. Never the NIK itself",
+        "person_key": "pseudonymous person key: lower-case hex sha256 of the NIK with a secret salt (64 characters, or "
+        "its first 16 with at least one letter a-f), made inside the ministry; lets repeat attempts be counted "
+        "without identifying anyone. Never the NIK itself",
         "deferral_date": "date of the deferral, YYYY-MM-DD (local date at the checkpoint)",
-        "checkpoint": "TPI name (e.g. 'Bandara Soekarno-Hatta')",
+        "checkpoint": "TPI name with its kind (e.g. 'Bandara Soekarno-Hatta', 'Pelabuhan Tanjung Perak')",
         "checkpoint_type": "airport | seaport | land_border",
         "immigration_office": "Kanim responsible for the TPI",
         "reason": "suspected_pmi_nonprosedural | incomplete_documents | inconsistent_purpose | other",
@@ -370,7 +376,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "village_panel": ("village_code", "month", "deferrals", "passport_deferrals"),
 }
 
-_AGE = pa.Check(lambda s: (s == "") | s.str.fullmatch(r"^(\d{2}-\d{2}|60\+)$"), error="age band like '20-24' or '60+'")
+_AGE_BANDS = ["", "60+"] + [f"{a}-{a + 4}" for a in range(15, 60, 5)]
+_AGE = pa.Check.isin(_AGE_BANDS, error="age band '15-19', '20-24', ... '55-59' or '60+' (or empty)")
 _SEX = pa.Check.isin(["F", "M", ""])
 
 

@@ -23,8 +23,20 @@ __all__ = ["read_text_table", "schema_problems", "missing_column_problems", "fin
 def line_of(index: int, df: pd.DataFrame | None = None) -> int:
     """Return the file line of the data row at ``index``.
 
-    File line of the data row at ``index``: the exact line recorded by the reader (``df.attrs["lines"]``, which
-    accounts for skipped blank lines and quoted cells spanning lines), else ``index + 2`` (header = line 1).
+    The exact line recorded by the reader (``df.attrs["lines"]``, which accounts for skipped blank lines and quoted
+    cells spanning lines), else ``index + 2`` (header = line 1).
+
+    Parameters
+    ----------
+    index : int
+        Position of the row in ``df`` (0 = first data row).
+    df : pandas.DataFrame, optional
+        The frame as read, carrying ``attrs["lines"]``.
+
+    Returns
+    -------
+    int
+        The line number in the file.
     """
     lines = None if df is None else df.attrs.get("lines")
     if lines is not None and 0 <= int(index) < len(lines):
@@ -37,6 +49,16 @@ def read_text_table(path: str | os.PathLike) -> pd.DataFrame:
 
     Encoding (UTF-8, UTF-8 with BOM, Latin-1) and separator (comma, semicolon, tab) are detected by
     :func:`tppo_analysis.sources._read.read_table`; what was normalised is stored in ``df.attrs["read_notes"]``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every cell a string; ``attrs["read_notes"]`` and ``attrs["lines"]`` say how it was read.
     """
     p = Path(path)
     if not p.exists():
@@ -49,7 +71,22 @@ def read_text_table(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def missing_column_problems(df: pd.DataFrame, required: Iterable[str], file: str) -> list[Problem]:
-    """One problem per required column absent from the header (line 1)."""
+    """Return one problem per required column absent from the header (line 1).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read.
+    required : iterable of str
+        The columns the kind requires.
+    file : str
+        The file named in each problem.
+
+    Returns
+    -------
+    list of Problem
+        Empty when every required column is there.
+    """
     present = set(df.columns)
     required = list(required)
     unexpected = present - set(required)
@@ -70,7 +107,22 @@ def _closest(name: str, candidates: Iterable[str]) -> str | None:
 
 
 def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> list[Problem]:
-    """Validate lazily against a pandera schema; every failure becomes a Problem (line = index + 2)."""
+    """Validate lazily against a pandera schema; every failure becomes a Problem (line = index + 2).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read.
+    schema : pandera.DataFrameSchema
+        The schema of its kind.
+    file : str
+        The file named in each problem.
+
+    Returns
+    -------
+    list of Problem
+        Every failure, empty when the table passes.
+    """
     try:
         schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -127,6 +179,24 @@ def finish(
     With ``on_error="exclude"`` returns ``(clean, excluded)``; ``excluded`` holds every excluded row as read, plus
     ``line`` and ``reasons`` (all problems of that row joined with "; "). Problems not tied to a row (a missing column)
     always raise, since no row could be loaded correctly.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read.
+    problems : list of Problem
+        Every problem found in it.
+    file : str
+        The file named in the error.
+    on_error : {"raise", "exclude"}
+        Raise with every problem, or drop the bad rows and return them.
+    convert : callable
+        Turns the clean text table into typed columns.
+
+    Returns
+    -------
+    pandas.DataFrame or tuple of pandas.DataFrame
+        The converted table, or ``(clean, excluded)`` with ``on_error="exclude"``.
     """
     if on_error not in ("raise", "exclude"):
         raise TppoError(f"on_error must be 'raise' or 'exclude', not {on_error!r}")

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ... import paths
-from ...errors import TppoError
+from ...errors import DataValidationError, OutputLocationError, Problem, TppoError
 from ...privacy import scan
 from ...provenance import collect_provenance
-from ..notebooks import run_notebooks
+from ..notebooks import FromEnv, run_notebooks
 from .figures import collect_figures, discover_notebooks
 from .html import _exporter, check_offline_html, render_index, render_notebook_html
 
@@ -139,21 +139,81 @@ def _inside(child: Path, parent: Path) -> bool:
         return False
 
 
+#: Folders the build writes under ``--out``: none of them may lead back into the repository.
+OUT_SUBFOLDERS = ("notebooks", "figures", "results", "report", "build")
+
+
 def check_output_dir(out: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> Path:
-    """Resolve ``--out`` and refuse a folder inside the repository (unless under the git-ignored ``build/``)."""
-    target = Path(out).expanduser().resolve()
+    """Resolve ``--out`` and refuse any place from which a restricted run could write into the repository.
+
+    Refused (:class:`~tppo_analysis.errors.OutputLocationError`): a folder inside the repository other than under
+    the repository's own git-ignored ``build/`` (``TPPO_BUILD_DIR`` cannot widen this: a build folder that holds the
+    repository counts as the repository); a folder that contains the repository; a symbolic link; a folder whose
+    ``notebooks/``, ``figures/``, ``results/``, ``report/`` or ``build/`` is a link or resolves into the repository;
+    a folder inside, or containing, the data folder.
+    """
+    given = Path(out).expanduser()
+    if given.is_symlink():
+        raise OutputLocationError(f"--out {out}: is a symbolic link; give a real folder")
+    target = given.resolve()
     repo = paths.repo_root().resolve()
-    build = paths.build_dir().resolve()
-    if _inside(target, repo) and not (_inside(target, build) and target != build):
-        raise TppoError(
-            f"--out {out}: inside the repository; restricted-data output must go outside it or under "
-            f"{build.relative_to(repo) if _inside(build, repo) else build}/ (git-ignored), e.g. --out build/restricted"
+    build = (repo / "build").resolve()
+    allowed = _inside(target, build) and target != build and not _inside(repo, build)
+    if _inside(repo, target):
+        raise OutputLocationError(f"--out {out}: contains the repository; give a folder outside it or under build/")
+    if _inside(target, repo) and not allowed:
+        raise OutputLocationError(
+            f"--out {out}: inside the repository; restricted-data output must go outside it or under build/ "
+            "(git-ignored), e.g. --out build/restricted"
         )
+    for sub in OUT_SUBFOLDERS:
+        p = target / sub
+        if p.is_symlink() or (p.exists() and _inside(p.resolve(), repo) and not _inside(p.resolve(), build)):
+            raise OutputLocationError(
+                f"--out {out}: {sub}/ inside it is a link (or leads into the repository); use a new, empty folder"
+            )
     if data_dir is not None:
         data = Path(data_dir).expanduser().resolve()
         if _inside(target, data) or _inside(data, target):
-            raise TppoError(f"--out {out}: must not contain or lie inside the data folder {data_dir}")
+            raise OutputLocationError(f"--out {out}: must not contain or lie inside the data folder")
     return target
+
+
+def check_data_dir(data_dir: str | os.PathLike) -> Path:
+    """Check a ``--data-dir`` folder before any notebook runs; one error naming every missing file.
+
+    Layout (``docs/restricted_extract_formats.md``): ``DIR/public/`` (optional; without it the public record comes
+    from the repository) must hold the same CSV files as the repository's ``data/public/``; ``DIR/restricted/``
+    (optional; without it the effect notebooks run on the synthetic panel) must hold ``desa_binaan.csv`` and at least
+    one of ``deferral_records.csv``, ``passport_records.csv``, ``village_panel.csv``.
+    """
+    from ...sources.extracts import restricted_files
+
+    data = Path(data_dir).expanduser().resolve()
+    if not data.is_dir():
+        raise TppoError(f"--data-dir {Path(data_dir).name}: no such folder")
+    problems = []
+    public = data / "public"
+    if public.is_dir():
+        needed = sorted(p.name for p in (paths.repo_root() / "data" / "public").glob("*.csv"))
+        problems += [
+            Problem(
+                f"public/{n}",
+                None,
+                None,
+                None,
+                "missing (needed by the notebooks; or remove public/ to use the repository's public record)",
+            )
+            for n in needed
+            if not (public / n).is_file()
+        ]
+    try:
+        restricted_files(data)
+    except DataValidationError as exc:
+        problems += exc.problems
+    if problems:
+        raise DataValidationError(problems, file=f"--data-dir {data.name}")
+    return data
 
 
 def build_restricted_report(
@@ -171,9 +231,7 @@ def build_restricted_report(
     notebooks receive ``data_dir``, ``figures_dir`` and ``results_dir`` as papermill-style parameters and the same
     locations through ``TPPO_*`` environment variables (for code that does not take the parameters).
     """
-    data = Path(data_dir).expanduser().resolve()
-    if not data.is_dir():
-        raise TppoError(f"--data-dir {data_dir}: no such folder")
+    data = check_data_dir(data_dir)
     target = check_output_dir(out, data)
     layout = {
         "data_dir": data,
@@ -182,8 +240,9 @@ def build_restricted_report(
     }
     for key in ("figures_dir", "results_dir"):
         layout[key].mkdir(parents=True, exist_ok=True)
-    parameters = {k: str(v) for k, v in layout.items()}
     env = {ENV_KEYS[k]: str(v) for k, v in layout.items()}
+    shown = {"data_dir": f"data folder '{data.name}'", "figures_dir": "OUT/figures", "results_dir": "OUT/results"}
+    parameters = {k: FromEnv(ENV_KEYS[k], shown[k]) for k in layout}
     env["TPPO_REPORT_DIR"] = str(target / "report")
     env["TPPO_BUILD_DIR"] = str(target / "build")
     return build_report(

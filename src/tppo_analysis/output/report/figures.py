@@ -33,7 +33,18 @@ class FigureCard:
 
 
 def discover_notebooks(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Return the project notebooks in run order (``NN_name.ipynb``, sorted by name; checkpoints skipped)."""
+    """Return the project notebooks in run order (``NN_name.ipynb``, sorted by name; checkpoints skipped).
+
+    Parameters
+    ----------
+    notebooks_dir : str or os.PathLike, optional
+        Folder of notebooks (default: ``notebooks/`` of the repository).
+
+    Returns
+    -------
+    list of Path
+        The notebooks, sorted by name.
+    """
     folder = Path(notebooks_dir) if notebooks_dir is not None else paths.repo_root() / "notebooks"
     if not folder.is_dir():
         raise TppoError(f"notebook folder {folder} does not exist")
@@ -57,10 +68,24 @@ def collect_figures(
     notebooks: list[Path],
     written_by: Mapping[str, str] | None = None,
 ) -> list[FigureCard]:
-    """One card per ``<figures>/*.png``, described by its JSON sidecar and linked to the notebook that made it.
+    """Return one card per ``<figures>/*.png``, described by its JSON sidecar and linked to the notebook that made it.
 
     The producing notebook is found by searching the notebook sources for the figure name; ``written_by`` (figure
     name -> notebook stem, recorded while executing) is the fallback for names built at run time.
+
+    Parameters
+    ----------
+    figures_dir : Path
+        Folder of saved figures (``.png`` with ``.json`` sidecars).
+    notebooks : list of Path
+        The notebooks that may have written them.
+    written_by : mapping of str to str, optional
+        Figure name -> notebook stem, recorded while executing.
+
+    Returns
+    -------
+    list of FigureCard
+        One card per figure, sorted by name.
     """
     written_by = dict(written_by or {})
     order = {nb.stem: i for i, nb in enumerate(notebooks)}

@@ -39,10 +39,17 @@ nav.tppo-nav a { color: #0b5394; }
 {%- endblock body_header -%}
 """
 
-_EXTERNAL_TAG = re.compile(
-    r"<(script|link)\b[^>]*?\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//[^>]*>(?:\s*</script>)?",
+# A URL that would be fetched from the network: http(s), protocol-relative, ftp.
+_REMOTE = r"(?:https?:|ftp:)?//"
+# Attributes that make a browser fetch: src/href/data/poster/srcset/xlink:href/background/action/formaction.
+_FETCH_ATTR = re.compile(
+    r"""\b(?:src|href|xlink:href|data|poster|background|srcset|action|formaction)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""",
     re.IGNORECASE,
 )
+_CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*((?:https?:|ftp:)?//[^"')\s]+)""", re.IGNORECASE)
+_TAG = re.compile(r"<([a-zA-Z][\w:-]*)\b[^>]*>", re.DOTALL)
+# <a href> is a link the reader may follow, not a fetch.
+_NAVIGATION = {"a"}
 
 
 def _exporter():
@@ -57,19 +64,40 @@ def _exporter():
     return exporter
 
 
+def _tag_urls(tag: str, name: str) -> list[str]:
+    if name.lower() in _NAVIGATION:
+        return []
+    urls = []
+    for value in _FETCH_ATTR.findall(tag):
+        value = value.strip("\"'")
+        for part in value.split(","):  # srcset: "a.png 1x, b.png 2x"
+            url = part.strip().split(" ")[0]
+            if re.match(_REMOTE, url, re.IGNORECASE):
+                urls.append(url)
+    return urls + _CSS_URL.findall(tag)
+
+
 def strip_external_tags(text: str) -> str:
-    """Remove any ``<script src=…>`` or ``<link href=…>`` that points at the network (http, https, ``//``)."""
-    return _EXTERNAL_TAG.sub("", text)
+    """Remove every tag that would fetch from the network, and remote CSS ``url()``/``@import``.
+
+    Tags: script, link, img, iframe, object, embed, video, audio, source, SVG image, srcset, inline ``style`` with
+    ``url(…)``.
+    """
+
+    def tag(m: re.Match) -> str:
+        return "" if _tag_urls(m.group(0), m.group(1)) else m.group(0)
+
+    text = _TAG.sub(tag, text)
+    return _CSS_URL.sub(lambda m: m.group(0).replace(m.group(1), "about:blank"), text)
 
 
 def check_offline_html(text: str) -> list[str]:
-    """URLs that a page would fetch from the network through ``<script src>`` or ``<link href>`` (should be [])."""
+    """URLs that a page would fetch from the network (any tag attribute or CSS ``url()``/``@import``); should be []."""
     found = []
-    for tag in re.finditer(r"<(?:script|link)\b[^>]*>", text, re.IGNORECASE):
-        for url in re.findall(r"\b(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", tag.group(0), re.IGNORECASE):
-            if re.match(r"^(?:https?:)?//", url.strip(), re.IGNORECASE):
-                found.append(url)
-    return found
+    for m in _TAG.finditer(text):
+        found += _tag_urls(m.group(0), m.group(1))
+    outside = _TAG.sub(" ", text)  # <style> bodies and text: CSS url() and @import
+    return found + _CSS_URL.findall(outside)
 
 
 def render_notebook_html(nb_path: Path, out_path: Path, exporter=None) -> None:
