@@ -384,7 +384,7 @@ def power_cell(reps: Sequence[Mapping]) -> dict:
 
 def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
     """Minimum detectable reduction (%) at ``target`` power per program size and baseline rate, interpolated along
-    the effect grid, with the size (rejection rate at no effect). ``mde_bound``: "=" interpolated, "<=" the
+    the effect grid, with the size (rejection rate at no effect). ``mde_bound``: "interpolated", "<=" the
     smallest effect of the grid already reaches the target, ">" even the largest does not.
     """
     rows = []
@@ -398,7 +398,7 @@ def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
             mde, bound = (
                 (float(x[0]), "<=")
                 if i == 0
-                else (float(x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1])), "=")
+                else (float(x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1])), "interpolated")
             )
         size = grp.loc[grp["effect_rr"] == 1.0, "power"]
         rows.append(
