@@ -28,6 +28,18 @@ class Comparison(Result):
     title = "Program effect by estimator (overall effect; rate ratio or effect per treated village-month)"
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """Return one row per estimator (overall effect) with the protocol columns, ``method`` and ``truth``.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level of the intervals (default: each result's own).
+
+        Returns
+        -------
+        pandas.DataFrame
+            estimator, method, term, estimate, se, ci_lower, ci_upper, scale, level, truth (when given).
+        """
         rows = []
         for name, res in self.results.items():
             t = res.tidy(level)
@@ -52,9 +64,35 @@ class Comparison(Result):
         return out
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Return the intervals at ``level`` indexed by estimator.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ci_lower, ci_upper.
+        """
         return self.tidy(check_level(level)).set_index("estimator")[["ci_lower", "ci_upper"]]
 
     def plot(self, ax: Any = None, *, title: str | None = None) -> tuple[Any, Any]:
+        """Draw each estimator's overall effect and interval, with the planted truth when known.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (a new figure when None).
+        title : str, optional
+            Axes title.
+
+        Returns
+        -------
+        tuple
+            (figure, axes).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -81,15 +119,35 @@ class Comparison(Result):
 
 
 def compare(results: dict[str, EffectResult], truth: dict[str, float] | None = None) -> Comparison:
-    """Side-by-side overall effects, e.g. ``compare({"Poisson ETWFE": r1, "Callaway-Sant'Anna": r2})``; ``truth``
-    (SYNTHETIC panels) maps an estimator's name to its planted value in that estimator's scale.
+    """Put overall effects side by side, e.g. ``compare({"Poisson ETWFE": r1, "Callaway-Sant'Anna": r2})``.
+
+    Parameters
+    ----------
+    results : dict of str to EffectResult
+        Fits by display name.
+    truth : dict of str to float, optional
+        SYNTHETIC panels: the planted value per name, in that estimator's scale.
+
+    Returns
+    -------
+    Comparison
+        A result following the protocol (tidy, conf_int, summary, plot).
     """
     return Comparison(dict(results), dict(truth or {}))
 
 
 def bacon_summary(decomposition: pd.DataFrame) -> pd.DataFrame:
-    """Weight and weighted estimate of each comparison type of :func:`tppo_analysis.effects.bacon`, and the TWFE
-    coefficient they average to (last row).
+    """Condense a Goodman-Bacon decomposition by type of comparison.
+
+    Parameters
+    ----------
+    decomposition : pandas.DataFrame
+        The frame of :func:`tppo_analysis.effects.bacon`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        comparison, weight, estimate (weighted), and a last row with the TWFE coefficient they average to.
     """
     b = decomposition
     rows = [

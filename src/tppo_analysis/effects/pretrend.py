@@ -64,17 +64,60 @@ class PretrendResult(Result):
     title = "Ratio-scale pre-trend check: pre-launch months vs earlier months (1 = parallel trends)"
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """Return the lead ratios (term ``leads`` and ``e=-k``) with the protocol columns and ``method``.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level (default: the one of the fit).
+
+        Returns
+        -------
+        pandas.DataFrame
+            term, estimate, se, ci_lower, ci_upper, scale, method, level.
+        """
         lv = self.level if level is None else check_level(level)
         t = self.table if level is None or abs(lv - self.level) < 1e-12 else _lead_table(self._vi, self.leads, lv)
         return t.assign(level=lv)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Return the intervals at ``level`` indexed by term.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ci_lower, ci_upper.
+        """
         return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
 
     def notes(self) -> tuple[str, ...]:
+        """Return the p-value of "lead ratio = 1" and its method, for the summary.
+
+        Returns
+        -------
+        tuple of str
+            One note.
+        """
         return (f"p-value of 'lead ratio = 1': {self.p_value:.3f} ({self.table['method'].iloc[0]})",)
 
     def plot(self, ax: Any = None) -> tuple[Any, Any]:
+        """Draw the lead ratios by month before launch with their intervals (log axis).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (a new figure when None).
+
+        Returns
+        -------
+        tuple
+            (figure, axes).
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
@@ -127,7 +170,28 @@ def pretrend(
     inference: str = "auto",
     level: float = 0.95,
 ) -> PretrendResult:
-    """Rate ratio of the ``leads`` months before launch against the earlier months (see the module docstring)."""
+    """Return the rate ratio of the ``leads`` months before launch against the earlier months.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Balanced unit x period panel.
+    outcome, unit, time, cohort : str
+        Columns as in :func:`tppo_analysis.effects.fit`.
+    leads : int
+        Months before launch examined.
+    time_fe_by, cluster : str, optional
+        As in :func:`tppo_analysis.effects.fit`.
+    inference : str
+        As in :func:`tppo_analysis.effects.fit`.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    PretrendResult
+        Lead ratios with the valid interval and the p-value of "ratio = 1".
+    """
     level = check_level(level)
     _, vi = _build(panel, outcome, unit, time, cohort, leads, time_fe_by, cluster, inference)
     table = _lead_table(vi, leads, level)
@@ -147,7 +211,26 @@ def ratio_event_study(
     time_fe_by: str | None = None,
     cluster: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(event times, log rate ratios, covariance) for e = -leads .. lags - 1 except e = -1, relative to e = -1."""
+    """Return the ratio-scale event study relative to e = -1, with its covariance.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Balanced unit x period panel.
+    outcome, unit, time, cohort : str
+        Columns as in :func:`tppo_analysis.effects.fit`.
+    leads : int
+        Months before launch examined.
+    lags : int
+        Months from launch kept (e = 0 .. lags - 1).
+    time_fe_by, cluster : str, optional
+        As in :func:`tppo_analysis.effects.fit`.
+
+    Returns
+    -------
+    tuple
+        (event times, log rate ratios, covariance) for e = -leads .. lags - 1 except e = -1.
+    """
     _, vi = _build(panel, outcome, unit, time, cohort, leads, time_fe_by, cluster, "cluster_robust")
     es = np.arange(-leads, lags)
     betas, vecs = [], []
@@ -182,10 +265,31 @@ def honest_ratio(
     time_fe_by: str | None = None,
     cluster: str | None = None,
 ) -> pd.DataFrame:
-    """HonestDiD Delta^SD on the ratio-scale event study: for each M the robust interval of the average rate ratio
-    of the first ``lags`` post-launch months (columns m, ratio_lower, ratio_upper, includes_1); ``attrs`` carry
-    ``breakdown_m`` (smallest M of a fine grid at which the interval includes 1; 0 if it already does at M = 0,
-    inf if never on the grid) and the original estimate.
+    """Run HonestDiD (Delta^SD) on the ratio-scale event study and find the breakdown M.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Balanced unit x period panel.
+    outcome, unit, time, cohort : str
+        Columns as in :func:`tppo_analysis.effects.fit`.
+    leads : int
+        Months before launch examined.
+    lags : int
+        Post-launch months averaged (the target is their mean log ratio).
+    m_values : sequence of float
+        Bounds M on the change in the slope of the relative trend (log scale, per month).
+    level : float
+        Confidence level.
+    time_fe_by, cluster : str, optional
+        As in :func:`tppo_analysis.effects.fit`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        m, ratio_lower, ratio_upper, includes_1; ``attrs["breakdown_m"]`` is the smallest M at which the interval
+        includes a ratio of 1 (0 if it already does at M = 0, inf if not even at 0.5), ``attrs["estimate"]`` the
+        original estimate; when a month has no treated event the frame says "not identified" instead.
     """
     try:
         e, beta, sigma = ratio_event_study(
