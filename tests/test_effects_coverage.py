@@ -138,11 +138,6 @@ def test_committed_coverage_study_meets_the_acceptance_line_at_19_villages():
     assert row["median_width"] > naive["median_width"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known shortfall (issue 14 report): 0.93 at 73 roster villages; the event-time "
-    "profile at long event times absorbs part of the noise of few villages",
-)
 def test_committed_coverage_study_meets_the_acceptance_line_at_73_villages():
     row, naive = _committed("73")
     assert row["n_reps"] >= 1000 and naive["coverage"] < 0.9

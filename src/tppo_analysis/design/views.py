@@ -54,13 +54,13 @@ def calibration(pp) -> pd.DataFrame:
     return pd.DataFrame({pp.label: pd.Series(rows, dtype=object)})
 
 
-def power_grid(pp, *, reps: int = 60) -> pd.DataFrame:
+def power_grid(pp, *, reps: int = 20) -> pd.DataFrame:
     """The power grid: the committed study (SYNTHETIC) or, on a restricted extract, a grid simulated at the
     extract's own baseline rate and dispersion (``reps`` replications per cell, minutes of compute).
     """
     if pp.label == "SYNTHETIC":
         return pd.read_csv(_studies() / "power_simulation.csv")
-    from .power import power_cell, realistic_replication
+    from .realistic import power_cell, realistic_replication
 
     cal = calibration(pp).iloc[:, 0]
     rate = float(cal["deferrals per program village-month"])
