@@ -47,6 +47,7 @@ from ._colour import (
     colour_vision_check,
     sequential_colours,
 )
+from ._context_plots import plot_event_timeline, plot_rates, plot_scam_wave
 from ._marks import plain_text, series_colours
 
 __all__ = [
@@ -66,6 +67,9 @@ __all__ = [
     "time_axis",
     "coverage_gaps",
     "render_caption",
+    "plot_event_timeline",
+    "plot_scam_wave",
+    "plot_rates",
     "series_colours",
     "plain_text",
     "SYNTHETIC_LABEL",

@@ -36,7 +36,7 @@ from ..privacy.granularity import LinkedTable, check_linked, check_table_granula
 from ..privacy.suppression import default_count_columns, suppress
 from ..provenance import package_version
 
-__all__ = ["save_table", "neutralise_formulas", "linked_tables", "SavedPath"]
+__all__ = ["save_table", "neutralise_formulas", "linked_tables", "SavedPath", "with_reliability"]
 
 # Whole column names that are keys or design sizes, not counts of people (matched on the full name only).
 _KEY_NAMES = re.compile(
@@ -238,3 +238,22 @@ def save_table(
         meta["linked"] = link
     (out / f"{name}.meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return SavedPath(path)
+
+
+def with_reliability(df: pd.DataFrame, reliability: str | pd.Series, note: str | pd.Series = "") -> pd.DataFrame:
+    """Return ``df`` with the ``reliability`` and ``note`` columns that result tables carry (docs/CONTRACTS.md §5).
+
+    ``reliability`` says in plain words what a row rests on ("5 windows; functional form chosen by backtest",
+    "one public statement as reported"); ``note`` says what a reader must know ("not bounded", "rounded figure").
+    Either may be one string for every row or a Series aligned with ``df``. Columns already present are kept where
+    they hold text and filled where blank. Call it before :func:`save_table`.
+    """
+    out = df.copy()
+    for col, value in (("reliability", reliability), ("note", note)):
+        fill = value if isinstance(value, pd.Series) else pd.Series(value, index=out.index, dtype=object)
+        if col in out.columns:
+            current = out[col].astype(object)
+            out[col] = current.where(current.notna() & (current.astype(str).str.strip() != ""), fill)
+        else:
+            out[col] = fill
+    return out

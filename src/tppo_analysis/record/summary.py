@@ -161,7 +161,7 @@ def plot_reported_windows(
     ax.set_title("What was reported, for which windows: deferrals of suspected non-procedural migrant workers")
     ax.legend(
         handles=[Patch(color=c, label=s.replace("_", " ")) for s, c in _STATUS_COLOURS.items()]
-        + [Line2D([], [], marker="o", ls="none", ms=3, color="#333333", label="no stated start (dot at end date)")]
+        + [Line2D([], [], marker="o", ls="none", ms=3, color="#000000", label="no stated start (dot at end date)")]
         + context,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),

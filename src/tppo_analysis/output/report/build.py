@@ -110,18 +110,50 @@ def build_report(
     cards = collect_figures(figs, executed, written_by)
     provenance = collect_provenance(data, executed)
     index = rep / "index.html"
-    text = render_index(cards=cards, notebooks=executed, results_dir=res, provenance=provenance, restricted=restricted)
+    front, front_problem = _front(cards, res, data, restricted)
+    text = render_index(
+        cards=cards, notebooks=executed, results_dir=res, provenance=provenance, restricted=restricted, front=front
+    )
     leaks = check_offline_html(text)
     if leaks:  # pragma: no cover - the index template has no external tags
         raise TppoError(f"index.html would load from the network: {', '.join(leaks)}")
     index.write_text(text, encoding="utf-8")
     (rep / "provenance.json").write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"ok ({time.perf_counter() - start:.1f} s)", file=out, flush=True)
+    if front_problem and not restricted:
+        print(f"  warning: no findings on the first screen: {front_problem}", file=out, flush=True)
     problems = [f"{c.name}: {p}" for c in cards for p in c.problems]
     for p in problems:
         print(f"  warning: figure {p}", file=out, flush=True)
     print(f"report: {_shown(index)} ({len(cards)} figures, {len(executed)} notebooks)", file=out, flush=True)
     return index
+
+
+def _front(cards, results_dir: Path, data_dir: Path, restricted: bool) -> tuple[str, str | None]:
+    """Render the first screen; return it with the reason findings could not be built (or None)."""
+    from .findings import FINDINGS, build_findings
+    from .front import render_front
+
+    findings, problem = None, None
+    if restricted:
+        problem = "a restricted-data run shows no findings from the public record; see the public report"
+    else:
+        try:
+            findings = build_findings(FINDINGS, results_dir)
+        except TppoError as exc:
+            problem = str(exc)
+    n_figures = n_outlets = None
+    record = data_dir / "public" / "public_reported_figures.csv"
+    if not restricted and record.exists():
+        import pandas as pd
+
+        table = pd.read_csv(record, dtype=str, keep_default_na=False)
+        n_figures, n_outlets = len(table), int(table["source_outlet"].nunique())
+    html = render_front(
+        findings=findings, problem=problem, cards=cards, results_dir=results_dir, n_figures=n_figures,
+        n_outlets=n_outlets,
+    )  # fmt: skip
+    return html, problem
 
 
 def _shown(path: Path) -> str:
