@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 
 from ._axes import FIGURE_EVENTS, coverage_gaps, plain_log_axis, time_axis
 from ._colour import PALETTE
+from ._style import apply_style
 
 __all__ = ["plot_event_timeline", "plot_scam_wave", "plot_rates"]
 
@@ -28,8 +29,6 @@ def plot_event_timeline(events: pd.DataFrame, *, start="2015-01-01", end="2026-0
 
     Filled marks concern all of Indonesia, open marks one destination (the ``scope`` column).
     """
-    from .plotting import apply_style
-
     apply_style()
     labels = dict(FIGURE_EVENTS if labels is None else labels)
     fig, ax = plt.subplots(figsize=(10, 4.8))
@@ -71,8 +70,6 @@ def plot_scam_wave(by_country: pd.DataFrame, cambodia: pd.DataFrame):
     ``by_country``: :func:`tppo_analysis.record.context.scam_cases_by_country`. ``cambodia``: rows with ``label``,
     ``value`` and ``figure_id`` (the notebook's table of Cambodia indicators), drawn as horizontal bars.
     """
-    from .plotting import apply_style
-
     apply_style()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.0), gridspec_kw={"width_ratios": [1, 1.25]})
     c = by_country.sort_values("value")
@@ -106,8 +103,6 @@ def plot_rates(table: pd.DataFrame, *, series: str = "national", start="2017-01-
     blue, prorated denominators in orange; the spans without a rate are hatched; closures and key events come from
     :func:`time_axis`.
     """
-    from .plotting import apply_style
-
     apply_style()
     table = table[(table["series"] == series) & table["estimate"].notna()]
     rates = list(dict.fromkeys(table["rate"]))

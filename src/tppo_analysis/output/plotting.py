@@ -25,11 +25,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
-from cycler import cycler
 from matplotlib.figure import Figure
 
 from .. import paths
@@ -49,6 +46,7 @@ from ._colour import (
 )
 from ._context_plots import plot_event_timeline, plot_rates, plot_scam_wave
 from ._marks import plain_text, series_colours
+from ._style import _SAVE_RC, apply_style, new_figure, style_context
 
 __all__ = [
     "PALETTE",
@@ -94,41 +92,6 @@ _GID_SOURCE = "tppo-source-line"
 _GID_BANNER = "tppo-synthetic-banner"
 _GID_WATERMARK = "tppo-synthetic-watermark"
 
-_LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
-
-_RC: dict[str, Any] = {
-    "figure.figsize": (8.0, 4.5),
-    "figure.dpi": 100,
-    "figure.facecolor": "white",
-    "savefig.dpi": 120,
-    "savefig.facecolor": "white",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],  # shipped with matplotlib: the same glyphs on every machine
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.prop_cycle": cycler(color=PALETTE) + cycler(linestyle=_LINESTYLES),
-    "lines.linewidth": 1.8,
-    "legend.frameon": False,
-    "image.cmap": "cividis",  # perceptually uniform and colour-blind safe
-    "svg.hashsalt": "tppo-analysis",
-    "svg.fonttype": "none",  # text stays text in the SVG (selectable, searchable, smaller)
-    "svg.image_inline": True,
-    "path.simplify": True,
-    "date.autoformatter.month": "%Y-%m",
-}
-
-# Settings that make the saved bytes independent of whatever the caller did to rcParams.
-_SAVE_RC = {
-    k: _RC[k]
-    for k in ("svg.hashsalt", "svg.fonttype", "svg.image_inline", "savefig.dpi", "savefig.facecolor", "path.simplify")
-}
-
 
 class SavedFigure(type(Path())):  # type: ignore[misc]  # the base is the platform's concrete Path class
     """The saved PNG's path; its repr names the figure without the folder.
@@ -143,25 +106,6 @@ class SavedFigure(type(Path())):  # type: ignore[misc]  # the base is the platfo
 
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython display
         printer.text(repr(self))
-
-
-def apply_style() -> None:
-    """Set the project's matplotlib style for this process.
-
-    Colour-blind-safe palette with line styles cycled alongside, light grid, no top/right spines, DejaVu Sans.
-    """
-    mpl.rcParams.update(_RC)  # type: ignore[arg-type]  # matplotlib types keys as a Literal; it checks them at run time
-
-
-def style_context():
-    """Apply the project style temporarily (``with style_context(): ...``)."""
-    return mpl.rc_context(_RC)
-
-
-def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
-    """``plt.subplots`` with the project style applied; returns ``(fig, axes)``."""
-    apply_style()
-    return plt.subplots(nrows, ncols, **kwargs)
 
 
 def _remove_stamps(fig: Figure) -> None:

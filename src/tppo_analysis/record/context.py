@@ -101,6 +101,13 @@ def context_figures(figures: pd.DataFrame, measures: Sequence[str] = tuple(CONTE
 
     Country splits of one total (e.g. scam cases by country) are kept and carry their ``destination``; use
     :func:`scam_cases_by_country` for the split itself.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`tppo_analysis.load_public_record`).
+    measures : sequence of str
+        Context measures to keep (default: every key of :data:`CONTEXT_MEASURES`).
     """
     _check(figures)
     f = figures[figures["measure"].isin(list(measures)) & (figures["geography_level"] == "national")].copy()
@@ -117,6 +124,11 @@ def scam_cases_by_country(figures: pd.DataFrame) -> pd.DataFrame:
 
     The split rows are the ``online_scam_wni_cases`` figures naming exactly one country for the same window; the
     share is of their sum (which can fall short of the headline total for the window, when one was reported).
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`tppo_analysis.load_public_record`).
     """
     _check(figures)
     f = figures[(figures["measure"] == "online_scam_wni_cases") & figures["destination"].fillna("").ne("")]
@@ -143,7 +155,13 @@ def scam_cases_by_country(figures: pd.DataFrame) -> pd.DataFrame:
 
 
 def placements_by_destination(figures: pd.DataFrame) -> pd.DataFrame:
-    """Procedural placements by destination (BP2MI/KP2MI), one row per figure: the legal routes, for contrast."""
+    """Procedural placements by destination (BP2MI/KP2MI), one row per figure: the legal routes, for contrast.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`tppo_analysis.load_public_record`).
+    """
     _check(figures)
     f = figures[
         (figures["measure"] == "pmi_placements")
@@ -178,6 +196,11 @@ def cambodia_indicators(figures: pd.DataFrame) -> pd.DataFrame:
     One row per national figure of :data:`_CAMBODIA`'s measures whose destination is Cambodia, in time order, with a
     plain ``label`` (what and when) for the figure: the contrast between a handful of legal placements and tens of
     thousands registered is the scam-recruitment route in the record's own numbers.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`tppo_analysis.load_public_record`).
     """
     _check(figures)
     f = figures[
@@ -218,6 +241,15 @@ def destination_mentions(
     counted, not rows. Parenthesised details ("Malaysia (Sarawak)") are dropped. The last row, ``sources in the
     period``, counts the sources with any destination. These are mentions, not counts of people: they show what
     officials talked about, not a destination mix.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`tppo_analysis.load_public_record`).
+    measures : sequence of str
+        Deferral measures whose destination field is read (default :data:`DEFERRAL_MEASURES`).
+    periods : dict, optional
+        Period label -> (first year, last year) of ``period_end`` (default :data:`DESTINATION_PERIODS`).
     """
     _check(figures)
     periods = DESTINATION_PERIODS if periods is None else periods

@@ -53,6 +53,11 @@ def format_number(raw) -> str:
     """Show a cited cell: integers (counts) in full, other numbers at 3 significant digits, thousands separated.
 
     ``raw`` is the cell's text as written in the CSV.
+
+    Parameters
+    ----------
+    raw : str or number
+        The cell as written in the CSV.
     """
     text = str(raw).strip()
     if re.fullmatch(r"-?\d+", text):
@@ -158,6 +163,13 @@ def build_findings(specs: Sequence[FindingSpec], results_dir: str | Path) -> lis
     TppoError
         A table, column or row is missing, a filter does not select exactly one row, a cited cell is empty, or a
         finding cites no interval.
+
+    Parameters
+    ----------
+    specs : sequence of FindingSpec
+        The findings to build, in order (e.g. :data:`FINDINGS`).
+    results_dir : str or Path
+        Folder holding the result tables.
     """
     out = []
     for spec in specs:

@@ -76,7 +76,23 @@ def render_front(
     n_figures: int | None,
     n_outlets: int | None,
 ) -> str:
-    """Render the first screen: purpose, findings (or why there are none), can / cannot, not findings, coverage."""
+    """Render the first screen: purpose, findings (or why there are none), can / cannot, not findings, coverage.
+
+    Parameters
+    ----------
+    findings : sequence of Finding or None
+        Built findings (:func:`.findings.build_findings`); None when they could not be built.
+    problem : str or None
+        Why there are no findings, shown in their place.
+    cards : sequence of FigureCard
+        The figure cards; the SYNTHETIC ones are listed as not findings, the coverage chart is shown.
+    results_dir : Path
+        Folder of the result tables (SYNTHETIC tables are listed).
+    n_figures : int or None
+        Number of figures in the public record, for the purpose line.
+    n_outlets : int or None
+        Number of distinct outlets in the public record.
+    """
     purpose = PURPOSE.format(
         n_figures=f"{n_figures:,}" if n_figures else "the", n_outlets=f"{n_outlets:,}" if n_outlets else "many"
     )
