@@ -27,7 +27,6 @@ TABLES = sorted(p for p in (REPO / "results").glob("*.csv"))
 
 #: Figures still saved with a bare caption (no structured fields), by owning issue. Notebook 05 is not here.
 PENDING_FIELDS = {
-    "00_reported_windows": "issue 11",
     "01_trend_fits": "issue 12",
     "02_seasonal_profile": "issue 12",
     "02_seasonality_power": "issue 12",

@@ -46,7 +46,7 @@ from ._colour import (
 )
 from ._context_plots import plot_event_timeline, plot_rates, plot_scam_wave
 from ._marks import plain_text, series_colours
-from ._style import _SAVE_RC, apply_style, new_figure, style_context
+from ._style import _RC, _SAVE_RC, apply_style, new_figure, style_context  # noqa: F401  (_RC: read by tests of tppo.setup)
 
 __all__ = [
     "PALETTE",
@@ -238,6 +238,8 @@ def save_figure(
     caption
         Only for figures not yet given the structured fields: free text stored as the caption (used as ``what``
         when the fields are given too). A sidecar without the fields is reported by the report and its tests.
+        A package function that draws a figure may set ``fig.tppo_fields`` (a dict of the structured fields); the
+        fields the caller does not pass are taken from it.
     synthetic
         Must be ``True`` whenever the figure shows simulated data: adds the SYNTHETIC banner and watermark, prefixes
         the source line and sets ``"synthetic": true`` in the sidecar.
@@ -262,6 +264,14 @@ def save_figure(
         raise FigureError(f"figure {name!r} has no title: set ax.set_title(...) or fig.suptitle(...) before saving")
     if not str(source).strip():
         raise FigureError(f"figure {name!r} has no source: say which data (and which model) it shows")
+    drawn = dict(getattr(fig, "tppo_fields", None) or {})  # fields set by the package function that drew the figure
+    what = what if what is not None else drawn.get("what")
+    series = series if series is not None else drawn.get("series")
+    period = period if period is not None else drawn.get("period")
+    n = n if n is not None else drawn.get("n")
+    interval = interval if interval is not None else drawn.get("interval")
+    model = model if model is not None else drawn.get("model")
+    caveat = caveat if caveat is not None else drawn.get("caveat")
     fields = {"series": series, "period": period, "n": n, "interval": interval}
     structured = what is not None or any(v is not None for v in fields.values())
     if structured:

@@ -172,4 +172,12 @@ def plot_reported_windows(
     )
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
+    n_figures = int(sum(((figures["series"] == s) & (figures["measure"] == m)).sum() for s, m in pairs))
+    fig.tppo_fields = {  # type: ignore[attr-defined]  # the structured caption fields, read by save_figure
+        "series": [plain_label(s, m, short=True) for s, m in pairs],
+        "period": f"{pd.Timestamp(start):%b %Y} – {pd.Timestamp(end):%b %Y}",
+        "n": f"{n_figures} reported figures",
+        "interval": "none (reported windows as published)",
+        "caveat": "a gap is a gap in what officials said in public, not a period without deferrals",
+    }
     return fig
