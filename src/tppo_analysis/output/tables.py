@@ -58,7 +58,18 @@ def _default_counts(df: pd.DataFrame) -> list[str]:
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells starting with ``= + - @`` (or tab / carriage return) get a leading apostrophe; numbers stay."""
+    """Give text cells starting with ``= + - @`` (or tab / carriage return) a leading apostrophe; numbers stay.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to write.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy a spreadsheet opens without running any cell as a formula.
+    """
     out = df.copy()
     for c in out.columns:
         s = out[c]
@@ -105,7 +116,18 @@ def _check_name(name: str, out: Path, *, synthetic: bool, restricted: bool) -> N
 
 
 def linked_tables(directory: str | Path) -> list[LinkedTable]:
-    """Return the registered tables of a results folder (sidecars with a ``linked`` entry), blanks as NaN."""
+    """Return the registered tables of a results folder (sidecars with a ``linked`` entry), blanks as NaN.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A results folder.
+
+    Returns
+    -------
+    list of LinkedTable
+        One per registered table, in name order.
+    """
     out = []
     for meta_path in sorted(Path(directory).glob("*.meta.json")):
         try:
@@ -156,6 +178,38 @@ def save_table(
     non-negative whole numbers except keys and design sizes named as such (``year``, ``cohort``, ``seed``,
     ``n_villages`` …); pass ``count_columns=[]`` for a table without counts of people. ``synthetic=True`` /
     ``restricted=True`` mark the table as simulated / from a restricted extract in its header and sidecar.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    name : str
+        ``NN_name`` (``NN`` the notebook number; ``_synthetic`` / ``_restricted`` suffix where the data are).
+    source : str
+        Which data and which model produced it (written to the sidecar).
+    synthetic : bool
+        The table is from simulated data.
+    restricted : bool
+        The table is from a restricted extract (written only under ``tppo report --out``).
+    public_record : bool
+        Every count is an already-public, cited figure (exempt from suppression; recorded).
+    float_format : str
+        printf-style format of floats in the CSV.
+    directory : str or Path, optional
+        The results folder (default: :func:`tppo_analysis.paths.results_dir`).
+    count_columns : sequence of str, optional
+        Columns of counts of people (default: found by dtype and content).
+    total_column : str, optional
+        A count column that totals the others in its row (passed to ``suppress``).
+    rates : mapping of str to tuple of str, optional
+        ``{rate: (numerator, denominator)}`` (passed to ``suppress``).
+    margins : bool
+        The table is a cross-table with row and column totals (passed to ``suppress``).
+
+    Returns
+    -------
+    Path
+        The CSV written (shown as ``<folder>/<file>`` only).
 
     Raises
     ------

@@ -83,6 +83,16 @@ def strip_external_tags(text: str) -> str:
 
     Tags: script, link, img, iframe, object, embed, video, audio, source, SVG image, srcset, inline ``style`` with
     ``url(…)``.
+
+    Parameters
+    ----------
+    text : str
+        An HTML page.
+
+    Returns
+    -------
+    str
+        The page without anything that would fetch from the network.
     """
 
     def tag(m: re.Match) -> str:
@@ -93,7 +103,20 @@ def strip_external_tags(text: str) -> str:
 
 
 def check_offline_html(text: str) -> list[str]:
-    """URLs that a page would fetch from the network (any tag attribute or CSS ``url()``/``@import``); should be []."""
+    """Return the URLs a page would fetch from the network (any tag attribute or CSS ``url()``/``@import``).
+
+    An offline page gives an empty list.
+
+    Parameters
+    ----------
+    text : str
+        An HTML page.
+
+    Returns
+    -------
+    list of str
+        The URLs found, in page order.
+    """
     found = []
     for m in _TAG.finditer(text):
         found += _tag_urls(m.group(0), m.group(1))
@@ -102,7 +125,17 @@ def check_offline_html(text: str) -> list[str]:
 
 
 def render_notebook_html(nb_path: Path, out_path: Path, exporter=None) -> None:
-    """Render one executed notebook to a standalone offline HTML page (images inline, no web scripts)."""
+    """Render one executed notebook to a standalone offline HTML page (images inline, no web scripts).
+
+    Parameters
+    ----------
+    nb_path : Path
+        The executed notebook.
+    out_path : Path
+        The HTML file to write.
+    exporter : nbconvert.HTMLExporter, optional
+        A configured exporter to reuse (default: the project's offline template).
+    """
     import nbformat
 
     exporter = exporter or _exporter()
@@ -258,6 +291,21 @@ def render_index(
     """Return the report's ``index.html``.
 
     The first screen (``front``) comes first, then the gallery, notebooks, tables and the provenance block (collapsed).
+
+    Parameters
+    ----------
+    cards : list of FigureCard
+        The figures, with captions and sources.
+    notebooks : list of Path
+        The executed notebooks, linked from the index.
+    results_dir : Path
+        The result tables listed in the index.
+    provenance : mapping
+        Package version, commit, data hashes and dependency versions (:func:`tppo_analysis.provenance.collect_provenance`).
+    restricted : bool
+        Built from a restricted extract: the page says so and must not be shared.
+    front : str
+        HTML of the first screen (findings and what the record can and cannot support).
     """
     n_syn = sum(c.synthetic for c in cards)
     nb_items = (
