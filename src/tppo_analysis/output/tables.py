@@ -297,10 +297,22 @@ def save_table(
 def with_reliability(df: pd.DataFrame, reliability: str | pd.Series, note: str | pd.Series = "") -> pd.DataFrame:
     """Return ``df`` with the ``reliability`` and ``note`` columns that result tables carry (docs/CONTRACTS.md §5).
 
-    ``reliability`` says in plain words what a row rests on ("5 windows; functional form chosen by backtest",
-    "one public statement as reported"); ``note`` says what a reader must know ("not bounded", "rounded figure").
-    Either may be one string for every row or a Series aligned with ``df``. Columns already present are kept where
-    they hold text and filled where blank. Call it before :func:`save_table`.
+    Columns already present are kept where they hold text and filled where blank. Call it before :func:`save_table`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A result table.
+    reliability : str or pandas.Series
+        In plain words what a row rests on ("5 windows; functional form chosen by backtest", "one public statement as
+        reported"): one string for every row or a Series aligned with ``df``.
+    note : str or pandas.Series
+        What a reader must know ("not bounded", "rounded figure"), likewise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with both columns.
     """
     out = df.copy()
     for col, value in (("reliability", reliability), ("note", note)):
