@@ -1,6 +1,7 @@
 """The ``tppo`` command line: one parser for every subcommand, each with a thin run function.
 
-    tppo validate PATH [--kind KIND]     check an input file against its schema
+    tppo validate PATH [--kind KIND]     check an input file against its schema (errors and warnings)
+    tppo add-figure --measure M ...      add one reported figure to the public record, as the article states it
     tppo report [--data-dir PATH --out DIR]   run the notebooks and render the HTML report
     tppo scan [PATH ...]                 look for personal identifiers in committed outputs
     tppo aggregate ...                   record-level data -> office x month / village x month panels
@@ -12,8 +13,8 @@ clear message without a traceback.
 :mod:`tppo_analysis.sources.validation`: it calls the loaders, and the loaders use that machinery. Kinds:
 ``public_record`` (the cited public record), ``desa_binaan`` (the Desa Binaan roster) and the restricted extracts of
 :data:`tppo_analysis.sources.schemas.RESTRICTED_KINDS` (e.g. ``deferral_records``, ``village_panel``). Without
-``--kind`` the kind is inferred from the header. Exit status 0 with a one-line summary when the file is valid; 1 with
-one line per problem (file, line — the header is line 1 — column, value, reason) otherwise.
+``--kind`` the kind is inferred from the header. Errors and warnings are listed apart (file, line — the header is
+line 1 — column, value, reason); exit status 1 when there is an error, 0 otherwise (warnings do not fail a file).
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str
         rest = [
             Problem(q.file, q.line, q.column, masked.get((q.line, q.column), q.value), q.reason) for q in exc.problems
         ]
-        raise (IdentifierError if found else DataValidationError)(found + rest, file=exc.file) from None
+        err = (IdentifierError if found else DataValidationError)(found + rest, file=exc.file)
+        err.warnings = file_warnings(p, kind)  # type: ignore[attr-defined]
+        raise err from None
     if found:
         raise IdentifierError(found, file=display_path(p))
     notes = list(getattr(result, "attrs", {}).get("read_notes", []))
@@ -159,6 +162,29 @@ def _identifier_problems(path: Path, kind: str) -> list:
     ]
     mode = "cell" if kind in RESTRICTED_KINDS else "text"
     return named + value_problems(df, file=file, lines=df.attrs.get("lines"), mode=mode)
+
+
+def file_warnings(path: str | os.PathLike, kind: str) -> list:
+    """Return the warnings of a file (reported, not stopping the loader); only the public record has any.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    kind : str
+        Its kind (see :func:`kinds`).
+
+    Returns
+    -------
+    list of Problem
+        The warnings, each naming file, line and column.
+    """
+    if kind != "public_record":
+        return []
+    from .sources.public_record import check_public_record
+
+    df = read_text_table(path)
+    return check_public_record(df, display_path(Path(path)))[1]
 
 
 def configure_validate(parser: argparse.ArgumentParser) -> None:
@@ -189,17 +215,31 @@ def run_validate(args: argparse.Namespace) -> int:
     try:
         kind, n, notes = validate_file(args.path, args.kind)
     except DataValidationError as exc:
-        print(
-            f"{exc.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} ({args.kind or 'kind inferred'})",
-            file=sys.stderr,
-        )
+        warnings = list(getattr(exc, "warnings", []))
+        print(f"{exc.file}: {_count(exc.problems, 'error')}, {_count(warnings, 'warning')} "
+              f"({args.kind or 'kind inferred'})", file=sys.stderr)  # fmt: skip
+        print("errors (the loader refuses the file until they are fixed):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        _print_warnings(warnings, sys.stderr)
         return 1
+    warnings = file_warnings(args.path, kind)
     for note in notes:
         print(f"  note: {note}", file=sys.stderr)
-    print(f"{display_path(args.path)}: valid {kind}, {n} rows")
+    print(f"{display_path(args.path)}: valid {kind}, {n} rows; 0 errors, {_count(warnings, 'warning')}")
+    _print_warnings(warnings, sys.stdout)
     return 0
+
+
+def _count(items: list, word: str) -> str:
+    return f"{len(items)} {word}{'' if len(items) == 1 else 's'}"
+
+
+def _print_warnings(warnings: list, stream) -> None:
+    if warnings:
+        print("warnings (reported; they do not stop the loader):", file=stream)
+        for problem in warnings:
+            print(f"  {problem}", file=stream)
 
 
 # --------------------------------------------------------------------------------------------------------------------
