@@ -128,17 +128,26 @@ def set_aside_table(
 
 
 def plot_reported_windows(
-    figures: pd.DataFrame, audit: pd.DataFrame, pairs=KEY_SERIES, start: str = "2017-01-01", end: str = "2025-12-31"
+    figures: pd.DataFrame,
+    audit: pd.DataFrame,
+    pairs=KEY_SERIES,
+    start: str = "2017-01-01",
+    end: str = "2025-12-31",
+    ax=None,
 ):
     """Timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
 
     Figures without a stated start are drawn as a dot at their end date. Bands are labelled with the plain series
     label (:func:`series_label`); the time axis shows the border closures and key events
-    (:func:`tppo_analysis.output.plotting.time_axis`).
+    (:func:`tppo_analysis.output.plotting.time_axis`). Draws on ``ax`` when one is given (else on a new figure) and
+    returns the figure.
     """
     apply_style()
     status = audit.set_index("figure_id")["status"]
-    fig, ax = plt.subplots(figsize=(10, 0.55 * len(pairs) + 1.8))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 0.55 * len(pairs) + 1.8))
+    else:
+        fig = ax.figure
     labels = []
     for band, (series, measure) in enumerate(pairs):
         g = figures[(figures["series"] == series) & (figures["measure"] == measure)].sort_values(
