@@ -443,6 +443,89 @@ def run_aggregate(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------------------------------
+# tppo add-figure
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def configure_add_figure(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``tppo add-figure`` (see :mod:`tppo_analysis.sources.add_figure`).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The subcommand's parser.
+    """
+    req = parser.add_argument_group("the figure, as the article states it")
+    req.add_argument("--measure", required=True, help="measure of the vocabulary, e.g. dep_deferral_wni_pmi_suspected")
+    req.add_argument("--value", required=True, help="the number ('5.000' and '5000' both read as 5000)")
+    req.add_argument(
+        "--place", required=True, help="geography_name: 'Jawa Timur', 'Jawa Tengah (Kab. Semarang)', 'Indonesia'"
+    )
+    req.add_argument("--office", required=True, help="tpi_or_office: 'Kanim Blitar', 'TPI Bandara Juanda', 'all TPI'")
+    req.add_argument("--url", required=True, help="the article's own URL (not a share link)")
+    req.add_argument("--outlet", required=True, help="the outlet, e.g. 'ANTARA Jatim'")
+    req.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="publication (statement) day")
+    req.add_argument("--period", required=True, metavar="PHRASE", help="the period as written: 'Januari-April 2025'")
+    parser.add_argument("--notes", default="", help="own-words context (who said it, other outlets)")
+    parser.add_argument("--unit", default=None, help="unit (default: the one the record uses for the measure)")
+    parser.add_argument("--level", default=None, help="geography_level (default: inferred from place and office)")
+    parser.add_argument("--destination", default="", help="destinations named with the figure, ';'-separated")
+    parser.add_argument("--file", default=None, metavar="PATH", help="the record to add to (default: data/public/...)")
+    parser.add_argument("--aliases", default=None, metavar="PATH", help="the series alias table (default: beside it)")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
+
+
+def run_add_figure(args: argparse.Namespace) -> int:
+    """Run ``tppo add-figure``: parse, show, confirm, append, and say what reconciliation does with the new row.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed options.
+
+    Returns
+    -------
+    int
+        0 when the figure was added, 1 when not confirmed.
+    """
+    from .record.reconciled import describe_change
+    from .record.reconciliation import reconcile
+    from .sources.add_figure import append_figure, prepare_figure
+    from .sources.public_record import load_public_record
+
+    new = prepare_figure(
+        measure=args.measure,
+        value=args.value,
+        place=args.place,
+        office=args.office,
+        url=args.url,
+        outlet=args.outlet,
+        published=args.published,
+        period=args.period,
+        notes=args.notes,
+        unit=args.unit,
+        level=args.level,
+        destination=args.destination,
+        path=args.file,
+        aliases=args.aliases,
+    )
+    print(new.describe())
+    if not args.yes:
+        answer = input(f"Append {new.figure_id} to {display_path(new.record_path)}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("not added")
+            return 1
+    before = reconcile(load_public_record(new.record_path, aliases=new.alias_path))
+    append_figure(new)
+    after = reconcile(load_public_record(new.record_path, aliases=new.alias_path))
+    print(f"added {new.figure_id} to {display_path(new.record_path)}"
+          + (f" and a series alias to {display_path(new.alias_path)}" if new.alias_row else ""))  # fmt: skip
+    print("reconciliation: " + describe_change(before, after, new.figure_id))
+    print("next: add a row to data/public/CURATION_LOG.md (figure, source, what was checked)")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
 # the command
 # --------------------------------------------------------------------------------------------------------------------
 
@@ -452,6 +535,11 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Cal
     "report": ("run the notebooks and render the static HTML report", configure_report, run_report),
     "scan": ("scan notebooks, data and figures for personal identifiers", configure_scan, run_scan),
     "aggregate": ("aggregate record-level data into monthly panels (DuckDB)", configure_aggregate, run_aggregate),
+    "add-figure": (
+        "add one reported figure to the public record, with its period as the article states it",
+        configure_add_figure,
+        run_add_figure,
+    ),
 }
 
 

@@ -68,6 +68,14 @@ class Reconciliation:
         self.figures = figures
         self.options = dict(options)
 
+    def _label(self, key: str) -> str:
+        """Return the series label the loaded record carries for ``key`` (else the committed alias table's)."""
+        if "series_label" in self.figures.columns:
+            hit = self.figures.loc[self.figures["series"] == key, "series_label"]
+            if len(hit) and isinstance(hit.iloc[0], str):
+                return hit.iloc[0]
+        return _label(key)
+
     def __len__(self) -> int:
         """Return 2: the result unpacks as ``(observations, audit)``."""
         return 2
@@ -110,13 +118,13 @@ class Reconciliation:
         for series, measure in pairs:
             g = obs[(obs["series"] == series) & (obs["measure"] == measure)]
             if g.empty:
-                rows.append((series, _label(series), measure, 0, 0, pd.NaT, pd.NaT, 0, float("nan")))
+                rows.append((series, self._label(series), measure, 0, 0, pd.NaT, pd.NaT, 0, float("nan")))
                 continue
             days = int(((g["period_end"] - g["period_start"]).dt.days + 1).sum())
             span = int((g["period_end"].max() - g["period_start"].min()).days) + 1
             whole = (g["period_start"].dt.day == 1) & (g["period_end"] == g["period_start"] + pd.offsets.MonthEnd(0))
             rows.append(
-                (series, _label(series), measure, len(g), days, g["period_start"].min(), g["period_end"].max(),
+                (series, self._label(series), measure, len(g), days, g["period_start"].min(), g["period_end"].max(),
                  int(whole.sum()), round(days / span, 3))
             )  # fmt: skip
         return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))
@@ -140,7 +148,7 @@ class Reconciliation:
         out = merged[merged["status"] == "set_aside"]
         if measure_groups is not None:
             out = out[out["measure_group"].isin(list(measure_groups))]
-        out = out.assign(series_label=out["series"].map(_label))
+        out = out.assign(series_label=out["series"].map(self._label))
         keep = ["figure_id", "series", "series_label", "measure", "period_start", "period_end", "value"]
         keep += ["source_outlet", "reason"]
         return out[keep].sort_values(["series", "measure", "period_end", "figure_id"]).reset_index(drop=True)
@@ -233,7 +241,7 @@ def describe_change(before: Reconciliation, after: Reconciliation, figure_id: st
     row = hit.iloc[0]
     series, measure = row["series"], row["measure"]
     lines = [
-        f"{figure_id} in {_label(series)} ({series}), {measure}: {row['status'].replace('_', ' ')} — {row['reason']}"
+        f"{figure_id} in {after._label(series)} ({series}), {measure}: {row['status'].replace('_', ' ')} — {row['reason']}"
     ]
 
     def windows(rec: Reconciliation) -> set[tuple]:
