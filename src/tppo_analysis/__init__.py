@@ -63,6 +63,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "context": ("tppo_analysis.record.context", None),
     "trends": ("tppo_analysis.record.trends", None),
     "record_summary": ("tppo_analysis.record.summary", None),
+    "roster": ("tppo_analysis.sources.roster", None),
     "panel": ("tppo_analysis.design.panel", None),
     "tables": ("tppo_analysis.output.tables", None),
 }
@@ -101,7 +102,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .record import summary as record_summary  # noqa: F401
     from .record.reconciliation import reconcile  # noqa: F401
     from .session import setup  # noqa: F401
-    from .sources import calendar  # noqa: F401
+    from .sources import calendar, roster  # noqa: F401
     from .sources.calendar import holiday_regressors  # noqa: F401
     from .sources.events import load_events, regimes  # noqa: F401
     from .sources.geography import load_villages  # noqa: F401

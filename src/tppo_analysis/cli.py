@@ -165,7 +165,7 @@ def _identifier_problems(path: Path, kind: str) -> list:
 
 
 def file_warnings(path: str | os.PathLike, kind: str) -> list:
-    """Return the warnings of a file (reported, not stopping the loader); only the public record has any.
+    """Return the warnings of a file; only the public record has any (:func:`~tppo_analysis.sources.public_record.record_warnings`).
 
     Parameters
     ----------
@@ -179,12 +179,9 @@ def file_warnings(path: str | os.PathLike, kind: str) -> list:
     list of Problem
         The warnings, each naming file, line and column.
     """
-    if kind != "public_record":
-        return []
-    from .sources.public_record import check_public_record
+    from .sources.public_record import record_warnings
 
-    df = read_text_table(path)
-    return check_public_record(df, display_path(Path(path)))[1]
+    return record_warnings(path) if kind == "public_record" else []
 
 
 def configure_validate(parser: argparse.ArgumentParser) -> None:
@@ -217,17 +214,15 @@ def run_validate(args: argparse.Namespace) -> int:
     except DataValidationError as exc:
         warnings = list(getattr(exc, "warnings", []))
         print(f"{exc.file}: {_count(exc.problems, 'error')}, {_count(warnings, 'warning')} "
-              f"({args.kind or 'kind inferred'})", file=sys.stderr)  # fmt: skip
-        print("errors (the loader refuses the file until they are fixed):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        _print_warnings(warnings, sys.stderr)
+              f"({args.kind or 'kind inferred'})\nerrors (the loader refuses the file until they are fixed):", file=sys.stderr)  # fmt: skip
+        _print_list([], exc.problems, sys.stderr)
+        _print_list(warnings, [], sys.stderr)
         return 1
     warnings = file_warnings(args.path, kind)
     for note in notes:
         print(f"  note: {note}", file=sys.stderr)
     print(f"{display_path(args.path)}: valid {kind}, {n} rows; 0 errors, {_count(warnings, 'warning')}")
-    _print_warnings(warnings, sys.stdout)
+    _print_list(warnings, [], sys.stdout)
     return 0
 
 
@@ -235,11 +230,11 @@ def _count(items: list, word: str) -> str:
     return f"{len(items)} {word}{'' if len(items) == 1 else 's'}"
 
 
-def _print_warnings(warnings: list, stream) -> None:
+def _print_list(warnings: list, errors: list, stream) -> None:
     if warnings:
         print("warnings (reported; they do not stop the loader):", file=stream)
-        for problem in warnings:
-            print(f"  {problem}", file=stream)
+    for problem in [*errors, *warnings]:
+        print(f"  {problem}", file=stream)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -448,30 +443,17 @@ def run_aggregate(args: argparse.Namespace) -> int:
 
 
 def configure_add_figure(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``tppo add-figure`` (see :mod:`tppo_analysis.sources.add_figure`).
+    """Add the options of ``tppo add-figure`` (:data:`tppo_analysis.sources.add_figure.CLI_OPTIONS`).
 
     Parameters
     ----------
     parser : argparse.ArgumentParser
         The subcommand's parser.
     """
-    req = parser.add_argument_group("the figure, as the article states it")
-    req.add_argument("--measure", required=True, help="measure of the vocabulary, e.g. dep_deferral_wni_pmi_suspected")
-    req.add_argument("--value", required=True, help="the number ('5.000' and '5000' both read as 5000)")
-    req.add_argument(
-        "--place", required=True, help="geography_name: 'Jawa Timur', 'Jawa Tengah (Kab. Semarang)', 'Indonesia'"
-    )
-    req.add_argument("--office", required=True, help="tpi_or_office: 'Kanim Blitar', 'TPI Bandara Juanda', 'all TPI'")
-    req.add_argument("--url", required=True, help="the article's own URL (not a share link)")
-    req.add_argument("--outlet", required=True, help="the outlet, e.g. 'ANTARA Jatim'")
-    req.add_argument("--published", required=True, metavar="YYYY-MM-DD", help="publication (statement) day")
-    req.add_argument("--period", required=True, metavar="PHRASE", help="the period as written: 'Januari-April 2025'")
-    parser.add_argument("--notes", default="", help="own-words context (who said it, other outlets)")
-    parser.add_argument("--unit", default=None, help="unit (default: the one the record uses for the measure)")
-    parser.add_argument("--level", default=None, help="geography_level (default: inferred from place and office)")
-    parser.add_argument("--destination", default="", help="destinations named with the figure, ';'-separated")
-    parser.add_argument("--file", default=None, metavar="PATH", help="the record to add to (default: data/public/...)")
-    parser.add_argument("--aliases", default=None, metavar="PATH", help="the series alias table (default: beside it)")
+    from .sources.add_figure import CLI_OPTIONS
+
+    for flag, (required, metavar, help_text) in CLI_OPTIONS.items():
+        parser.add_argument(flag, required=required, metavar=metavar, default="" if flag in ("--notes", "--destination") else None, help=help_text)  # fmt: skip
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
 
 
@@ -490,36 +472,20 @@ def run_add_figure(args: argparse.Namespace) -> int:
     """
     from .record.reconciled import describe_change
     from .record.reconciliation import reconcile
-    from .sources.add_figure import append_figure, prepare_figure
+    from .sources.add_figure import CLI_OPTIONS, append_figure, prepare_figure
     from .sources.public_record import load_public_record
 
-    new = prepare_figure(
-        measure=args.measure,
-        value=args.value,
-        place=args.place,
-        office=args.office,
-        url=args.url,
-        outlet=args.outlet,
-        published=args.published,
-        period=args.period,
-        notes=args.notes,
-        unit=args.unit,
-        level=args.level,
-        destination=args.destination,
-        path=args.file,
-        aliases=args.aliases,
-    )
+    keyword = {"--file": "path"}
+    new = prepare_figure(**{keyword.get(f, f[2:]): getattr(args, f[2:]) for f in CLI_OPTIONS})
     print(new.describe())
-    if not args.yes:
-        answer = input(f"Append {new.figure_id} to {display_path(new.record_path)}? [y/N] ").strip().lower()
-        if answer not in ("y", "yes"):
-            print("not added")
-            return 1
+    if not args.yes and input(f"Append {new.figure_id} to {display_path(new.record_path)}? [y/N] ").strip().lower() not in ("y", "yes"):  # fmt: skip
+        print("not added")
+        return 1
     before = reconcile(load_public_record(new.record_path, aliases=new.alias_path))
     append_figure(new)
     after = reconcile(load_public_record(new.record_path, aliases=new.alias_path))
-    print(f"added {new.figure_id} to {display_path(new.record_path)}"
-          + (f" and a series alias to {display_path(new.alias_path)}" if new.alias_row else ""))  # fmt: skip
+    alias = f" and a series alias to {display_path(new.alias_path)}" if new.alias_row else ""
+    print(f"added {new.figure_id} to {display_path(new.record_path)}{alias}")
     print("reconciliation: " + describe_change(before, after, new.figure_id))
     print("next: add a row to data/public/CURATION_LOG.md (figure, source, what was checked)")
     return 0
@@ -536,7 +502,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Cal
     "scan": ("scan notebooks, data and figures for personal identifiers", configure_scan, run_scan),
     "aggregate": ("aggregate record-level data into monthly panels (DuckDB)", configure_aggregate, run_aggregate),
     "add-figure": (
-        "add one reported figure to the public record, with its period as the article states it",
+        "add one figure to the public record as the article states it",
         configure_add_figure,
         run_add_figure,
     ),

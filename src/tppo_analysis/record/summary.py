@@ -21,6 +21,7 @@ from ..sources.labels import (
     series_label,
     series_labels,
 )
+from ..sources.public_record import record_files
 
 __all__ = [
     "KEY_SERIES",
@@ -31,6 +32,9 @@ __all__ = [
     "series_labels",
     "measure_labels",
     "figures_by_year",
+    "sources_by_measure_group",
+    "program_counts",
+    "record_files",
     "coverage_table",
     "audit_summary",
     "set_aside_table",
@@ -58,6 +62,45 @@ def figures_by_year(figures: pd.DataFrame) -> pd.DataFrame:
     table.columns.name = "year of period_end"
     table["total"] = table.sum(axis=1)
     return table
+
+
+def sources_by_measure_group(figures: pd.DataFrame) -> pd.DataFrame:
+    """Count figures and outlets per measure group, and the share of figures that cite a URL.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``measure_group``: ``figures``, ``outlets``, ``share_with_url``.
+    """
+    grouped = figures.groupby("measure_group")
+    table = grouped["source_outlet"].agg(figures="size", outlets="nunique")
+    table["share_with_url"] = grouped["source_url"].apply(lambda s: round(float((s != "").mean()), 3))
+    return table
+
+
+def program_counts(figures: pd.DataFrame, series: str = "national") -> pd.DataFrame:
+    """List the counts of Desa Binaan villages stated in public for one series, in date order.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record.
+    series : str
+        The series key (``national`` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure_id``, ``period_end``, ``value``, ``source_outlet``, ``source_url``.
+    """
+    rows = figures[(figures["measure"] == "desa_binaan_count_cumulative") & (figures["series"] == series)]
+    cols = ["figure_id", "period_end", "value", "source_outlet", "source_url"]
+    return rows.sort_values("period_end")[cols].reset_index(drop=True)
 
 
 def coverage_table(obs: pd.DataFrame, pairs=KEY_SERIES) -> pd.DataFrame:

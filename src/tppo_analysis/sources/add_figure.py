@@ -46,7 +46,27 @@ from .schemas import MEASURES, PUBLIC_RECORD_COLUMNS, UNITS
 from .series_keys import ALIAS_COLUMNS, ALIAS_FILE, alias_group, derived_key, load_series_aliases
 from .validation import read_text_table
 
-__all__ = ["NewFigure", "prepare_figure", "append_figure", "infer_level"]
+__all__ = ["NewFigure", "prepare_figure", "append_figure", "infer_level", "CLI_OPTIONS"]
+
+
+#: The options of ``tppo add-figure``: flag -> (required, metavar, help); each is a :func:`prepare_figure` argument
+#: of the same name (``--file`` is ``path``).
+CLI_OPTIONS: dict[str, tuple[bool, str | None, str]] = {
+    "--measure": (True, None, "measure of the vocabulary, e.g. dep_deferral_wni_pmi_suspected"),
+    "--value": (True, None, "the number ('5.000' and '5000' both read as 5000)"),
+    "--place": (True, None, "geography_name: 'Jawa Timur', 'Jawa Tengah (Kab. Semarang)', 'Indonesia'"),
+    "--office": (True, None, "tpi_or_office: 'Kanim Blitar', 'TPI Bandara Juanda', 'all TPI'"),
+    "--url": (True, None, "the article's own URL (not a share link)"),
+    "--outlet": (True, None, "the outlet, e.g. 'ANTARA Jatim'"),
+    "--published": (True, "YYYY-MM-DD", "publication (statement) day"),
+    "--period": (True, "PHRASE", "the period as written: 'Januari-April 2025', 'sepanjang 2024'"),
+    "--notes": (False, None, "own-words context (who said it, other outlets)"),
+    "--unit": (False, None, "unit (default: the one the record uses for the measure)"),
+    "--level": (False, None, "geography_level (default: inferred from place and office)"),
+    "--destination": (False, None, "destinations named with the figure, ';'-separated"),
+    "--file": (False, "PATH", "the record to add to (default: data/public/public_reported_figures.csv)"),
+    "--aliases": (False, "PATH", "the series alias table (default: the one beside the record's folder)"),
+}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ __all__ = [
     "ALIAS_FILE",
     "validate_public_record",
     "check_public_record",
+    "record_files",
+    "record_warnings",
 ]
 
 PUBLIC_RECORD_FILE = "public_reported_figures.csv"
@@ -55,6 +57,37 @@ OUTPUT_COLUMNS = (
     "published_precision",
     "notes",
 )
+
+
+def record_warnings(path: str | os.PathLike) -> list[Problem]:
+    """Return the warnings of a public-record file: problems reported that do not stop the loader.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The record file.
+
+    Returns
+    -------
+    list of Problem
+        Each naming file, line and column.
+    """
+    p = Path(path)
+    return check_public_record(read_text_table(p), display_path(p))[1]
+
+
+def record_files() -> list[Path]:
+    """Return the files the public record is built from, for a provenance line.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The record, the Desa Binaan roster and the series alias table, where the loaders read them.
+    """
+    from .series_keys import _alias_path
+
+    public = paths.public_data_dir()
+    return [public / PUBLIC_RECORD_FILE, public / "desa_binaan_reported.csv", _alias_path(None)]
 
 
 def _parse_iso(text: pd.Series) -> pd.Series:
