@@ -27,16 +27,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .errors import DataValidationError, IdentifierError, Problem, TppoError, display_path
-from .output.report import build as report
-from .privacy import scan
-from .provenance import package_version
-from .sources import extracts
-from .sources.public_record import load_public_record
-from .sources.roster import load_desa_binaan
-from .sources.schemas import REQUIRED_COLUMNS, RESTRICTED_KINDS
-from .sources.validation import finish, missing_column_problems, read_text_table, schema_problems
+from .. import paths
+from ..errors import DataValidationError, IdentifierError, Problem, TppoError, display_path
+from ..output.report import build as report
+from ..privacy import scan
+from ..provenance import package_version
+from ..sources import extracts
+from ..sources.public_record import load_public_record, record_warnings
+from ..sources.roster import load_desa_binaan
+from ..sources.schemas import REQUIRED_COLUMNS, RESTRICTED_KINDS
+from ..sources.validation import finish, missing_column_problems, read_text_table, schema_problems
+from .add_figure import configure_add_figure, run_add_figure
 
 __all__ = ["main", "build_parser", "validate_file", "infer_kind", "kinds", "VALIDATE_KINDS"]
 
@@ -134,7 +135,7 @@ def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str
             Problem(q.file, q.line, q.column, masked.get((q.line, q.column), q.value), q.reason) for q in exc.problems
         ]
         err = (IdentifierError if found else DataValidationError)(found + rest, file=exc.file)
-        err.warnings = file_warnings(p, kind)  # type: ignore[attr-defined]
+        err.warnings = record_warnings(p) if kind == "public_record" else []  # type: ignore[attr-defined]
         raise err from None
     if found:
         raise IdentifierError(found, file=display_path(p))
@@ -148,7 +149,7 @@ def _identifier_problems(path: Path, kind: str) -> list:
     Restricted extracts are checked cell by cell (a cell that is a person's name counts); the public record's free
     text by the text rules (names count next to identifying words; officials named with their office are exempt).
     """
-    from .privacy.identifiers import identifier_column_kind, value_problems
+    from ..privacy.identifiers import identifier_column_kind, value_problems
 
     try:
         df = read_text_table(path)
@@ -162,26 +163,6 @@ def _identifier_problems(path: Path, kind: str) -> list:
     ]
     mode = "cell" if kind in RESTRICTED_KINDS else "text"
     return named + value_problems(df, file=file, lines=df.attrs.get("lines"), mode=mode)
-
-
-def file_warnings(path: str | os.PathLike, kind: str) -> list:
-    """Return the warnings of a file; only the public record has any (:func:`~tppo_analysis.sources.public_record.record_warnings`).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file.
-    kind : str
-        Its kind (see :func:`kinds`).
-
-    Returns
-    -------
-    list of Problem
-        The warnings, each naming file, line and column.
-    """
-    from .sources.public_record import record_warnings
-
-    return record_warnings(path) if kind == "public_record" else []
 
 
 def configure_validate(parser: argparse.ArgumentParser) -> None:
@@ -218,7 +199,7 @@ def run_validate(args: argparse.Namespace) -> int:
         _print_list([], exc.problems, sys.stderr)
         _print_list(warnings, [], sys.stderr)
         return 1
-    warnings = file_warnings(args.path, kind)
+    warnings = record_warnings(args.path) if kind == "public_record" else []
     for note in notes:
         print(f"  note: {note}", file=sys.stderr)
     print(f"{display_path(args.path)}: valid {kind}, {n} rows; 0 errors, {_count(warnings, 'warning')}")
@@ -411,8 +392,8 @@ def run_aggregate(args: argparse.Namespace) -> int:
             print(f"tppo aggregate: {msg}", file=sys.stderr, flush=True)
 
     if args.engine == "spark":
-        from .sources._extract_io import check_options, check_output
-        from .sources._spark import spark_aggregate, spark_session
+        from ..sources._extract_io import check_options, check_output
+        from ..sources._spark import spark_aggregate, spark_session
 
         check_options(args.memory_limit, args.threads, args.temp_dir)
         out = check_output(args.out, args.paths)
@@ -434,60 +415,6 @@ def run_aggregate(args: argparse.Namespace) -> int:
         threads=args.threads,
         progress=say,
     )
-    return 0
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# tppo add-figure
-# --------------------------------------------------------------------------------------------------------------------
-
-
-def configure_add_figure(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``tppo add-figure`` (:data:`tppo_analysis.sources.add_figure.CLI_OPTIONS`).
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The subcommand's parser.
-    """
-    from .sources.add_figure import CLI_OPTIONS
-
-    for flag, (required, metavar, help_text) in CLI_OPTIONS.items():
-        parser.add_argument(flag, required=required, metavar=metavar, default="" if flag in ("--notes", "--destination") else None, help=help_text)  # fmt: skip
-    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (for scripts)")
-
-
-def run_add_figure(args: argparse.Namespace) -> int:
-    """Run ``tppo add-figure``: parse, show, confirm, append, and say what reconciliation does with the new row.
-
-    Parameters
-    ----------
-    args : argparse.Namespace
-        The parsed options.
-
-    Returns
-    -------
-    int
-        0 when the figure was added, 1 when not confirmed.
-    """
-    from .record.reconciled import describe_change
-    from .record.reconciliation import reconcile
-    from .sources.add_figure import CLI_OPTIONS, append_figure, prepare_figure
-    from .sources.public_record import load_public_record
-
-    keyword = {"--file": "path"}
-    new = prepare_figure(**{keyword.get(f, f[2:]): getattr(args, f[2:]) for f in CLI_OPTIONS})
-    print(new.describe())
-    if not args.yes and input(f"Append {new.figure_id} to {display_path(new.record_path)}? [y/N] ").strip().lower() not in ("y", "yes"):  # fmt: skip
-        print("not added")
-        return 1
-    before = reconcile(load_public_record(new.record_path, aliases=new.alias_path))
-    append_figure(new)
-    after = reconcile(load_public_record(new.record_path, aliases=new.alias_path))
-    alias = f" and a series alias to {display_path(new.alias_path)}" if new.alias_row else ""
-    print(f"added {new.figure_id} to {display_path(new.record_path)}{alias}")
-    print("reconciliation: " + describe_change(before, after, new.figure_id))
-    print("next: add a row to data/public/CURATION_LOG.md (figure, source, what was checked)")
     return 0
 
 
