@@ -130,6 +130,11 @@ def mark_synthetic(fig: Figure) -> None:
 
     The banner is placed above the current content (titles included), so it never covers the title or data; the
     saved image is cropped with ``bbox_inches="tight"`` and therefore grows to include it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, stamped in place.
     """
     for ax in fig.axes:
         if not ax.get_visible() or not ax.axison:
@@ -183,9 +188,27 @@ def render_caption(
 ) -> str:
     """Write the figure caption from the structured fields, so a card reads without the notebook.
 
-    ``what`` (what is shown), ``series`` (plain labels: where), ``period`` (when), ``n`` (how many windows, figures
-    or replications), ``model`` (None: reported figures as published), ``interval`` (its type and level, or "none")
-    and ``caveat`` (what not to read into the figure).
+    Parameters
+    ----------
+    what : str
+        What is shown.
+    series : str or sequence of str
+        Plain labels of the series (where).
+    period : str
+        When.
+    n : str or int
+        How many windows, figures or replications.
+    interval : str
+        The interval's type and level, or "none".
+    model : str, optional
+        The model (None: reported figures as published).
+    caveat : str, optional
+        What not to read into the figure.
+
+    Returns
+    -------
+    str
+        The caption.
     """
     names = [series] if isinstance(series, str) else list(series)
     parts = [str(what).strip().rstrip(".") + "."]
@@ -224,30 +247,41 @@ def save_figure(
 
     Parameters
     ----------
-    fig
+    fig : matplotlib.figure.Figure
         A figure with a title (an axes title or a suptitle) and axis labels that state units.
-    name
+    name : str
         File stem: ASCII letters, digits, ``_`` and ``-`` (e.g. ``"01_deferrals_monthly"``). The report finds
         the notebook that made the figure by searching notebook sources for this name, so pass it literally.
-    source
+    source : str
         Printed under the figure as "Source: …" (e.g. "12 public statements, data/public; fitted by …").
-    what, series, period, n, interval, model, caveat
-        The structured fields (docs/CONTRACTS.md §4): the caption is rendered from them by :func:`render_caption`
-        and they are stored in the sidecar. ``series``, ``period``, ``n`` and ``interval`` are required with
-        ``what``; ``series`` are plain labels (:func:`tppo_analysis.record.summary.series_label`).
-    caption
+    what : str, optional
+        What is shown. With the fields below it makes the caption (:func:`render_caption`); all are stored in the
+        sidecar (docs/CONTRACTS.md §4), and ``series``, ``period``, ``n`` and ``interval`` are required with it.
+    series : str or sequence of str, optional
+        Plain labels of the series (:func:`tppo_analysis.record.summary.series_label`).
+    period : str, optional
+        When.
+    n : str or int, optional
+        How many windows, figures or replications.
+    interval : str, optional
+        The interval's type and level, or "none".
+    model : str, optional
+        The model (None: reported figures as published).
+    caveat : str, optional
+        What not to read into the figure.
+    caption : str, optional
         Only for figures not yet given the structured fields: free text stored as the caption (used as ``what``
         when the fields are given too). A sidecar without the fields is reported by the report and its tests.
         A package function that draws a figure may set ``fig.tppo_fields`` (a dict of the structured fields); the
         fields the caller does not pass are taken from it.
-    synthetic
+    synthetic : bool
         Must be ``True`` whenever the figure shows simulated data: adds the SYNTHETIC banner and watermark, prefixes
         the source line and sets ``"synthetic": true`` in the sidecar.
-    restricted
+    restricted : bool
         ``True`` for a figure drawn from a restricted extract (recorded in the sidecar).
-    colours
+    colours : mapping of str to str, optional
         ``{label: colour}`` of the series when they cannot be read from the labelled marks (default: read them).
-    directory
+    directory : str or Path, optional
         Output folder; default :func:`tppo_analysis.paths.figures_dir` (redirected by the notebooks' parameters).
 
     Raises
@@ -342,7 +376,18 @@ def save_figure(
 
 
 def plain_text_of(text: str) -> str:
-    """``text`` with internal series keys and measure codes replaced by their plain labels."""
+    """Return ``text`` with internal series keys and measure codes replaced by their plain labels.
+
+    Parameters
+    ----------
+    text : str
+        A title, label or caption.
+
+    Returns
+    -------
+    str
+        The text a reader sees.
+    """
     from ._marks import _plain
 
     return _plain(str(text))

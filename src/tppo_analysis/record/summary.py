@@ -56,7 +56,18 @@ _STATUS_COLOURS = STATUS_COLOURS
 
 
 def figures_by_year(figures: pd.DataFrame) -> pd.DataFrame:
-    """Count the reported figures per measure group (rows) and year of ``period_end`` (columns)."""
+    """Count the reported figures per measure group (rows) and year of ``period_end`` (columns).
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts by measure group and year, with a ``total`` column.
+    """
     table = pd.crosstab(figures["measure_group"], figures["period_end"].dt.year)
     table.columns = [str(c) for c in table.columns]
     table.columns.name = "year of period_end"
@@ -104,10 +115,22 @@ def program_counts(figures: pd.DataFrame, series: str = "national") -> pd.DataFr
 
 
 def coverage_table(obs: pd.DataFrame, pairs=KEY_SERIES) -> pd.DataFrame:
-    """For each key (series, measure): reconciled observations, days covered, first and last day, complete months.
+    """Tabulate, for each key (series, measure), the reconciled observations, days covered, first and last day, complete months.
 
     ``share_of_span_covered`` is the share of days between the first and last observed day that lie inside some
     reconciled window — the rest is what the record is silent about.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Reconciled observations.
+    pairs : sequence of tuple of str
+        The (series, measure) pairs shown (default :data:`KEY_SERIES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair.
     """
     rows = []
     for series, measure in pairs:
@@ -146,7 +169,18 @@ def coverage_table(obs: pd.DataFrame, pairs=KEY_SERIES) -> pd.DataFrame:
 
 
 def audit_summary(audit: pd.DataFrame) -> pd.DataFrame:
-    """Audit rows counted by status and the reason's kind (its first words); the total equals the input figures."""
+    """Count the audit rows by status and the reason's kind (its first words); the total equals the input figures.
+
+    Parameters
+    ----------
+    audit : pandas.DataFrame
+        The reconciliation audit (one row per figure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``status``, ``reason_kind``, ``figures``.
+    """
     kind = audit["reason"].str.extract(r"^([a-z ]+?)(?::| by| of| inside| \(|$)", expand=False).fillna("other")
     table = (
         audit.assign(reason_kind=kind.str.strip())
@@ -161,7 +195,22 @@ def audit_summary(audit: pd.DataFrame) -> pd.DataFrame:
 def set_aside_table(
     audit: pd.DataFrame, figures: pd.DataFrame, measure_groups=("departure", "passport")
 ) -> pd.DataFrame:
-    """Set-aside deferral figures with their window, value, outlet and reason (for the reader to judge)."""
+    """List the set-aside deferral figures with their window, value, outlet and reason (for the reader to judge).
+
+    Parameters
+    ----------
+    audit : pandas.DataFrame
+        The reconciliation audit (one row per figure).
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+    measure_groups : tuple of str
+        The measure groups listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per set-aside figure.
+    """
     merged = audit.merge(
         figures[["figure_id", "measure_group", "period_start", "period_end", "value", "source_outlet"]], on="figure_id"
     )
@@ -178,12 +227,31 @@ def plot_reported_windows(
     end: str = "2025-12-31",
     ax=None,
 ):
-    """Timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
+    """Draw the timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
 
     Figures without a stated start are drawn as a dot at their end date. Bands are labelled with the plain series
     label (:func:`series_label`); the time axis shows the border closures and key events
-    (:func:`tppo_analysis.output.plotting.time_axis`). Draws on ``ax`` when one is given (else on a new figure) and
-    returns the figure.
+    (:func:`tppo_analysis.output.plotting.time_axis`).
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+    audit : pandas.DataFrame
+        The reconciliation audit (one row per figure).
+    pairs : sequence of tuple of str
+        The (series, measure) pairs shown (default :data:`KEY_SERIES`).
+    start : str
+        First day of the time axis.
+    end : str
+        Last day of the time axis.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
     """
     apply_style()
     status = audit.set_index("figure_id")["status"]
