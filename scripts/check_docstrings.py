@@ -33,9 +33,21 @@ def _is_public_module(path: Path) -> bool:
     return not any(p.startswith("_") and p != "__init__" for p in parts)
 
 
+def _is_overload(node: ast.AST) -> bool:
+    decorators = getattr(node, "decorator_list", [])
+    return any(
+        (isinstance(d, ast.Name) and d.id == "overload") or getattr(d, "attr", "") == "overload" for d in decorators
+    )
+
+
 def _public_nodes(tree: ast.Module, module: str) -> Iterator[tuple[str, ast.AST, list[ast.AST]]]:
-    """Yield ``(dotted name, node, ancestry)`` for every public function, class and method of a module."""
+    """Yield ``(dotted name, node, ancestry)`` for every public function, class and method of a module.
+
+    ``typing.overload`` stubs are skipped: the implementation that follows them carries the docstring.
+    """
     for node in tree.body:
+        if _is_overload(node):
+            continue
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
             yield f"{module}.{node.name}", node, [tree]
         elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):

@@ -152,3 +152,32 @@ def test_built_report_loads_offline(driver):
     driver.get(index.resolve().as_uri())
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(SCREENSHOTS / "index.png"))
+
+
+def test_built_report_first_screen_in_chromium(driver):
+    """Check the real report's first screen as Chromium lays it out.
+
+    Findings and the limits box above the fold, each number equal to its table cell, and no internal series code
+    anywhere in the rendered text.
+    """
+    from test_report_findings import check_findings_against_tables, internal_codes
+
+    index = REPO / "report" / "index.html"
+    if not index.exists():
+        pytest.skip("report/index.html not built yet (run `make report`)")
+    driver.get(index.resolve().as_uri())
+    found = driver.execute_script(
+        "return Array.from(document.querySelectorAll('li.finding')).map(li => ({id: li.id,"
+        " table: li.dataset.table, rows: JSON.parse(li.dataset.rows), top: li.getBoundingClientRect().top,"
+        " cells: Array.from(li.querySelectorAll('span.cell')).map(s => ({row: s.dataset.row, col: s.dataset.col,"
+        " shown: s.textContent}))}));"
+    )
+    assert len(found) >= 3
+    assert check_findings_against_tables(found, REPO / "results") == []
+    height = driver.execute_script("return window.innerHeight;")
+    box_top = driver.execute_script("return document.getElementById('can-cannot').getBoundingClientRect().top;")
+    assert all(f["top"] < height for f in found[:3]) and box_top < height  # on the first screen
+    text = driver.execute_script("return document.body.innerText;")
+    assert [code for code in internal_codes() if code in text] == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(SCREENSHOTS / "first_screen.png"))

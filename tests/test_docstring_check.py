@@ -17,6 +17,8 @@ def _script():
 
 SOURCE = '''"""A module."""
 
+from typing import overload
+
 
 def documented(path: str) -> int:
     """Do one thing.
@@ -58,6 +60,19 @@ def undocumented_parameter(path: str, kind: str) -> None:
 
 
 def _private(x):
+    return x
+
+
+@overload
+def stub(x: int) -> int: ...
+def stub(x):
+    """Do one thing.
+
+    Parameters
+    ----------
+    x : int
+        A number.
+    """
     return x
 
 

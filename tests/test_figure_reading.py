@@ -151,3 +151,14 @@ def test_every_measure_of_the_record_has_a_plain_label():
 
     assert set(tppo.load_public_record()["measure"]) <= set(measure_labels())
     assert not pd.Series(measure_labels()).str.contains("_").any()
+
+
+def test_fields_set_by_the_drawing_function_are_used_when_the_caller_gives_only_a_caption(tmp_path):
+    fig, ax = plotting.new_figure()
+    ax.set_title("t")
+    fig.tppo_fields = {"series": ["Juanda airport"], "period": "2023", "n": "12 windows", "interval": "none"}
+    plotting.save_figure(fig, "drawn", caption="What it shows", source="s", directory=tmp_path)
+    plt.close(fig)
+    side = json.loads((tmp_path / "drawn.json").read_text(encoding="utf-8"))
+    assert side["structured"] and side["what"] == "What it shows" and side["n"] == "12 windows"
+    assert "Series: Juanda airport. Period: 2023. n = 12 windows." in side["caption"]

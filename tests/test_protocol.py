@@ -107,7 +107,6 @@ def test_summary_text_is_identical_across_two_processes(name):
     assert first and first == second
 
 
-@pytest.mark.xfail(strict=True, reason="owner: issue 11")
 def test_reconciliation_is_a_result_object_that_still_unpacks():
     """``reconcile()`` returns a ``Reconciliation`` (not an estimate: no intervals), and old code keeps working."""
     import matplotlib.pyplot as plt

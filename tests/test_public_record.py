@@ -77,7 +77,13 @@ def test_known_figures_are_where_the_sources_put_them():
 
 
 def test_end_before_start_names_file_line_and_column(tmp_path):
-    path = write(tmp_path, [row(), row(figure_id="PRF-0002", period_start="2017-03-01", period_end="2017-02-01")])
+    path = write(
+        tmp_path,
+        [
+            row(),
+            row(figure_id="PRF-0002", period_start="2017-03-01", period_end="2017-02-01", published_date="2017-03-05"),
+        ],
+    )
     problem, message = only_problem(path)
     assert (problem.line, problem.column) == (3, "period_end")
     assert "record.csv line 3, column period_end" in message
@@ -93,7 +99,9 @@ def test_negative_or_fractional_count_is_refused(tmp_path, value, reason):
 
 
 def test_unknown_measure_is_refused(tmp_path):
-    path = write(tmp_path, [row(), row(figure_id="PRF-0002"), row(figure_id="PRF-0003", measure="deportations")])
+    path = write(
+        tmp_path, [row(), row(figure_id="PRF-0002", value="7"), row(figure_id="PRF-0003", measure="deportations")]
+    )
     problem, message = only_problem(path)
     assert (problem.line, problem.column, problem.value) == (4, "measure", "deportations")
     assert "unknown measure" in message
@@ -116,7 +124,7 @@ def test_impossible_date_and_out_of_range_date(tmp_path):
 
 
 def test_office_missing_from_alias_table(tmp_path):
-    path = write(tmp_path, [row(geography_level="tpi", tpi_or_office="TPI Bandara Atlantis")])
+    path = write(tmp_path, [row(geography_level="tpi", geography_name="Banten", tpi_or_office="TPI Bandara Atlantis")])
     problem, message = only_problem(path)
     assert (problem.line, problem.column) == (2, "tpi_or_office")
     assert "not in the alias table" in message
@@ -141,7 +149,7 @@ def test_missing_column_is_reported_on_the_header_line(tmp_path):
 
 
 def test_exclude_loads_the_rest_and_returns_what_it_left_out(tmp_path):
-    path = write(tmp_path, [row(), row(figure_id="PRF-0002", value="-1"), row(figure_id="PRF-0003")])
+    path = write(tmp_path, [row(), row(figure_id="PRF-0002", value="-1"), row(figure_id="PRF-0003", value="9")])
     figures, excluded = tppo.load_public_record(path, on_error="exclude")
     assert list(figures["figure_id"]) == ["PRF-0001", "PRF-0003"]
     assert list(excluded["line"]) == [3]

@@ -34,11 +34,13 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load_villages": ("tppo_analysis.sources.geography", "load_villages"),
     "load_desa_binaan": ("tppo_analysis.sources.roster", "load_desa_binaan"),
     "load_events": ("tppo_analysis.sources.events", "load_events"),
+    "regimes": ("tppo_analysis.sources.events", "regimes"),
     "holiday_regressors": ("tppo_analysis.sources.calendar", "holiday_regressors"),
     "IntervalCountModel": ("tppo_analysis.models.interval", "IntervalCountModel"),
     "save_figure": ("tppo_analysis.output.plotting", "save_figure"),
     "save_table": ("tppo_analysis.output.tables", "save_table"),
     "provenance_line": ("tppo_analysis.provenance", "provenance_line"),
+    "round_frame": ("tppo_analysis.protocol", "round_frame"),
     "TppoError": ("tppo_analysis.errors", "TppoError"),
     "DataValidationError": ("tppo_analysis.errors", "DataValidationError"),
     "setup": ("tppo_analysis.session", "setup"),
@@ -58,8 +60,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "models": ("tppo_analysis.models", None),
     "power": ("tppo_analysis.design.power", None),
     "rates": ("tppo_analysis.record.rates", None),
+    "context": ("tppo_analysis.record.context", None),
     "trends": ("tppo_analysis.record.trends", None),
     "record_summary": ("tppo_analysis.record.summary", None),
+    "roster": ("tppo_analysis.sources.roster", None),
     "panel": ("tppo_analysis.design.panel", None),
     "tables": ("tppo_analysis.output.tables", None),
 }
@@ -92,14 +96,15 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .output import plotting, tables  # noqa: F401
     from .output.plotting import save_figure  # noqa: F401
     from .output.tables import save_table  # noqa: F401
+    from .protocol import round_frame  # noqa: F401
     from .provenance import provenance_line  # noqa: F401
-    from .record import rates, trends  # noqa: F401
+    from .record import context, rates, trends  # noqa: F401
     from .record import summary as record_summary  # noqa: F401
     from .record.reconciliation import reconcile  # noqa: F401
     from .session import setup  # noqa: F401
-    from .sources import calendar  # noqa: F401
+    from .sources import calendar, roster  # noqa: F401
     from .sources.calendar import holiday_regressors  # noqa: F401
-    from .sources.events import load_events  # noqa: F401
+    from .sources.events import load_events, regimes  # noqa: F401
     from .sources.geography import load_villages  # noqa: F401
     from .sources.periods import Period, parse_period  # noqa: F401
     from .sources.public_record import load_public_record  # noqa: F401

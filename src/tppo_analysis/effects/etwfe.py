@@ -249,8 +249,8 @@ def _fast_poisson_excluded(fast, prep: _Prepared) -> tuple[pd.DataFrame, list[st
     Units of the cohorts the fast Poisson ETWFE left out (``fast.excluded``: cohort, n_units, reason), added to
     the units ``prepare`` dropped, with one note naming the cohorts.
     """
-    fx = getattr(fast, "excluded", None)
-    if fx is None or not len(fx):
+    fx = fast.excluded
+    if not len(fx):
         return prep.excluded, []
     d = prep.data
     cohorts = np.asarray(fx["cohort"], dtype=np.int64)  # the fast fit ran on prep.data: cohorts are ordinals

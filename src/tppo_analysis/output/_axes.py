@@ -40,10 +40,24 @@ def plain_log_axis(ax, axis: str = "y") -> None:
         raise FigureError(f"plain_log_axis: axis must be 'x' or 'y', not {axis!r}")
     (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    target.set_major_locator(_PlainLogLocator())
     target.set_major_formatter(ticker.FuncFormatter(_plain))
     target.set_minor_locator(ticker.NullLocator())
     target.set_minor_formatter(ticker.NullFormatter())
+
+
+class _PlainLogLocator(ticker.Locator):
+    """Ticks at 1, 2 and 5 times each power of ten over up to three decades; at the powers of ten beyond."""
+
+    def __call__(self):
+        vmin, vmax = self.axis.get_view_interval()
+        return self.tick_values(vmin, vmax)
+
+    def tick_values(self, vmin, vmax):
+        vmin, vmax = sorted((max(float(vmin), 1e-300), max(float(vmax), 1e-300)))
+        lo, hi = int(np.floor(np.log10(vmin))), int(np.ceil(np.log10(vmax)))
+        subs = (1.0, 2.0, 5.0) if hi - lo <= 3 else (1.0,)
+        return np.array([m * 10.0**k for k in range(lo, hi + 1) for m in subs])
 
 
 def _plain(value: float, _pos=None) -> str:
@@ -120,7 +134,7 @@ def time_axis(
             continue
         ax.axvspan(s, e, facecolor="none", edgecolor=NO_DATA_COLOUR, hatch="//", lw=0, zorder=0.5, alpha=0.7)
         if (e - s).days >= 365:
-            ax.text(s + (e - s) / 2, 0.5, no_data_label, transform=ax.get_xaxis_transform(), ha="center",
+            ax.text(s + (e - s) / 2, 0.08, no_data_label, transform=ax.get_xaxis_transform(), ha="center",
                     va="center", fontsize=7, color="#333333",
                     bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})  # fmt: skip
         if not any(h.get_label() == no_data_label for h in handles):

@@ -33,7 +33,18 @@ _STABLE_LANGUAGE_INFO = {"name": "python", "file_extension": ".py", "mimetype": 
 
 
 def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Remove volatile metadata (timings, patch versions, widget state) in place and return the notebook."""
+    """Remove volatile metadata (timings, patch versions, widget state) in place and return the notebook.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook, changed in place.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The same notebook.
+    """
     nb.metadata = nbformat.from_dict(
         {
             "kernelspec": dict(_STABLE_KERNELSPEC),
@@ -55,7 +66,15 @@ def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: str | os.PathLike) -> None:
-    """Write a notebook with stable formatting (sorted keys, one-space indent, trailing newline)."""
+    """Write a notebook with stable formatting (sorted keys, one-space indent, trailing newline).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+    path : str or os.PathLike
+        Where to write it.
+    """
     text = nbformat.writes(nb, version=4)
     if not text.endswith("\n"):
         text += "\n"
@@ -75,6 +94,24 @@ def execute_notebook(
     ``output`` defaults to the notebook itself (the committed-outputs workflow). ``parameters`` are injected after
     the cell tagged ``parameters`` (papermill's convention) — use them with ``output`` pointing outside the
     repository for restricted data, so committed notebooks are never overwritten. Raises if a cell errors.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The notebook to run.
+    output : str or os.PathLike, optional
+        Where to write the executed notebook (default: ``path`` itself).
+    parameters : mapping, optional
+        Papermill-style parameters injected after the ``parameters`` cell.
+    timeout : int
+        Seconds allowed per cell.
+    env : mapping of str to str, optional
+        Environment variables added for the kernel.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The executed, normalised notebook.
     """
     from nbclient import NotebookClient
 
@@ -112,6 +149,13 @@ class FromEnv:
 
     Its value — an absolute path, which can itself identify a person or an office — then never enters the executed
     notebook or its HTML. ``shown`` is what the injected cell's comment says instead (e.g. the last component).
+
+    Parameters
+    ----------
+    variable : str
+        The environment variable holding the value in the kernel.
+    shown : str
+        What the injected cell's comment shows instead of the value.
     """
 
     def __init__(self, variable: str, shown: str = "") -> None:
@@ -155,6 +199,28 @@ def run_notebooks(
 
     ``executed_dir=None`` executes in place (the committed-outputs workflow); otherwise each executed notebook is
     written to ``executed_dir/<name>.ipynb`` and the source is left untouched.
+
+    Parameters
+    ----------
+    notebooks : list of Path
+        The notebooks, in run order.
+    executed_dir : Path or None
+        Where executed copies go; None runs them in place.
+    figures_dir : Path
+        The folder the notebooks save figures in (to record which notebook wrote which figure).
+    parameters : mapping, optional
+        Papermill-style parameters injected into every notebook.
+    env : mapping of str to str, optional
+        Environment variables added for the kernels.
+    timeout : int
+        Seconds allowed per cell.
+    stream : file-like, optional
+        Where the progress lines go (default: standard error).
+
+    Returns
+    -------
+    dict of str to str
+        Figure name -> stem of the notebook that wrote it.
     """
     from nbclient.exceptions import CellExecutionError
 
@@ -193,6 +259,18 @@ def run_notebooks(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Execute the notebooks named on the command line in place (``python -m tppo_analysis.output.notebooks``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Notebook paths (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0, or 2 without a notebook.
+    """
     args = sys.argv[1:] if argv is None else argv
     if not args:
         print("usage: python -m tppo_analysis.output.notebooks NOTEBOOK.ipynb [...]", file=sys.stderr)

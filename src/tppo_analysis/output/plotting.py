@@ -25,11 +25,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
-from cycler import cycler
 from matplotlib.figure import Figure
 
 from .. import paths
@@ -47,7 +44,9 @@ from ._colour import (
     colour_vision_check,
     sequential_colours,
 )
+from ._context_plots import plot_event_timeline, plot_rates, plot_scam_wave
 from ._marks import plain_text, series_colours
+from ._style import _RC, _SAVE_RC, apply_style, new_figure, style_context  # noqa: F401  (_RC: read by tests of tppo.setup)
 
 __all__ = [
     "PALETTE",
@@ -66,6 +65,9 @@ __all__ = [
     "time_axis",
     "coverage_gaps",
     "render_caption",
+    "plot_event_timeline",
+    "plot_scam_wave",
+    "plot_rates",
     "series_colours",
     "plain_text",
     "SYNTHETIC_LABEL",
@@ -90,41 +92,6 @@ _GID_SOURCE = "tppo-source-line"
 _GID_BANNER = "tppo-synthetic-banner"
 _GID_WATERMARK = "tppo-synthetic-watermark"
 
-_LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
-
-_RC: dict[str, Any] = {
-    "figure.figsize": (8.0, 4.5),
-    "figure.dpi": 100,
-    "figure.facecolor": "white",
-    "savefig.dpi": 120,
-    "savefig.facecolor": "white",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],  # shipped with matplotlib: the same glyphs on every machine
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.prop_cycle": cycler(color=PALETTE) + cycler(linestyle=_LINESTYLES),
-    "lines.linewidth": 1.8,
-    "legend.frameon": False,
-    "image.cmap": "cividis",  # perceptually uniform and colour-blind safe
-    "svg.hashsalt": "tppo-analysis",
-    "svg.fonttype": "none",  # text stays text in the SVG (selectable, searchable, smaller)
-    "svg.image_inline": True,
-    "path.simplify": True,
-    "date.autoformatter.month": "%Y-%m",
-}
-
-# Settings that make the saved bytes independent of whatever the caller did to rcParams.
-_SAVE_RC = {
-    k: _RC[k]
-    for k in ("svg.hashsalt", "svg.fonttype", "svg.image_inline", "savefig.dpi", "savefig.facecolor", "path.simplify")
-}
-
 
 class SavedFigure(type(Path())):  # type: ignore[misc]  # the base is the platform's concrete Path class
     """The saved PNG's path; its repr names the figure without the folder.
@@ -139,25 +106,6 @@ class SavedFigure(type(Path())):  # type: ignore[misc]  # the base is the platfo
 
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython display
         printer.text(repr(self))
-
-
-def apply_style() -> None:
-    """Set the project's matplotlib style for this process.
-
-    Colour-blind-safe palette with line styles cycled alongside, light grid, no top/right spines, DejaVu Sans.
-    """
-    mpl.rcParams.update(_RC)  # type: ignore[arg-type]  # matplotlib types keys as a Literal; it checks them at run time
-
-
-def style_context():
-    """Apply the project style temporarily (``with style_context(): ...``)."""
-    return mpl.rc_context(_RC)
-
-
-def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
-    """``plt.subplots`` with the project style applied; returns ``(fig, axes)``."""
-    apply_style()
-    return plt.subplots(nrows, ncols, **kwargs)
 
 
 def _remove_stamps(fig: Figure) -> None:
@@ -182,6 +130,11 @@ def mark_synthetic(fig: Figure) -> None:
 
     The banner is placed above the current content (titles included), so it never covers the title or data; the
     saved image is cropped with ``bbox_inches="tight"`` and therefore grows to include it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure, stamped in place.
     """
     for ax in fig.axes:
         if not ax.get_visible() or not ax.axison:
@@ -235,9 +188,27 @@ def render_caption(
 ) -> str:
     """Write the figure caption from the structured fields, so a card reads without the notebook.
 
-    ``what`` (what is shown), ``series`` (plain labels: where), ``period`` (when), ``n`` (how many windows, figures
-    or replications), ``model`` (None: reported figures as published), ``interval`` (its type and level, or "none")
-    and ``caveat`` (what not to read into the figure).
+    Parameters
+    ----------
+    what : str
+        What is shown.
+    series : str or sequence of str
+        Plain labels of the series (where).
+    period : str
+        When.
+    n : str or int
+        How many windows, figures or replications.
+    interval : str
+        The interval's type and level, or "none".
+    model : str, optional
+        The model (None: reported figures as published).
+    caveat : str, optional
+        What not to read into the figure.
+
+    Returns
+    -------
+    str
+        The caption.
     """
     names = [series] if isinstance(series, str) else list(series)
     parts = [str(what).strip().rstrip(".") + "."]
@@ -276,28 +247,41 @@ def save_figure(
 
     Parameters
     ----------
-    fig
+    fig : matplotlib.figure.Figure
         A figure with a title (an axes title or a suptitle) and axis labels that state units.
-    name
+    name : str
         File stem: ASCII letters, digits, ``_`` and ``-`` (e.g. ``"01_deferrals_monthly"``). The report finds
         the notebook that made the figure by searching notebook sources for this name, so pass it literally.
-    source
+    source : str
         Printed under the figure as "Source: …" (e.g. "12 public statements, data/public; fitted by …").
-    what, series, period, n, interval, model, caveat
-        The structured fields (docs/CONTRACTS.md §4): the caption is rendered from them by :func:`render_caption`
-        and they are stored in the sidecar. ``series``, ``period``, ``n`` and ``interval`` are required with
-        ``what``; ``series`` are plain labels (:func:`tppo_analysis.record.summary.series_label`).
-    caption
+    what : str, optional
+        What is shown. With the fields below it makes the caption (:func:`render_caption`); all are stored in the
+        sidecar (docs/CONTRACTS.md §4), and ``series``, ``period``, ``n`` and ``interval`` are required with it.
+    series : str or sequence of str, optional
+        Plain labels of the series (:func:`tppo_analysis.record.summary.series_label`).
+    period : str, optional
+        When.
+    n : str or int, optional
+        How many windows, figures or replications.
+    interval : str, optional
+        The interval's type and level, or "none".
+    model : str, optional
+        The model (None: reported figures as published).
+    caveat : str, optional
+        What not to read into the figure.
+    caption : str, optional
         Only for figures not yet given the structured fields: free text stored as the caption (used as ``what``
         when the fields are given too). A sidecar without the fields is reported by the report and its tests.
-    synthetic
+        A package function that draws a figure may set ``fig.tppo_fields`` (a dict of the structured fields); the
+        fields the caller does not pass are taken from it.
+    synthetic : bool
         Must be ``True`` whenever the figure shows simulated data: adds the SYNTHETIC banner and watermark, prefixes
         the source line and sets ``"synthetic": true`` in the sidecar.
-    restricted
+    restricted : bool
         ``True`` for a figure drawn from a restricted extract (recorded in the sidecar).
-    colours
+    colours : mapping of str to str, optional
         ``{label: colour}`` of the series when they cannot be read from the labelled marks (default: read them).
-    directory
+    directory : str or Path, optional
         Output folder; default :func:`tppo_analysis.paths.figures_dir` (redirected by the notebooks' parameters).
 
     Raises
@@ -314,6 +298,14 @@ def save_figure(
         raise FigureError(f"figure {name!r} has no title: set ax.set_title(...) or fig.suptitle(...) before saving")
     if not str(source).strip():
         raise FigureError(f"figure {name!r} has no source: say which data (and which model) it shows")
+    drawn = dict(getattr(fig, "tppo_fields", None) or {})  # fields set by the package function that drew the figure
+    what = what if what is not None else drawn.get("what")
+    series = series if series is not None else drawn.get("series")
+    period = period if period is not None else drawn.get("period")
+    n = n if n is not None else drawn.get("n")
+    interval = interval if interval is not None else drawn.get("interval")
+    model = model if model is not None else drawn.get("model")
+    caveat = caveat if caveat is not None else drawn.get("caveat")
     fields = {"series": series, "period": period, "n": n, "interval": interval}
     structured = what is not None or any(v is not None for v in fields.values())
     if structured:
@@ -384,7 +376,18 @@ def save_figure(
 
 
 def plain_text_of(text: str) -> str:
-    """``text`` with internal series keys and measure codes replaced by their plain labels."""
+    """Return ``text`` with internal series keys and measure codes replaced by their plain labels.
+
+    Parameters
+    ----------
+    text : str
+        A title, label or caption.
+
+    Returns
+    -------
+    str
+        The text a reader sees.
+    """
     from ._marks import _plain
 
     return _plain(str(text))

@@ -36,7 +36,7 @@ from ..privacy.granularity import LinkedTable, check_linked, check_table_granula
 from ..privacy.suppression import default_count_columns, suppress
 from ..provenance import package_version
 
-__all__ = ["save_table", "neutralise_formulas", "linked_tables", "SavedPath"]
+__all__ = ["save_table", "neutralise_formulas", "linked_tables", "SavedPath", "with_reliability"]
 
 # Whole column names that are keys or design sizes, not counts of people (matched on the full name only).
 _KEY_NAMES = re.compile(
@@ -58,7 +58,18 @@ def _default_counts(df: pd.DataFrame) -> list[str]:
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Text cells starting with ``= + - @`` (or tab / carriage return) get a leading apostrophe; numbers stay."""
+    """Give text cells starting with ``= + - @`` (or tab / carriage return) a leading apostrophe; numbers stay.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to write.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy a spreadsheet opens without running any cell as a formula.
+    """
     out = df.copy()
     for c in out.columns:
         s = out[c]
@@ -105,7 +116,18 @@ def _check_name(name: str, out: Path, *, synthetic: bool, restricted: bool) -> N
 
 
 def linked_tables(directory: str | Path) -> list[LinkedTable]:
-    """Return the registered tables of a results folder (sidecars with a ``linked`` entry), blanks as NaN."""
+    """Return the registered tables of a results folder (sidecars with a ``linked`` entry), blanks as NaN.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A results folder.
+
+    Returns
+    -------
+    list of LinkedTable
+        One per registered table, in name order.
+    """
     out = []
     for meta_path in sorted(Path(directory).glob("*.meta.json")):
         try:
@@ -156,6 +178,38 @@ def save_table(
     non-negative whole numbers except keys and design sizes named as such (``year``, ``cohort``, ``seed``,
     ``n_villages`` …); pass ``count_columns=[]`` for a table without counts of people. ``synthetic=True`` /
     ``restricted=True`` mark the table as simulated / from a restricted extract in its header and sidecar.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    name : str
+        ``NN_name`` (``NN`` the notebook number; ``_synthetic`` / ``_restricted`` suffix where the data are).
+    source : str
+        Which data and which model produced it (written to the sidecar).
+    synthetic : bool
+        The table is from simulated data.
+    restricted : bool
+        The table is from a restricted extract (written only under ``tppo report --out``).
+    public_record : bool
+        Every count is an already-public, cited figure (exempt from suppression; recorded).
+    float_format : str
+        printf-style format of floats in the CSV.
+    directory : str or Path, optional
+        The results folder (default: :func:`tppo_analysis.paths.results_dir`).
+    count_columns : sequence of str, optional
+        Columns of counts of people (default: found by dtype and content).
+    total_column : str, optional
+        A count column that totals the others in its row (passed to ``suppress``).
+    rates : mapping of str to tuple of str, optional
+        ``{rate: (numerator, denominator)}`` (passed to ``suppress``).
+    margins : bool
+        The table is a cross-table with row and column totals (passed to ``suppress``).
+
+    Returns
+    -------
+    Path
+        The CSV written (shown as ``<folder>/<file>`` only).
 
     Raises
     ------
@@ -238,3 +292,34 @@ def save_table(
         meta["linked"] = link
     (out / f"{name}.meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return SavedPath(path)
+
+
+def with_reliability(df: pd.DataFrame, reliability: str | pd.Series, note: str | pd.Series = "") -> pd.DataFrame:
+    """Return ``df`` with the ``reliability`` and ``note`` columns that result tables carry (docs/CONTRACTS.md §5).
+
+    Columns already present are kept where they hold text and filled where blank. Call it before :func:`save_table`.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A result table.
+    reliability : str or pandas.Series
+        In plain words what a row rests on ("5 windows; functional form chosen by backtest", "one public statement as
+        reported"): one string for every row or a Series aligned with ``df``.
+    note : str or pandas.Series
+        What a reader must know ("not bounded", "rounded figure"), likewise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with both columns.
+    """
+    out = df.copy()
+    for col, value in (("reliability", reliability), ("note", note)):
+        fill = value if isinstance(value, pd.Series) else pd.Series(value, index=out.index, dtype=object)
+        if col in out.columns:
+            current = out[col].astype(object)
+            out[col] = current.where(current.notna() & (current.astype(str).str.strip() != ""), fill)
+        else:
+            out[col] = fill
+    return out

@@ -103,6 +103,25 @@ def check_granularity(df: pd.DataFrame, *, geography_column: str, period_column:
     Geography is read from the values (``PP.KK.CC.VVVV`` or 10 digits, even one malformed code, or ``Desa …`` names
     = village; ``PP.KK.CC`` = district) and then the column name; the period from the values (``YYYY`` = year,
     ``YYYY-MM`` or month-start dates = month, …). ``Total``/``Jumlah`` rows are margins and ignored.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to publish.
+    geography_column : str
+        Its geography column.
+    period_column : str
+        Its period column.
+
+    Returns
+    -------
+    str
+        The granularity, e.g. ``"village × year"``.
+
+    Raises
+    ------
+    TppoError
+        For village x month or finer.
     """
     for col in (geography_column, period_column):
         if col not in df.columns:
@@ -122,6 +141,18 @@ def check_table_granularity(df: pd.DataFrame, *, skip: Sequence[str] = ()) -> tu
     """Check every (geography, period) pair of columns of a table; return the columns read as geography and period.
 
     Used by :func:`tppo_analysis.output.tables.save_table` on every table, whatever its columns are called.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to publish.
+    skip : sequence of str
+        Columns not read as geography or period.
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        The geography and period columns found (None when there is none).
     """
     cols = [c for c in df.columns if c not in set(skip)]
     geos = {
@@ -170,6 +201,28 @@ def publishable_panel(
     that is the total of the others (``records`` next to ``reason_*``): complements within it are protected. A count
     column called ``records`` or ``total`` next to other counts is taken as their total unless ``total_column=""``.
     Publishing both levels of the same records is refused by :func:`check_linked` when a blank can be recovered.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Village-level rows (one per record or per village and date).
+    village_column : str
+        The village code column.
+    date_column : str
+        The date column.
+    count_columns : sequence of str
+        The counts to sum.
+    level : {"village-year", "district-month"}
+        The published granularity.
+    total_column : str, optional
+        A count that totals the others (``""`` to say there is none).
+    min_cell : int
+        Suppression threshold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The aggregated, suppressed panel.
     """
     if level not in ("village-year", "district-month"):
         raise TppoError(f"publishable_panel: level must be 'village-year' or 'district-month', not {level!r}")
@@ -266,10 +319,18 @@ def _cells(tables: Sequence[LinkedTable]) -> list[tuple]:
 
 
 def recoverable_cells(tables: Sequence[LinkedTable]) -> pd.DataFrame:
-    """Blank cells that the published cells of ``tables`` pin down or confine below ``min_cell``.
+    """Return the blank cells that the published cells of ``tables`` pin down or confine below ``min_cell``.
 
-    Returns one row per exposed cell: ``table``, ``row`` (position), ``column``, ``lower``, ``upper``, ``why``
-    (``determined`` or ``bounded``). Empty when the set is safe.
+    Parameters
+    ----------
+    tables : sequence of LinkedTable
+        The tables published together.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per exposed cell: ``table``, ``row`` (position), ``column``, ``lower``, ``upper``, ``why``
+        (``determined`` or ``bounded``). Empty when the set is safe.
     """
     cells = _cells(tables)
     out = []
@@ -281,7 +342,13 @@ def recoverable_cells(tables: Sequence[LinkedTable]) -> pd.DataFrame:
 
 
 def check_linked(tables: Sequence[LinkedTable]) -> None:
-    """Raise :class:`~tppo_analysis.errors.DisclosureError` when a blank cell of ``tables`` can be recovered."""
+    """Raise :class:`~tppo_analysis.errors.DisclosureError` when a blank cell of ``tables`` can be recovered.
+
+    Parameters
+    ----------
+    tables : sequence of LinkedTable
+        The tables published together.
+    """
     bad = recoverable_cells(tables)
     if len(bad):
         first = bad.iloc[0]

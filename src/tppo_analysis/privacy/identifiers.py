@@ -167,6 +167,11 @@ def identifier_column_kind(name: str) -> str | None:
 
     Names of places and organisations (``nama_desa``, ``tpi_name``, ``alamat_kantor``) and salted-hash columns
     (``nik_sha256``) are not identifiers.
+
+    Parameters
+    ----------
+    name : str
+        A column name.
     """
     from lokal.samaran.fields import field_type, normalize_key
 
@@ -208,14 +213,32 @@ def _numeric_text(value) -> str:
 
 
 def guard_relation(con, source: str, types: dict[str, str], *, locate, file: str) -> list:
-    """Problems for every personal identifier in any cell of any row and column of a DuckDB relation.
+    """Return problems for every personal identifier in any cell of any row and column of a DuckDB relation.
 
     One scan collects, per column, the distinct values that match :func:`candidate_pattern` (text) or fall in a
     NIK/phone range (numbers); :func:`find_identifiers` (``mode="cell"``) then checks those candidates exactly. The
     records never enter Python: only distinct candidates do, and for an extract without identifiers they are the few
-    category values that look like words. ``locate(condition_sql, column, reason, mask)`` turns a hit into problems
-    with file lines (the caller's reader knows them). Returns the problems (values masked); the caller raises
-    :class:`~tppo_analysis.errors.IdentifierError` with them and with any identifier-named column.
+    category values that look like words.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection holding the relation.
+    source : str
+        The relation (table name or table function).
+    types : dict of str to str
+        Column -> DuckDB type.
+    locate : callable
+        ``locate(condition_sql, column, reason, mask)`` turns a hit into problems with file lines (the caller's reader
+        knows them).
+    file : str
+        The file named in the problems.
+
+    Returns
+    -------
+    list of Problem
+        The problems (values masked); the caller raises :class:`~tppo_analysis.errors.IdentifierError` with them and
+        with any identifier-named column.
     """
     pat = "'" + candidate_pattern().replace("'", "''") + "'"
     exprs, cols = [], []
@@ -261,11 +284,23 @@ def guard_relation(con, source: str, types: dict[str, str], *, locate, file: str
 def value_problems(
     df: pd.DataFrame, *, file: str, lines: Sequence[int] | None = None, mode: str = "cell", skip: Iterable[str] = ()
 ) -> list[Problem]:
-    """Every identifier-shaped value in the text cells of ``df``: one problem per cell (file, line, column, masked).
+    """Return every identifier-shaped value in the text cells of ``df``: one problem per cell (file, line, column, masked).
 
-    Each distinct value is checked once (:func:`find_identifiers`, ``mode="cell"`` for extracts, ``"text"`` for free
-    text such as the public record's notes), so the cost follows the number of distinct values, not of rows.
-    ``lines`` gives each row's file line (default: row ``i`` is line ``i + 2``).
+    Each distinct value is checked once (:func:`find_identifiers`), so the cost follows the number of distinct values,
+    not of rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read.
+    file : str
+        The file named in the problems.
+    lines : sequence of int, optional
+        Each row's file line (default: row ``i`` is line ``i + 2``).
+    mode : {"cell", "text"}
+        ``"cell"`` for extracts, ``"text"`` for free text such as the public record's notes.
+    skip : iterable of str
+        Columns not checked.
     """
     skip = set(skip)
     lines = list(lines) if lines is not None and len(lines) == len(df) else [i + 2 for i in range(len(df))]
@@ -314,22 +349,24 @@ def guard_columns(
 
     Parameters
     ----------
-    df, file
-        The frame as read and the file it came from (for messages).
-    drop
+    df : pandas.DataFrame
+        The frame as read.
+    file : str
+        The file it came from (for messages).
+    drop : iterable of str
         Identifier columns to remove before anything else sees them.
-    hash_columns
+    hash_columns : iterable of str
         Identifier columns to replace by ``<column>_sha256``: sha256 of ``salt + value`` (a pseudonym that still
         links records of one person; keep the salt out of git, and remember pseudonymised data is still personal
         data under UU PDP).
-    salt
+    salt : str, optional
         Required with ``hash_columns``; at least 16 characters.
-    allow
+    allow : iterable of str
         Columns whose name looks like an identifier but is not (e.g. ``name`` holding a village name). Use sparingly.
-    check_values
+    check_values : bool
         Also look for identifier-shaped values (NIK/KK, phones, e-mail, NPWP, passports, MRZ, names) in **every row**
         of the remaining text columns (:func:`value_problems`).
-    lines
+    lines : sequence of int, optional
         File line of each row (default: row ``i`` is line ``i + 2``, header = line 1).
 
     Raises

@@ -104,7 +104,18 @@ class Finding:
 
 
 def canonical(value: str) -> str:
-    """Letters and digits only; Indonesian phone numbers in national form (``+62 812…`` → ``0812…``)."""
+    """Return letters and digits only; Indonesian phone numbers in national form (``+62 812…`` → ``0812…``).
+
+    Parameters
+    ----------
+    value : str
+        A found value.
+
+    Returns
+    -------
+    str
+        The form values are compared in (canary lists, ignore sets).
+    """
     v = re.sub(r"[^0-9A-Za-z]", "", str(value)).upper()
     for prefix in ("0062", "62"):
         if v.startswith(prefix + "8") and 10 <= len(v) - len(prefix) + 1 <= 14:
@@ -143,11 +154,27 @@ def scan_text(
 ) -> list[Finding]:
     """Return the findings in one piece of text.
 
-    ``where`` is ``line N`` (or the prefix alone when ``line_numbers`` is False).
+    Parameters
+    ----------
+    text : str
+        The text.
+    file : str
+        The file named in each finding.
+    where_prefix : str
+        Prefix of each finding's ``where`` (e.g. a notebook cell).
+    line_numbers : bool
+        Add ``line N`` to ``where`` (False: the prefix alone).
+    ignore : set of str
+        Canonical values not to report (canaries in their home files).
+    names : iterable of str
+        The synthetic generator's canary names, reported as ``CANARY_NAME`` wherever they appear.
+    person_names : bool
+        Run the NAME detector (False for Python source, where ``owner: str`` is a type annotation).
 
-    ``ignore`` holds canonical values not to report (canaries in their home files); ``names`` are the synthetic
-    generator's canary names, reported as ``CANARY_NAME`` wherever they appear; ``person_names=False`` skips the
-    NAME detector (Python source, where ``owner: str`` is a type annotation).
+    Returns
+    -------
+    list of Finding
+        One per identifier found, values masked.
     """
     text = _DATA_URI.sub(lambda m: "x" * len(m.group(0)), text)  # embedded images are pixels, not text
     hits = [
@@ -194,7 +221,24 @@ def _join(value) -> str:
 def scan_notebook(
     path: Path, rel: str, ignore: set[str] | frozenset[str] = frozenset(), names: Iterable[str] = ()
 ) -> list[Finding]:
-    """Return the findings in a notebook's cell sources, outputs (all MIME types, streams, tracebacks) and metadata."""
+    """Return the findings in a notebook's cell sources, outputs (all MIME types, streams, tracebacks) and metadata.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    rel : str
+        Its name as reported.
+    ignore : set of str
+        Canonical values not to report.
+    names : iterable of str
+        Canary names to report as ``CANARY_NAME``.
+
+    Returns
+    -------
+    list of Finding
+        One per identifier found, values masked.
+    """
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -249,7 +293,22 @@ def _decode(raw: bytes) -> str | None:
 
 
 def scan_parquet(path: Path, rel: str, ignore: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
-    """Scan a Parquet file through DuckDB: every column name, and every distinct cell value."""
+    """Scan a Parquet file through DuckDB: every column name, and every distinct cell value.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    rel : str
+        Its name as reported.
+    ignore : set of str
+        Canonical values not to report.
+
+    Returns
+    -------
+    list of Finding
+        One per identifier found, values masked.
+    """
     import duckdb
 
     from .identifiers import guard_relation
@@ -299,7 +358,18 @@ def _scan_file(path: Path, rel: str, canaries: set[str], names: tuple[str, ...] 
 
 
 def default_root(start: str | os.PathLike | None = None) -> Path:
-    """Return the git checkout holding ``start`` (default: the current directory), else the package's checkout."""
+    """Return the git checkout holding ``start`` (default: the current directory), else the package's checkout.
+
+    Parameters
+    ----------
+    start : str or os.PathLike, optional
+        Where to start looking (default: the current directory).
+
+    Returns
+    -------
+    Path
+        The checkout's top folder.
+    """
     try:
         res = subprocess.run(
             ["git", "rev-parse", "--show-toplevel"], cwd=start or Path.cwd(), capture_output=True, check=True, text=True
@@ -310,7 +380,18 @@ def default_root(start: str | os.PathLike | None = None) -> Path:
 
 
 def default_scope(root: Path | None = None) -> list[Path]:
-    """Files git would commit (tracked + untracked but not ignored) plus ``report/`` and ``figures/``."""
+    """Return the files git would commit (tracked + untracked but not ignored) plus ``report/`` and ``figures/``.
+
+    Parameters
+    ----------
+    root : Path, optional
+        The checkout (default: :func:`default_root`).
+
+    Returns
+    -------
+    list of Path
+        The files to scan.
+    """
     root = root or default_root()
     files: set[Path] = set()
     try:
@@ -354,10 +435,20 @@ def scan_paths(
     *,
     root: str | os.PathLike | None = None,
 ) -> tuple[list[Finding], int]:
-    """Scan files (folders recursively; default: :func:`default_scope`). Returns ``(findings, files scanned)``.
+    """Scan files (folders recursively; default: :func:`default_scope`).
 
-    ``root`` is the folder paths are reported relative to (and where canary homes are looked up); default: the git
-    checkout of the current directory (:func:`default_root`), or the single folder given.
+    Parameters
+    ----------
+    targets : iterable of str or os.PathLike, optional
+        Files or folders (default: :func:`default_scope`).
+    root : str or os.PathLike, optional
+        The folder paths are reported relative to (and where canary homes are looked up); default: the git checkout
+        of the current directory (:func:`default_root`), or the single folder given.
+
+    Returns
+    -------
+    tuple
+        ``(findings, number of files scanned)``.
     """
     targets = list(targets or [])
     base = (

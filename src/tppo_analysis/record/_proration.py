@@ -31,6 +31,8 @@ CHECK_COLUMNS = [
     "outer_end",
     "ratio",
     "regime",
+    "reliability",
+    "note",
 ]
 
 
@@ -54,7 +56,9 @@ def regime_of(start, end, breaks: Sequence[pd.Timestamp]) -> int | None:
     return a if a == z else None
 
 
-def proration_checks(figures: pd.DataFrame, measure: str, *, breaks: Sequence | None = None) -> pd.DataFrame:
+def proration_checks(
+    figures: pd.DataFrame, measure: str | Sequence[str], *, breaks: Sequence | None = None
+) -> pd.DataFrame:
     """Every place where the record lets the even-spread assumption be checked for ``measure``.
 
     Parameters
@@ -62,8 +66,8 @@ def proration_checks(figures: pd.DataFrame, measure: str, *, breaks: Sequence | 
     figures : DataFrame
         The public record (:func:`tppo_analysis.load_public_record`): ``figure_id, measure, series, value,
         period_start, period_end`` and ``destination``.
-    measure : str
-        A denominator measure, e.g. ``"pmi_placements"``.
+    measure : str or sequence of str
+        A denominator measure, e.g. ``"pmi_placements"`` (or several, rows in that order).
     breaks : sequence of dates, optional
         Regime boundaries (default :func:`default_breaks`).
 
@@ -72,10 +76,13 @@ def proration_checks(figures: pd.DataFrame, measure: str, *, breaks: Sequence | 
     DataFrame
         One row per (inner, outer) pair of figures of ``measure`` and the same series, the inner window strictly
         inside the outer one: ``series, measure, inner_id, outer_id, inner_start, inner_end, outer_start,
-        outer_end, ratio`` (inner total / days-prorated share of the outer total) and ``regime`` (index of the regime
-        holding the outer window; missing when it straddles a break). Figures broken down by destination are left
+        outer_end, ratio`` (inner total / days-prorated share of the outer total), ``regime`` (index of the regime
+        holding the outer window; missing when it straddles a break), ``reliability`` and ``note``. Figures broken down by destination are left
         out: a part of a total says nothing about how the total spreads over time.
     """
+    if not isinstance(measure, str):
+        parts = [proration_checks(figures, m, breaks=breaks) for m in measure]
+        return pd.concat(parts, ignore_index=True)
     f = figures[figures["measure"] == measure].copy()
     f["period_start"] = pd.to_datetime(f["period_start"])
     f["period_end"] = pd.to_datetime(f["period_end"])
@@ -108,6 +115,10 @@ def proration_checks(figures: pd.DataFrame, measure: str, *, breaks: Sequence | 
                         "outer_end": outer["period_end"],
                         "ratio": float(inner["value"]) / (float(outer["value"]) * d_in / d_out),
                         "regime": regime_of(outer["period_start"], outer["period_end"], br),
+                        "reliability": "two public figures of one measure and series, one window inside the other",
+                        "note": ""
+                        if regime_of(outer["period_start"], outer["period_end"], br) is not None
+                        else "outer window spans a regime change: not used for the band",
                     }
                 )
     out = pd.DataFrame(rows, columns=CHECK_COLUMNS)

@@ -42,8 +42,9 @@ from typing import Literal
 import pandas as pd
 
 from ..errors import TppoError
+from .reconciled import Reconciliation, describe_change
 
-__all__ = ["reconcile", "OBS_COLUMNS", "AUDIT_COLUMNS"]
+__all__ = ["reconcile", "Reconciliation", "describe_change", "OBS_COLUMNS", "AUDIT_COLUMNS"]
 
 OBS_COLUMNS = (
     "series",
@@ -89,7 +90,7 @@ def reconcile(
     measures: list[str] | None = None,
     max_rate_ratio: float = 10.0,
     overrides: pd.DataFrame | bool = True,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> Reconciliation:
     """Consistent, non-overlapping interval observations per (series, measure), and the audit.
 
     Parameters
@@ -114,13 +115,13 @@ def reconcile(
 
     Returns
     -------
-    obs
-        Columns ``series``, ``measure``, ``period_start``, ``period_end`` (inclusive dates), ``value`` (persons or
-        the measure's unit over the window), ``figure_ids`` (";"-joined), ``n_figures``, ``rule``
-        (``reported`` or ``derived: A minus B;C``), ``obs_id``. Sorted by series, measure, period_start.
-    audit
-        One row per input figure: ``figure_id``, ``series``, ``measure``, ``status``
-        (kept / derived / set_aside), ``reason``, ``obs_id`` (empty when set aside).
+    Reconciliation
+        ``observations``: columns ``series``, ``measure``, ``period_start``, ``period_end`` (inclusive dates),
+        ``value`` (persons or the measure's unit over the window), ``figure_ids`` (";"-joined), ``n_figures``,
+        ``rule`` (``reported`` or ``derived: A minus B;C``), ``obs_id``, sorted by series, measure, period_start;
+        ``audit``: one row per input figure, ``figure_id``, ``series``, ``measure``, ``status``
+        (kept / derived / set_aside), ``reason``, ``obs_id`` (empty when set aside); with ``coverage()``,
+        ``set_aside()``, ``summary()`` and ``plot_windows()``. It unpacks as before: ``obs, audit = reconcile(...)``.
     """
     if vintage not in ("latest", "earliest"):
         raise TppoError(f"vintage must be 'latest' or 'earliest', not {vintage!r}")
@@ -181,7 +182,14 @@ def reconcile(
         audit_rows.append((row.figure_id, row.series, row.measure, st, reason, obs_id))
     audit = pd.DataFrame(audit_rows, columns=list(AUDIT_COLUMNS))
     assert len(audit) == len(figures)
-    return obs, audit
+    options: dict[str, object] = {"vintage": vintage, "conflicts": conflicts, "max_rate_ratio": max_rate_ratio}
+    if measures is not None:
+        options["measures"] = list(measures)
+    if not isinstance(overrides, bool):
+        options["overrides"] = f"{len(overrides)} rows given"
+    elif not overrides:
+        options["overrides"] = False
+    return Reconciliation(obs, audit, figures, options)
 
 
 def _load_overrides(overrides: pd.DataFrame | bool) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from ..sources.labels import (
     series_label,
     series_labels,
 )
+from ..sources.public_record import record_files
 
 __all__ = [
     "KEY_SERIES",
@@ -31,6 +32,9 @@ __all__ = [
     "series_labels",
     "measure_labels",
     "figures_by_year",
+    "sources_by_measure_group",
+    "program_counts",
+    "record_files",
     "coverage_table",
     "audit_summary",
     "set_aside_table",
@@ -52,7 +56,18 @@ _STATUS_COLOURS = STATUS_COLOURS
 
 
 def figures_by_year(figures: pd.DataFrame) -> pd.DataFrame:
-    """Count the reported figures per measure group (rows) and year of ``period_end`` (columns)."""
+    """Count the reported figures per measure group (rows) and year of ``period_end`` (columns).
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Counts by measure group and year, with a ``total`` column.
+    """
     table = pd.crosstab(figures["measure_group"], figures["period_end"].dt.year)
     table.columns = [str(c) for c in table.columns]
     table.columns.name = "year of period_end"
@@ -60,11 +75,62 @@ def figures_by_year(figures: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def sources_by_measure_group(figures: pd.DataFrame) -> pd.DataFrame:
+    """Count figures and outlets per measure group, and the share of figures that cite a URL.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``measure_group``: ``figures``, ``outlets``, ``share_with_url``.
+    """
+    grouped = figures.groupby("measure_group")
+    table = grouped["source_outlet"].agg(figures="size", outlets="nunique")
+    table["share_with_url"] = grouped["source_url"].apply(lambda s: round(float((s != "").mean()), 3))
+    return table
+
+
+def program_counts(figures: pd.DataFrame, series: str = "national") -> pd.DataFrame:
+    """List the counts of Desa Binaan villages stated in public for one series, in date order.
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record.
+    series : str
+        The series key (``national`` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure_id``, ``period_end``, ``value``, ``source_outlet``, ``source_url``.
+    """
+    rows = figures[(figures["measure"] == "desa_binaan_count_cumulative") & (figures["series"] == series)]
+    cols = ["figure_id", "period_end", "value", "source_outlet", "source_url"]
+    return rows.sort_values("period_end")[cols].reset_index(drop=True)
+
+
 def coverage_table(obs: pd.DataFrame, pairs=KEY_SERIES) -> pd.DataFrame:
-    """For each key (series, measure): reconciled observations, days covered, first and last day, complete months.
+    """Tabulate, for each key (series, measure), the reconciled observations, days covered, first and last day, complete months.
 
     ``share_of_span_covered`` is the share of days between the first and last observed day that lie inside some
     reconciled window — the rest is what the record is silent about.
+
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Reconciled observations.
+    pairs : sequence of tuple of str
+        The (series, measure) pairs shown (default :data:`KEY_SERIES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair.
     """
     rows = []
     for series, measure in pairs:
@@ -103,7 +169,18 @@ def coverage_table(obs: pd.DataFrame, pairs=KEY_SERIES) -> pd.DataFrame:
 
 
 def audit_summary(audit: pd.DataFrame) -> pd.DataFrame:
-    """Audit rows counted by status and the reason's kind (its first words); the total equals the input figures."""
+    """Count the audit rows by status and the reason's kind (its first words); the total equals the input figures.
+
+    Parameters
+    ----------
+    audit : pandas.DataFrame
+        The reconciliation audit (one row per figure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``status``, ``reason_kind``, ``figures``.
+    """
     kind = audit["reason"].str.extract(r"^([a-z ]+?)(?::| by| of| inside| \(|$)", expand=False).fillna("other")
     table = (
         audit.assign(reason_kind=kind.str.strip())
@@ -118,7 +195,22 @@ def audit_summary(audit: pd.DataFrame) -> pd.DataFrame:
 def set_aside_table(
     audit: pd.DataFrame, figures: pd.DataFrame, measure_groups=("departure", "passport")
 ) -> pd.DataFrame:
-    """Set-aside deferral figures with their window, value, outlet and reason (for the reader to judge)."""
+    """List the set-aside deferral figures with their window, value, outlet and reason (for the reader to judge).
+
+    Parameters
+    ----------
+    audit : pandas.DataFrame
+        The reconciliation audit (one row per figure).
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+    measure_groups : tuple of str
+        The measure groups listed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per set-aside figure.
+    """
     merged = audit.merge(
         figures[["figure_id", "measure_group", "period_start", "period_end", "value", "source_outlet"]], on="figure_id"
     )
@@ -128,17 +220,45 @@ def set_aside_table(
 
 
 def plot_reported_windows(
-    figures: pd.DataFrame, audit: pd.DataFrame, pairs=KEY_SERIES, start: str = "2017-01-01", end: str = "2025-12-31"
+    figures: pd.DataFrame,
+    audit: pd.DataFrame,
+    pairs=KEY_SERIES,
+    start: str = "2017-01-01",
+    end: str = "2025-12-31",
+    ax=None,
 ):
-    """Timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
+    """Draw the timeline: one horizontal bar per reported window, one band per key series, coloured by audit status.
 
     Figures without a stated start are drawn as a dot at their end date. Bands are labelled with the plain series
     label (:func:`series_label`); the time axis shows the border closures and key events
     (:func:`tppo_analysis.output.plotting.time_axis`).
+
+    Parameters
+    ----------
+    figures : pandas.DataFrame
+        The public record (:func:`~tppo_analysis.load_public_record`).
+    audit : pandas.DataFrame
+        The reconciliation audit (one row per figure).
+    pairs : sequence of tuple of str
+        The (series, measure) pairs shown (default :data:`KEY_SERIES`).
+    start : str
+        First day of the time axis.
+    end : str
+        Last day of the time axis.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure drawn on.
     """
     apply_style()
     status = audit.set_index("figure_id")["status"]
-    fig, ax = plt.subplots(figsize=(10, 0.55 * len(pairs) + 1.8))
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 0.55 * len(pairs) + 1.8))
+    else:
+        fig = ax.figure
     labels = []
     for band, (series, measure) in enumerate(pairs):
         g = figures[(figures["series"] == series) & (figures["measure"] == measure)].sort_values(
@@ -161,7 +281,7 @@ def plot_reported_windows(
     ax.set_title("What was reported, for which windows: deferrals of suspected non-procedural migrant workers")
     ax.legend(
         handles=[Patch(color=c, label=s.replace("_", " ")) for s, c in _STATUS_COLOURS.items()]
-        + [Line2D([], [], marker="o", ls="none", ms=3, color="#333333", label="no stated start (dot at end date)")]
+        + [Line2D([], [], marker="o", ls="none", ms=3, color="#000000", label="no stated start (dot at end date)")]
         + context,
         loc="upper center",
         bbox_to_anchor=(0.5, -0.12),
@@ -172,4 +292,12 @@ def plot_reported_windows(
     )
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
+    n_figures = int(sum(((figures["series"] == s) & (figures["measure"] == m)).sum() for s, m in pairs))
+    fig.tppo_fields = {  # type: ignore[attr-defined]  # the structured caption fields, read by save_figure
+        "series": [plain_label(s, m, short=True) for s, m in pairs],
+        "period": f"{pd.Timestamp(start):%b %Y} – {pd.Timestamp(end):%b %Y}",
+        "n": f"{n_figures} reported figures",
+        "interval": "none (reported windows as published)",
+        "caveat": "a gap is a gap in what officials said in public, not a period without deferrals",
+    }
     return fig

@@ -60,6 +60,7 @@ _TOKEN_VARIANTS = {
     "sei": "sungai",
     "sg": "sungai",
     "sui": "sungai",
+    "kep": "kepulauan",
     "tg": "tanjung",
     "tj": "tanjung",
     "kp": "kampung",

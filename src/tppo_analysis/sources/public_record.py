@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, overload
 
 import pandas as pd
 
 from .. import paths
 from ..errors import Problem, TppoError, display_path
+from . import record_rules
 from .schemas import DATE_MAX, DATE_MIN, MEASURE_GROUP, PUBLIC_RECORD_COLUMNS, PUBLIC_RECORD_SCHEMA
 from .series_keys import ALIAS_FILE, LOOKUP_COLUMNS, alias_group, load_series_aliases, place_key
 from .validation import finish, line_of, missing_column_problems, read_text_table, schema_problems
@@ -28,6 +28,8 @@ __all__ = [
     "ALIAS_FILE",
     "validate_public_record",
     "check_public_record",
+    "record_files",
+    "record_warnings",
 ]
 
 PUBLIC_RECORD_FILE = "public_reported_figures.csv"
@@ -55,6 +57,37 @@ OUTPUT_COLUMNS = (
     "published_precision",
     "notes",
 )
+
+
+def record_warnings(path: str | os.PathLike) -> list[Problem]:
+    """Return the warnings of a public-record file: problems reported that do not stop the loader.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The record file.
+
+    Returns
+    -------
+    list of Problem
+        Each naming file, line and column.
+    """
+    p = Path(path)
+    return check_public_record(read_text_table(p), display_path(p))[1]
+
+
+def record_files() -> list[Path]:
+    """Return the files the public record is built from, for a provenance line.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The record, the Desa Binaan roster and the series alias table, where the loaders read them.
+    """
+    from .series_keys import _alias_path
+
+    public = paths.public_data_dir()
+    return [public / PUBLIC_RECORD_FILE, public / "desa_binaan_reported.csv", _alias_path(None)]
 
 
 def _parse_iso(text: pd.Series) -> pd.Series:
@@ -144,7 +177,19 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
 def series_of(df: pd.DataFrame, aliases: pd.DataFrame, column: str = "series") -> pd.Series:
     """Return the alias table's ``series`` (or another column) for each row of a record read as text.
 
-    Aligned with ``df``; missing where the (level, place, office, measure group) is not in the table.
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The record read as text.
+    aliases : pandas.DataFrame
+        The alias table (:func:`load_series_aliases`).
+    column : str
+        The alias column to return (``series`` or ``series_label``).
+
+    Returns
+    -------
+    pandas.Series
+        Aligned with ``df``; missing where the (level, place, office, measure group) is not in the table.
     """
     keyed = df[list(LOOKUP_COLUMNS[:3])].assign(measure_group=df["measure"].map(alias_group))
     merged = keyed.merge(aliases[[*LOOKUP_COLUMNS, column]], on=list(LOOKUP_COLUMNS), how="left")
@@ -152,16 +197,31 @@ def series_of(df: pd.DataFrame, aliases: pd.DataFrame, column: str = "series") -
 
 
 def series_key_problems(df: pd.DataFrame, keys: pd.Series, file: str) -> list[Problem]:
-    """Regional and national rows whose series key names another place than their ``geography_name``."""
+    """Find regional and national rows whose series key names another place than their ``geography_name``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The record read as text.
+    keys : pandas.Series
+        The series key of each row (:func:`series_of`), aligned with ``df``.
+    file : str
+        The file name shown in each problem.
+
+    Returns
+    -------
+    list of Problem
+        One per row whose key names another place.
+    """
     problems = []
-    for idx in df.index:
-        key, level = keys.get(idx), df.at[idx, "geography_level"]
+    rows = zip(df.index, keys.reindex(df.index), df["geography_level"], df["geography_name"], strict=True)
+    for idx, key, level, name in rows:
         if not isinstance(key, str) or level not in ("national", "province", "regency", "city", "subdistrict"):
             continue
         try:
-            expected = place_key(level, df.at[idx, "geography_name"])
+            expected = place_key(level, name)
         except TppoError as exc:
-            problems.append(Problem(file, line_of(idx, df), "geography_name", df.at[idx, "geography_name"], str(exc)))
+            problems.append(Problem(file, line_of(idx, df), "geography_name", name, str(exc)))
             continue
         if key != expected and not (level == "national" and key.startswith("national:")):
             problems.append(
@@ -169,7 +229,7 @@ def series_key_problems(df: pd.DataFrame, keys: pd.Series, file: str) -> list[Pr
                     file,
                     line_of(idx, df),
                     "geography_name",
-                    df.at[idx, "geography_name"],
+                    name,
                     f"its series key {key} names another place than this row ({expected})",
                 )
             )
@@ -203,6 +263,20 @@ def check_public_record(
 
     Checks the schema, the cross-column rules and the record rules (see :mod:`tppo_analysis.sources.record_rules`).
     Errors stop the loader; warnings are reported.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The record read as text (:func:`~tppo_analysis.sources.validation.read_text_table`).
+    file : str
+        The file name shown in each problem.
+    aliases : pandas.DataFrame, optional
+        The alias table (default: the committed one).
+
+    Returns
+    -------
+    tuple of (list of Problem, list of Problem)
+        ``(errors, warnings)``.
     """
     problems = missing_column_problems(df, PUBLIC_RECORD_COLUMNS, file)
     if problems:
@@ -212,11 +286,31 @@ def check_public_record(
     subset.attrs = dict(df.attrs)
     errors = [_with_hint(p) for p in schema_problems(subset, PUBLIC_RECORD_SCHEMA, file)]
     errors += _cross_checks(df, file, aliases)
-    return errors, []
+    errors += record_rules.period_problems(df, file)
+    errors += record_rules.url_problems(df, file)
+    errors += record_rules.duplicate_problems(df, file)
+    errors += record_rules.place_problems(df, file)
+    warnings = record_rules.same_value_warnings(df, file)
+    return errors, warnings
 
 
 def validate_public_record(df: pd.DataFrame, file: str, aliases: pd.DataFrame | None = None) -> list[Problem]:
-    """Every error in a public-record table read as text (warnings: :func:`check_public_record`)."""
+    """Return every error in a public-record table read as text (warnings: :func:`check_public_record`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The record read as text.
+    file : str
+        The file name shown in each problem.
+    aliases : pandas.DataFrame, optional
+        The alias table (default: the committed one).
+
+    Returns
+    -------
+    list of Problem
+        The errors.
+    """
     return check_public_record(df, file, aliases)[0]
 
 
@@ -247,43 +341,39 @@ def _with_hint(problem: Problem) -> Problem:
     return replace(problem, reason=f"{problem.reason} ({hint})")
 
 
-@overload
 def load_public_record(
-    path: str | os.PathLike | None = None, *, on_error: Literal["raise"] = "raise"
-) -> pd.DataFrame: ...
-@overload
-def load_public_record(
-    path: str | os.PathLike | None = None, *, on_error: Literal["exclude"]
-) -> tuple[pd.DataFrame, pd.DataFrame]: ...
-
-
-def load_public_record(path=None, *, on_error="raise", aliases=None):
+    path: str | os.PathLike | None = None,
+    *,
+    on_error: str = "raise",
+    aliases: str | os.PathLike | pd.DataFrame | None = None,
+):
     """Load and validate the public record: one row per reported figure.
 
     Parameters
     ----------
-    path
+    path : str or os.PathLike, optional
         A CSV file, or a folder holding ``public_reported_figures.csv``. Default: ``data/public/`` (or
         ``$TPPO_DATA_DIR/public``).
-    on_error
+    on_error : {"raise", "exclude"}
         ``"raise"`` (default): any problem raises :class:`~tppo_analysis.errors.DataValidationError` listing every
         problem (file, line — the header is line 1 — column, value, reason). ``"exclude"``: load the valid rows and
         return ``(figures, excluded)``, ``excluded`` holding each bad row with its line and reasons.
-    aliases
+    aliases : str, os.PathLike or pandas.DataFrame, optional
         The series alias table: a path, or a frame from :func:`load_series_aliases` (default: the committed
         ``data/reference/series_aliases.csv``).
 
     Returns
     -------
-    DataFrame with columns ``figure_id``, ``measure`` (controlled vocabulary), ``measure_group``
-    (departure/passport/program/denominator/context), ``value`` (int64, as reported), ``unit``, ``period_start`` and
-    ``period_end`` (inclusive dates; ``period_start`` is NaT when the source did not state a start, see
-    ``start_stated``), ``geography_level``, ``geography_name``, ``tpi_or_office`` (as in the source), ``series``
-    (stable key, e.g. ``national``, ``tpi:soekarno-hatta``, ``office:blitar``, ``regency:kab-semarang``; see
-    :mod:`~tppo_analysis.sources.series_keys`), ``series_label`` (names the place), ``destination``,
-    ``source_url``, ``source_outlet``, ``published_date`` (as written), ``published`` (date; a partial date is its
-    first day) and ``published_precision`` (day/month/year/unknown), ``notes``. ``attrs["warnings"]`` holds the
-    warnings (problems that do not stop loading), ``attrs["read_notes"]`` what was normalised on reading.
+    DataFrame
+        Columns ``figure_id``, ``measure`` (controlled vocabulary), ``measure_group``
+        (departure/passport/program/denominator/context), ``value`` (int64, as reported), ``unit``, ``period_start`` and
+        ``period_end`` (inclusive dates; ``period_start`` is NaT when the source did not state a start, see
+        ``start_stated``), ``geography_level``, ``geography_name``, ``tpi_or_office`` (as in the source), ``series``
+        (stable key, e.g. ``national``, ``tpi:soekarno-hatta``, ``office:blitar``, ``regency:kab-semarang``; see
+        :mod:`~tppo_analysis.sources.series_keys`), ``series_label`` (names the place), ``destination``,
+        ``source_url``, ``source_outlet``, ``published_date`` (as written), ``published`` (date; a partial date is its
+        first day) and ``published_precision`` (day/month/year/unknown), ``notes``. ``attrs["warnings"]`` holds the
+        warnings (problems that do not stop loading), ``attrs["read_notes"]`` what was normalised on reading.
     """
     p = Path(path) if path is not None else paths.public_data_dir()
     if p.is_dir():

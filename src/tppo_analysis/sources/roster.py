@@ -40,6 +40,8 @@ __all__ = [
     "roster_problems",
     "roster_match_report",
     "unmatched_villages",
+    "launches_by_year",
+    "villages_by_province",
 ]
 
 #: Columns returned by :func:`load_desa_binaan`, in order.
@@ -291,3 +293,52 @@ def unmatched_villages(roster: pd.DataFrame | None = None) -> pd.DataFrame:
     roster = load_desa_binaan() if roster is None else roster
     keep = ["village", "kecamatan", "regency_city", "province", "match_status", "candidates", "unmatched_reason"]
     return roster.loc[roster["match_status"] != "matched", keep].reset_index(drop=True)
+
+
+def launches_by_year(roster: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Count the named villages by the year they became a Desa Binaan, split by how precisely that is known.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame, optional
+        The roster (default: :func:`load_desa_binaan`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per launch year (``no launch date`` for the ``unknown`` rows, which have at most an ``existing_by``
+        date), one column per precision (``day``, ``month``, ``year``, ``approximate``), and ``villages``.
+    """
+    roster = load_desa_binaan() if roster is None else roster
+    year = roster["launch_date"].dt.year.astype("Int64").astype("string").fillna("no launch date")
+    table = pd.crosstab(year.rename("launch year"), roster["precision"].astype(str))
+    order = [c for c in ("day", "month", "year", "approximate", "unknown") if c in table.columns]
+    table = table[order]
+    table["villages"] = table.sum(axis=1)
+    table.columns.name = None
+    return table
+
+
+def villages_by_province(roster: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Count the named villages, their immigration offices and regencies, and the first launch, by province.
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame, optional
+        The roster (default: :func:`load_desa_binaan`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by province (as the roster writes it), sorted by ``villages`` (descending): ``villages``,
+        ``with_launch_date``, ``offices``, ``regencies``, ``first_launch`` (the earliest launch date, NaT if none).
+    """
+    roster = load_desa_binaan() if roster is None else roster
+    table = roster.groupby("province").agg(
+        villages=("village", "size"),
+        with_launch_date=("launch_date", "count"),
+        offices=("immigration_office", "nunique"),
+        regencies=("regency_city", "nunique"),
+        first_launch=("launch_date", "min"),
+    )
+    return table.sort_values(["villages", "first_launch"], ascending=[False, True])

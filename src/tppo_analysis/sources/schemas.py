@@ -279,9 +279,7 @@ def village_schema() -> pa.DataFrameSchema:
     )
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Restricted extracts
-# --------------------------------------------------------------------------------------------------------------
+# ---- Restricted extracts ----------------------------------------------------------------------------------------
 
 _VILLAGE = r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -476,7 +474,13 @@ RESTRICTED_KINDS: dict[str, pa.DataFrameSchema] = {
 
 
 def schema_for(kind: str) -> pa.DataFrameSchema:
-    """Return the schema of a restricted kind; a clear error for an unknown kind."""
+    """Return the schema of a restricted kind; a clear error for an unknown kind.
+
+    Parameters
+    ----------
+    kind : str
+        A key of :data:`RESTRICTED_KINDS`.
+    """
     if kind not in RESTRICTED_KINDS:
         raise TppoError(f"unknown restricted kind {kind!r}; choose one of {', '.join(RESTRICTED_KINDS)}")
     return RESTRICTED_KINDS[kind]

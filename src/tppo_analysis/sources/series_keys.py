@@ -199,20 +199,21 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
     problems = missing_column_problems(aliases, ALIAS_COLUMNS, file)
     if problems:
         return problems
-    df = aliases
+    df = aliases.copy()
+    df.attrs = {}  # column access copies attrs (the file line list); the lines come from `aliases`
     dup = df.duplicated(list(LOOKUP_COLUMNS), keep="first")
     for idx in df.index[dup]:
         problems.append(
             Problem(
                 file,
-                line_of(idx, df),
+                line_of(idx, aliases),
                 "tpi_or_office",
                 df.at[idx, "tpi_or_office"],
                 "alias listed twice for the same level, place, office and measure group",
             )
         )
     for idx, row in df.iterrows():
-        line, key, level = line_of(idx, df), row["series"], row["geography_level"]
+        line, key, level = line_of(idx, aliases), row["series"], row["geography_level"]
         if row["measure_group"] not in ("departure", "passport", "other"):
             problems.append(
                 Problem(
@@ -281,7 +282,7 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                 problems.append(
                     Problem(
                         file,
-                        line_of(idx, df),
+                        line_of(idx, aliases),
                         "reason",
                         "",
                         f"{key} also holds {others}: a shared key needs a reason on each row",
@@ -294,11 +295,11 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                     problems.append(
                         Problem(
                             file,
-                            line_of(idx, df),
+                            line_of(idx, aliases),
                             "series_label",
                             grp.at[idx, "series_label"],
                             f"one label per key: {key} is labelled {grp['series_label'].iloc[0]!r} on line "
-                            f"{line_of(grp.index[0], df)}",
+                            f"{line_of(grp.index[0], aliases)}",
                         )
                     )
         if key.startswith(("office:", "tpi:")):
@@ -308,7 +309,7 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                     problems.append(
                         Problem(
                             file,
-                            line_of(idx, df),
+                            line_of(idx, aliases),
                             "geography_name",
                             grp.at[idx, "geography_name"],
                             f"{key} lies in one province; its rows name {sorted(provinces)}",

@@ -55,19 +55,29 @@ def build_report(
 
     Parameters
     ----------
-    notebooks_dir
+    notebooks_dir : str or os.PathLike, optional
         Folder of ``*.ipynb`` run in name order (default ``notebooks/``).
-    data_dir, figures_dir, results_dir, report_dir
-        Default to :mod:`tppo_analysis.paths`. ``data_dir`` is only read, for the provenance hashes.
-    executed_dir
+    data_dir : str or os.PathLike, optional
+        The data folder (default :func:`tppo_analysis.paths.data_dir`); only read, for the provenance hashes.
+    figures_dir : str or os.PathLike, optional
+        The figures folder (default :func:`tppo_analysis.paths.figures_dir`).
+    results_dir : str or os.PathLike, optional
+        The result tables folder (default :func:`tppo_analysis.paths.results_dir`).
+    report_dir : str or os.PathLike, optional
+        Where the HTML is written (default :func:`tppo_analysis.paths.report_dir`).
+    executed_dir : str or os.PathLike, optional
         ``None`` executes the notebooks in place; a folder receives the executed copies instead.
-    parameters, env
-        Passed to :func:`tppo_analysis.output.notebooks.execute_notebook` (papermill-style parameters; environment).
-    execute
+    parameters : mapping, optional
+        Papermill-style parameters, passed to :func:`tppo_analysis.output.notebooks.execute_notebook`.
+    env : mapping of str to str, optional
+        Environment variables for the kernels.
+    execute : bool
         ``False`` renders from the notebooks' saved outputs and the figures already on disk (fast; used in tests).
-    restricted
+    restricted : bool
         Label the report as a restricted-data run.
-    stream
+    timeout : int
+        Seconds allowed per cell.
+    stream : file-like, optional
         Where progress lines go (default standard output).
     """
     out = stream if stream is not None else sys.stdout
@@ -110,18 +120,50 @@ def build_report(
     cards = collect_figures(figs, executed, written_by)
     provenance = collect_provenance(data, executed)
     index = rep / "index.html"
-    text = render_index(cards=cards, notebooks=executed, results_dir=res, provenance=provenance, restricted=restricted)
+    front, front_problem = _front(cards, res, data, restricted)
+    text = render_index(
+        cards=cards, notebooks=executed, results_dir=res, provenance=provenance, restricted=restricted, front=front
+    )
     leaks = check_offline_html(text)
     if leaks:  # pragma: no cover - the index template has no external tags
         raise TppoError(f"index.html would load from the network: {', '.join(leaks)}")
     index.write_text(text, encoding="utf-8")
     (rep / "provenance.json").write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"ok ({time.perf_counter() - start:.1f} s)", file=out, flush=True)
+    if front_problem and not restricted:
+        print(f"  warning: no findings on the first screen: {front_problem}", file=out, flush=True)
     problems = [f"{c.name}: {p}" for c in cards for p in c.problems]
     for p in problems:
         print(f"  warning: figure {p}", file=out, flush=True)
     print(f"report: {_shown(index)} ({len(cards)} figures, {len(executed)} notebooks)", file=out, flush=True)
     return index
+
+
+def _front(cards, results_dir: Path, data_dir: Path, restricted: bool) -> tuple[str, str | None]:
+    """Render the first screen; return it with the reason findings could not be built (or None)."""
+    from .findings import FINDINGS, build_findings
+    from .front import render_front
+
+    findings, problem = None, None
+    if restricted:
+        problem = "a restricted-data run shows no findings from the public record; see the public report"
+    else:
+        try:
+            findings = build_findings(FINDINGS, results_dir)
+        except TppoError as exc:
+            problem = str(exc)
+    n_figures = n_outlets = None
+    record = data_dir / "public" / "public_reported_figures.csv"
+    if not restricted and record.exists():
+        import pandas as pd
+
+        table = pd.read_csv(record, dtype=str, keep_default_na=False)
+        n_figures, n_outlets = len(table), int(table["source_outlet"].nunique())
+    html = render_front(
+        findings=findings, problem=problem, cards=cards, results_dir=results_dir, n_figures=n_figures,
+        n_outlets=n_outlets,
+    )  # fmt: skip
+    return html, problem
 
 
 def _shown(path: Path) -> str:
@@ -151,6 +193,18 @@ def check_output_dir(out: str | os.PathLike, data_dir: str | os.PathLike | None 
     repository counts as the repository); a folder that contains the repository; a symbolic link; a folder whose
     ``notebooks/``, ``figures/``, ``results/``, ``report/`` or ``build/`` is a link or resolves into the repository;
     a folder inside, or containing, the data folder.
+
+    Parameters
+    ----------
+    out : str or os.PathLike
+        The ``--out`` folder.
+    data_dir : str or os.PathLike, optional
+        The ``--data-dir`` folder, which ``out`` must neither contain nor lie in.
+
+    Returns
+    -------
+    Path
+        ``out``, resolved.
     """
     given = Path(out).expanduser()
     if given.is_symlink():
@@ -186,6 +240,16 @@ def check_data_dir(data_dir: str | os.PathLike) -> Path:
     from the repository) must hold the same CSV files as the repository's ``data/public/``; ``DIR/restricted/``
     (optional; without it the effect notebooks run on the synthetic panel) must hold ``desa_binaan.csv`` and at least
     one of ``deferral_records.csv``, ``passport_records.csv``, ``village_panel.csv``.
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike
+        The ``--data-dir`` folder.
+
+    Returns
+    -------
+    Path
+        The folder, resolved.
     """
     from ...sources.extracts import restricted_files
 
@@ -230,6 +294,26 @@ def build_restricted_report(
     Layout: ``out/notebooks/*.ipynb`` (executed copies), ``out/figures``, ``out/results``, ``out/report``. The
     notebooks receive ``data_dir``, ``figures_dir`` and ``results_dir`` as papermill-style parameters and the same
     locations through ``TPPO_*`` environment variables (for code that does not take the parameters).
+
+    Parameters
+    ----------
+    data_dir : str or os.PathLike
+        The restricted data folder (``docs/restricted_extract_formats.md``).
+    out : str or os.PathLike
+        The output folder (outside the repository, or under ``build/``; :func:`check_output_dir`).
+    notebooks_dir : str or os.PathLike, optional
+        Folder of notebooks to run (default ``notebooks/``).
+    execute : bool
+        Run the notebooks (False renders saved outputs; tests only).
+    timeout : int
+        Seconds allowed per cell.
+    stream : file-like, optional
+        Where progress lines go.
+
+    Returns
+    -------
+    Path
+        ``out/report/index.html``.
     """
     data = check_data_dir(data_dir)
     target = check_output_dir(out, data)
@@ -262,12 +346,21 @@ def build_restricted_report(
 
 
 def privacy_scan(target: Path, stream: TextIO | None = None) -> int:
-    """Run the privacy scanner over ``target``.
-
-    Run the privacy scanner (:func:`tppo_analysis.privacy.scan.scan_paths`) over ``target``; print and return the
-    number of findings.
+    """Run the privacy scanner (:func:`tppo_analysis.privacy.scan.scan_paths`) over ``target``; print and return the number of findings.
 
     Findings are printed as the scanner formats them (file relative to ``target``, where, kind, masked value).
+
+    Parameters
+    ----------
+    target : Path
+        The folder scanned.
+    stream : file-like, optional
+        Where findings are printed (default standard output).
+
+    Returns
+    -------
+    int
+        The number of findings (0 when nothing identifying was found).
     """
     out = stream if stream is not None else sys.stdout
     print(f"privacy scan of {target} ... ", end="", file=out, flush=True)

@@ -1,6 +1,7 @@
 """The ``tppo`` command line: one parser for every subcommand, each with a thin run function.
 
-    tppo validate PATH [--kind KIND]     check an input file against its schema
+    tppo validate PATH [--kind KIND]     check an input file against its schema (errors and warnings)
+    tppo add-figure --measure M ...      add one reported figure to the public record, as the article states it
     tppo report [--data-dir PATH --out DIR]   run the notebooks and render the HTML report
     tppo scan [PATH ...]                 look for personal identifiers in committed outputs
     tppo aggregate ...                   record-level data -> office x month / village x month panels
@@ -12,8 +13,8 @@ clear message without a traceback.
 :mod:`tppo_analysis.sources.validation`: it calls the loaders, and the loaders use that machinery. Kinds:
 ``public_record`` (the cited public record), ``desa_binaan`` (the Desa Binaan roster) and the restricted extracts of
 :data:`tppo_analysis.sources.schemas.RESTRICTED_KINDS` (e.g. ``deferral_records``, ``village_panel``). Without
-``--kind`` the kind is inferred from the header. Exit status 0 with a one-line summary when the file is valid; 1 with
-one line per problem (file, line — the header is line 1 — column, value, reason) otherwise.
+``--kind`` the kind is inferred from the header. Errors and warnings are listed apart (file, line — the header is
+line 1 — column, value, reason); exit status 1 when there is an error, 0 otherwise (warnings do not fail a file).
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .errors import DataValidationError, IdentifierError, Problem, TppoError, display_path
-from .output.report import build as report
-from .privacy import scan
-from .provenance import package_version
-from .sources import extracts
-from .sources.public_record import load_public_record
-from .sources.roster import load_desa_binaan
-from .sources.schemas import REQUIRED_COLUMNS, RESTRICTED_KINDS
-from .sources.validation import finish, missing_column_problems, read_text_table, schema_problems
+from .. import paths
+from ..errors import DataValidationError, IdentifierError, Problem, TppoError, display_path
+from ..output.report import build as report
+from ..privacy import scan
+from ..provenance import package_version
+from ..sources import extracts
+from ..sources.public_record import load_public_record, record_warnings
+from ..sources.roster import load_desa_binaan
+from ..sources.schemas import REQUIRED_COLUMNS, RESTRICTED_KINDS
+from ..sources.validation import finish, missing_column_problems, read_text_table, schema_problems
+from .add_figure import configure_add_figure, run_add_figure
 
 __all__ = ["main", "build_parser", "validate_file", "infer_kind", "kinds", "VALIDATE_KINDS"]
 
@@ -132,7 +134,9 @@ def validate_file(path: str | os.PathLike, kind: str | None = None) -> tuple[str
         rest = [
             Problem(q.file, q.line, q.column, masked.get((q.line, q.column), q.value), q.reason) for q in exc.problems
         ]
-        raise (IdentifierError if found else DataValidationError)(found + rest, file=exc.file) from None
+        err = (IdentifierError if found else DataValidationError)(found + rest, file=exc.file)
+        err.warnings = record_warnings(p) if kind == "public_record" else []  # type: ignore[attr-defined]
+        raise err from None
     if found:
         raise IdentifierError(found, file=display_path(p))
     notes = list(getattr(result, "attrs", {}).get("read_notes", []))
@@ -145,7 +149,7 @@ def _identifier_problems(path: Path, kind: str) -> list:
     Restricted extracts are checked cell by cell (a cell that is a person's name counts); the public record's free
     text by the text rules (names count next to identifying words; officials named with their office are exempt).
     """
-    from .privacy.identifiers import identifier_column_kind, value_problems
+    from ..privacy.identifiers import identifier_column_kind, value_problems
 
     try:
         df = read_text_table(path)
@@ -189,17 +193,29 @@ def run_validate(args: argparse.Namespace) -> int:
     try:
         kind, n, notes = validate_file(args.path, args.kind)
     except DataValidationError as exc:
-        print(
-            f"{exc.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} ({args.kind or 'kind inferred'})",
-            file=sys.stderr,
-        )
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        warnings = list(getattr(exc, "warnings", []))
+        print(f"{exc.file}: {_count(exc.problems, 'error')}, {_count(warnings, 'warning')} "
+              f"({args.kind or 'kind inferred'})\nerrors (the loader refuses the file until they are fixed):", file=sys.stderr)  # fmt: skip
+        _print_list([], exc.problems, sys.stderr)
+        _print_list(warnings, [], sys.stderr)
         return 1
+    warnings = record_warnings(args.path) if kind == "public_record" else []
     for note in notes:
         print(f"  note: {note}", file=sys.stderr)
-    print(f"{display_path(args.path)}: valid {kind}, {n} rows")
+    print(f"{display_path(args.path)}: valid {kind}, {n} rows; 0 errors, {_count(warnings, 'warning')}")
+    _print_list(warnings, [], sys.stdout)
     return 0
+
+
+def _count(items: list, word: str) -> str:
+    return f"{len(items)} {word}{'' if len(items) == 1 else 's'}"
+
+
+def _print_list(warnings: list, errors: list, stream) -> None:
+    if warnings:
+        print("warnings (reported; they do not stop the loader):", file=stream)
+    for problem in [*errors, *warnings]:
+        print(f"  {problem}", file=stream)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -376,8 +392,8 @@ def run_aggregate(args: argparse.Namespace) -> int:
             print(f"tppo aggregate: {msg}", file=sys.stderr, flush=True)
 
     if args.engine == "spark":
-        from .sources._extract_io import check_options, check_output
-        from .sources._spark import spark_aggregate, spark_session
+        from ..sources._extract_io import check_options, check_output
+        from ..sources._spark import spark_aggregate, spark_session
 
         check_options(args.memory_limit, args.threads, args.temp_dir)
         out = check_output(args.out, args.paths)
@@ -412,6 +428,11 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Cal
     "report": ("run the notebooks and render the static HTML report", configure_report, run_report),
     "scan": ("scan notebooks, data and figures for personal identifiers", configure_scan, run_scan),
     "aggregate": ("aggregate record-level data into monthly panels (DuckDB)", configure_aggregate, run_aggregate),
+    "add-figure": (
+        "add one figure to the public record as the article states it",
+        configure_add_figure,
+        run_add_figure,
+    ),
 }
 
 
