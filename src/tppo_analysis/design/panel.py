@@ -247,6 +247,11 @@ class ProgramPanel:
         return {"Poisson ETWFE": self.truth, "Callaway-Sant'Anna": count, "naive TWFE": count}
 
     @property
+    def flags(self) -> dict:
+        """Keyword arguments of ``save_table`` for this panel: ``synthetic=`` and ``restricted=``."""
+        return {"synthetic": self.label == "SYNTHETIC", "restricted": self.label == "RESTRICTED"}
+
+    @property
     def suffix(self) -> str:
         """Result-file suffix: ``_synthetic`` or ``_restricted``."""
         return "_" + self.label.lower()
