@@ -1,5 +1,7 @@
-"""Stress tests (SYNTHETIC, issue 14): bias of every estimator in worlds that violate ratio-scale parallel trends,
-and which diagnostic of the pre-analysis plan flags each violation.
+"""Stress tests (SYNTHETIC, issue 14).
+
+Bias of every estimator in worlds that violate ratio-scale parallel trends, and which diagnostic of the pre-analysis
+plan flags each violation.
 
     python scripts/stress_study.py                          # full study -> results/studies/ (resumes)
     python scripts/stress_study.py --reps 2 --worlds none spike --out /tmp/x     # small version (tests)

@@ -1,4 +1,6 @@
-"""Issue 14: the valid interval of the Poisson ETWFE rate ratio, period effects by stratum, offset, level, the
+"""Issue 14's inference, design and stress checks (small versions of the studies).
+
+Issue 14: the valid interval of the Poisson ETWFE rate ratio, period effects by stratum, offset, level, the
 result protocol, the ratio-scale pre-trend test and the stress scenarios (small versions of the studies).
 """
 
@@ -20,7 +22,7 @@ from tppo_analysis.errors import TppoError
 
 @pytest.fixture(scope="module")
 def five():
-    """The notebook-03 design (19 program villages) at the calibrated density, main window."""
+    """Return the notebook-03 design (19 program villages) at the calibrated density, main window."""
     sp = coverage.design_panel("19", 7)
     return sp, coverage.analysis_panel(sp)
 
@@ -77,8 +79,10 @@ def test_conditional_score_ignores_villages_without_events():
     "checked by hand on a denser draw in development — a follow-up picks a draw where it keeps all"
 )
 def test_period_effects_by_stratum_match_pyfixest():
-    """Regency x month fixed effects: the sufficient-statistics fit equals pyfixest's fepois with unit +
-    regency^month fixed effects and treated cells by regency x cohort x month.
+    """Regency x month fixed effects.
+
+    The sufficient-statistics fit equals pyfixest's fepois with unit + regency^month fixed effects and treated cells by
+    regency x cohort x month.
     """
     pf = pytest.importorskip("pyfixest")
     for seed in (4,):  # pyfixest keeps every treated cell only in some draws (it drops empty or collinear ones)
@@ -161,8 +165,10 @@ def test_pretrend_flags_selection_on_a_spike_and_not_a_clean_world():
 
 
 def test_stress_small_version_bias_for_every_estimator_and_flags():
-    """Every stress world reports a bias for every estimator; the spike is flagged by the pre-trend test and the
-    co-located programme by the split, in a small version (2 replications each).
+    """Every stress world reports a bias for every estimator.
+
+    The spike is flagged by the pre-trend test and the co-located programme by the split, in a small version (2
+    replications each).
     """
     rows = []
     for world in ("spike", "cotreatment"):

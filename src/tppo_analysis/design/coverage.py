@@ -25,6 +25,7 @@ Every row is labelled SYNTHETIC.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,10 +66,10 @@ def roster_regencies() -> tuple[str, ...]:
 
 
 def design_panel(design: str, seed: int, **options):
-    """A SYNTHETIC panel of one coverage design (``options`` pass to :func:`generate_panel`)."""
+    """Return a SYNTHETIC panel of one coverage design (``options`` pass to :func:`generate_panel`)."""
     spec = DESIGNS[design]
     regs = FIVE_REGENCIES if spec["regencies"] == "five" else roster_regencies()
-    opts = dict(
+    opts: dict[str, Any] = dict(
         spillover_rr=0.9,
         effect_rr=0.7,
         ramp=6,
@@ -80,8 +81,10 @@ def design_panel(design: str, seed: int, **options):
 
 
 def analysis_panel(sp, start: str | None = MAIN_START) -> pd.DataFrame:
-    """The plan's analysis panel: ring-1 villages (same kecamatan as a program village) left out, months from
-    ``start`` (None: the whole panel, the 2020-22 sensitivity).
+    """Return the plan's analysis panel.
+
+    Ring-1 villages (same kecamatan as a program village) left out, months from ``start`` (None: the whole panel, the
+    2020-22 sensitivity).
     """
     exposed = sp.villages.loc[sp.villages["spillover_exposed_from"].notna(), "village_code"]
     d = sp.panel[~sp.panel["village_code"].isin(exposed)]
@@ -107,7 +110,9 @@ def coverage_replication(
     start: str | None = MAIN_START,
     bootstrap: bool = True,
 ) -> dict:
-    """One replication: the Poisson ETWFE rate ratio with each inference method's 95% interval, the truth, and
+    """Run one replication of a coverage design.
+
+    One replication: the Poisson ETWFE rate ratio with each inference method's 95% interval, the truth, and
     (``levels=True``) the Callaway-Sant'Anna and naive TWFE estimates in levels against the count truth.
     """
     sp = design_panel(design, seed)
@@ -149,10 +154,11 @@ def coverage_replication(
 
 
 def summarise(reps: pd.DataFrame) -> pd.DataFrame:
-    """Per design, estimator and inference method: replications, coverage of the 95% interval with its Monte Carlo
-    SE, bias (estimate - truth, with MC SE; relative bias), median interval width (log-ratio scale for the rate
-    ratio, counts for levels) and its ratio to the naive village-clustered interval's, and the pass flag
-    ``|coverage - 0.95| <= 2 MC SE``.
+    """Per design, estimator and inference method.
+
+    Replications, coverage of the 95% interval with its Monte Carlo SE, bias (estimate - truth, with MC SE; relative
+    bias), median interval width (log-ratio scale for the rate ratio, counts for levels) and its ratio to the naive
+    village-clustered interval's, and the pass flag ``|coverage - 0.95| <= 2 MC SE``.
     """
     rows = []
     for design, g in reps.groupby("design", sort=False):
@@ -219,7 +225,9 @@ def _cell(design, estimator, method, est, truth, lo, hi, width, naive_width) -> 
 
 
 def study_table(path=None) -> pd.DataFrame:
-    """The committed coverage study (``results/studies/effects_coverage.csv``) as notebook 03 and the plan cite it:
+    """Return the committed coverage study as notebook 03 and the plan cite it.
+
+    The committed coverage study (``results/studies/effects_coverage.csv``) as notebook 03 and the plan cite it:
     Poisson ETWFE rows, coverage with its MC SE, bias and median width (log rate ratio) beside the naive one's.
     """
     from ..paths import repo_root

@@ -15,6 +15,7 @@ Rules (stated, never silent):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -225,17 +226,19 @@ class ProgramPanel:
     panel: pd.DataFrame
     label: str
     truth: float | None
-    sim: object
+    sim: Any  # SyntheticPanel, or None for restricted data
     full: pd.DataFrame
     start: str | None = "2022-07"
 
     def window_panel(self) -> pd.DataFrame:
-        """The full panel in the analysis window, ring-1 villages included (for the ring design)."""
+        """Return the full panel in the analysis window, ring-1 villages included (for the ring design)."""
         return _analysis_window(self.full, self.start)
 
     def truths(self) -> dict:
-        """Planted values per estimator (SYNTHETIC; empty for restricted data): the rate ratio for the Poisson
-        ETWFE, the effect in deferrals per treated village-month for the levels estimators.
+        """Planted values per estimator (SYNTHETIC; empty for restricted data).
+
+        The rate ratio for the Poisson ETWFE, the effect in deferrals per treated village-month for the levels
+        estimators.
         """
         if self.sim is None:
             return {}
@@ -258,26 +261,22 @@ class ProgramPanel:
 
 
 def program_panel(data_dir=None, *, start: str | None = "2022-07", **synthetic_options) -> ProgramPanel:
-    """The program-effect analysis panel: the restricted extract when ``data_dir`` holds one, else SYNTHETIC.
+    """Return the program-effect analysis panel: the restricted extract when ``data_dir`` holds one, else SYNTHETIC.
 
-    With ``data_dir`` the restricted loader of issue 13 (``tppo_analysis.sources.extracts.load_restricted_panel``,
-    reading ``DIR/restricted/`` and the ministry's ``desa_binaan.csv``) supplies the village x month panel; when it
-    returns None (no extract there), or while that loader does not exist yet, the SYNTHETIC panel is used and its
-    ``label`` says so. Without ``data_dir`` the SYNTHETIC
+    With ``data_dir`` the restricted loader (``tppo_analysis.sources.extracts.load_restricted_panel``, reading
+    ``DIR/restricted/`` and the ministry's ``desa_binaan.csv``) supplies the village x month panel; when it returns
+    None (no extract there), the SYNTHETIC panel is used and its ``label`` says so. Without ``data_dir`` the SYNTHETIC
     panel of notebook 03 is drawn (:func:`tppo_analysis.design.coverage.design_panel`, 19 program villages of 5
     regencies at the calibrated density; ``synthetic_options`` override its parameters, e.g. ``seed``). Either way
     ring-1 villages (same kecamatan as a program village) are left out and the window starts at ``start`` (the plan's
     post-reopening main window; None keeps 2020-22, the sensitivity).
     """
-
     if data_dir is not None:
-        try:
-            from ..sources.extracts import load_restricted_panel  # issue 13's loader; the hook until it lands
-        except ImportError:
-            load_restricted_panel = None
-        loaded = load_restricted_panel(data_dir) if load_restricted_panel is not None else None
+        from ..sources.extracts import load_restricted_panel
+
+        loaded = load_restricted_panel(data_dir)
         if loaded is not None:
-            full = loaded.panel if hasattr(loaded, "panel") else loaded
+            full = loaded.panel
             return ProgramPanel(_analysis_window(_drop_ring1(full), start), "RESTRICTED", None, None, full, start)
     from .coverage import design_panel
     from .synthetic import truth_on
@@ -306,8 +305,10 @@ def _analysis_window(panel: pd.DataFrame, start: str | None) -> pd.DataFrame:
 
 
 def panel_summary(pp: ProgramPanel) -> pd.DataFrame:
-    """What the analysis panel holds (one column): villages, program villages, months, deferrals, zero share,
-    program villages' mean deferrals per village-month before launch.
+    """Summarise what the analysis panel holds (one column).
+
+    Villages, program villages, months, deferrals, zero share, program villages' mean deferrals per village-month before
+    launch.
     """
     d = pp.panel
     ever = d["first_treated"].notna()
@@ -325,8 +326,10 @@ def panel_summary(pp: ProgramPanel) -> pd.DataFrame:
 
 
 def mark_eligible(pp: ProgramPanel, share: float = 0.1) -> pd.DataFrame:
-    """The analysis panel with ``eligible``: program villages and the never-designated villages in the top
-    ``share`` of sending before the window (the pool among which designations are permuted).
+    """Return the analysis panel with ``eligible``.
+
+    Program villages and the never-designated villages in the top ``share`` of sending before the window (the pool among
+    which designations are permuted).
     """
     full, d = pp.full, pp.panel
     before = full[full["month"] < d["month"].min()]

@@ -17,8 +17,10 @@ __all__ = ["realistic_replication", "power_cell", "realistic_mde"]
 
 
 def realistic_replication(*, n_program: int, base_rate: float, effect_rr: float, seed: int, **options) -> dict:
-    """One replication of the realistic power design: rate ratio and the pre-registered p-value of "no effect"
-    (conditional score, t(G1 - 1)); ``identified`` is False when no rate ratio can be formed (no treated event).
+    """One replication of the realistic power design.
+
+    Rate ratio and the pre-registered p-value of "no effect" (conditional score, t(G1 - 1)); ``identified`` is False
+    when no rate ratio can be formed (no treated event).
     """
     y, g, t, _ = realistic_arrays(
         np.random.default_rng(seed), n_program=n_program, base_rate=base_rate, effect_rr=effect_rr, **options
@@ -35,7 +37,9 @@ def realistic_replication(*, n_program: int, base_rate: float, effect_rr: float,
 
 
 def power_cell(reps: Sequence[Mapping]) -> dict:
-    """Power (share rejecting at 5%; an unidentified replication counts as not rejecting), its Monte Carlo SE,
+    """Summarise the replications of one cell of the realistic power design.
+
+    Power (share rejecting at 5%; an unidentified replication counts as not rejecting), its Monte Carlo SE,
     the median estimate and the number of unidentified replications.
     """
     rej = np.array([bool(r["identified"]) and float(r["p_value"]) < 0.05 for r in reps], dtype=float)
@@ -51,7 +55,9 @@ def power_cell(reps: Sequence[Mapping]) -> dict:
 
 
 def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
-    """Minimum detectable reduction (%) at ``target`` power per program size and baseline rate, interpolated along
+    """Interpolate the minimum detectable reduction at ``target`` power.
+
+    Minimum detectable reduction (%) at ``target`` power per program size and baseline rate, interpolated along
     the effect grid, with the size (rejection rate at no effect). ``mde_bound``: "interpolated", "<=" the
     smallest effect of the grid already reaches the target, ">" even the largest does not.
     """

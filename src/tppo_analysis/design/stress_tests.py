@@ -1,5 +1,7 @@
-"""Stress tests (SYNTHETIC): the bias of every estimator when ratio-scale parallel trends fail, and which
-diagnostic of the pre-analysis plan flags it.
+"""Stress tests (SYNTHETIC).
+
+The bias of every estimator when ratio-scale parallel trends fail, and which diagnostic of the pre-analysis plan flags
+it.
 
 Each replication draws the 73-village design of :mod:`.coverage` in one of the worlds of
 :mod:`.synthetic.stress` (``none`` = the assumptions hold), then fits
@@ -19,6 +21,8 @@ p < 0.05; worlds that record one). Bias is estimate minus the truth on each esti
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +61,9 @@ def _ratio(d: pd.DataFrame, sp, strata_col: str | None):
 
 
 def stress_replication(world: str, seed: int, *, design: str = "73", levels: bool = True) -> list[dict]:
-    """Rows (world, seed, estimator, estimate, truth, ...) and one row ``estimator="diagnostics"`` with the
+    """Run one replication of a stress world: every estimator and the diagnostics.
+
+    Rows (world, seed, estimator, estimate, truth, ...) and one row ``estimator="diagnostics"`` with the
     p-values and flags.
     """
     scenario = None if world == "none" else SCENARIOS[world]()
@@ -72,7 +78,8 @@ def stress_replication(world: str, seed: int, *, design: str = "73", levels: boo
     ]
     if "main_destination" in main.columns:
         specs.append(("poisson_etwfe_destination_month", main, "main_destination"))
-    main_p = main_vi = None
+    main_p: Any = None  # the main specification's pieces and valid interval, set in the loop
+    main_vi: Any = None
     for name, d, strata in specs:
         try:
             p, vi, truth = _ratio(d, sp, strata)
@@ -137,7 +144,9 @@ def stress_replication(world: str, seed: int, *, design: str = "73", levels: boo
             "first_treated",
         )
         diag["placebo_ratio"] = float(pl.overall["estimate"].iloc[0])
-        diag["placebo_p"] = float(pl._valid.pvalue(pl._valid.fit.pieces(), 1.0))
+        valid = pl._valid
+        assert valid is not None  # (caught below: no valid interval = not computed)
+        diag["placebo_p"] = float(valid.pvalue(valid.fit.pieces(), 1.0))
     except Exception:  # noqa: BLE001 - a placebo without events is "not computed", not a failure of the study
         diag["placebo_ratio"], diag["placebo_p"] = np.nan, np.nan
     if "co_programme" in main.columns:
@@ -148,7 +157,9 @@ def stress_replication(world: str, seed: int, *, design: str = "73", levels: boo
 
 
 def _split_p(d: pd.DataFrame, sp) -> float:
-    """p-value of "same rate ratio with and without a co-located programme" (program villages split, same
+    """Test whether program villages with and without a co-located programme share one rate ratio.
+
+    p-value of "same rate ratio with and without a co-located programme" (program villages split, same
     comparison villages; z-test on the difference of log ratios with the event-pooled standard errors).
     """
     est = []
@@ -162,9 +173,11 @@ def _split_p(d: pd.DataFrame, sp) -> float:
 
 
 def summarise_stress(reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(bias table, flag table). Bias: per world and estimator, mean estimate - truth with its MC SE, relative bias
-    and coverage of the 95% interval. Flags: per world, the share of replications in which each diagnostic rejects
-    at 5% (pre-trend, placebo, co-programme split), with MC SEs.
+    """(bias table, flag table).
+
+    Bias: per world and estimator, mean estimate - truth with its MC SE, relative bias and coverage of the 95% interval.
+    Flags: per world, the share of replications in which each diagnostic rejects at 5% (pre-trend, placebo, co-programme
+    split), with MC SEs.
     """
     est = reps[(reps["estimator"] != "diagnostics")].dropna(subset=["estimate", "truth"])
     rows = []

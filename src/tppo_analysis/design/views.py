@@ -1,4 +1,6 @@
-"""Tables and figures of notebooks 03 and 04, computed here so that the notebooks stay thin (re-exported by
+"""Tables and figures of notebooks 03 and 04, computed in the package so the notebooks stay thin.
+
+Tables and figures of notebooks 03 and 04, computed here so that the notebooks stay thin (re-exported by
 :mod:`tppo_analysis.design.power`, reached from a notebook as ``tppo.power``).
 """
 
@@ -33,9 +35,11 @@ def _studies():
 
 
 def calibration(pp) -> pd.DataFrame:
-    """The rates the power grid should be read at: program villages' deferrals per village-month before launch
-    and the negative binomial shape estimated from their monthly counts (method of moments; inf = no
-    over-dispersion), from the analysis panel itself (SYNTHETIC or the restricted extract).
+    """Return the rates the power grid should be read at.
+
+    Program villages' deferrals per village-month before launch and the negative binomial shape estimated from their
+    monthly counts (method of moments; inf = no over-dispersion), from the analysis panel itself (SYNTHETIC or the
+    restricted extract).
     """
     d = pp.panel
     pre = d[d["first_treated"].notna() & (d["month"] < d["first_treated"])]
@@ -55,7 +59,9 @@ def calibration(pp) -> pd.DataFrame:
 
 
 def power_grid(pp, *, reps: int = 20) -> pd.DataFrame:
-    """The power grid: the committed study (SYNTHETIC) or, on a restricted extract, a grid simulated at the
+    """Return the power grid: the committed study, or a grid simulated for a restricted extract.
+
+    The power grid: the committed study (SYNTHETIC) or, on a restricted extract, a grid simulated at the
     extract's own baseline rate and dispersion (``reps`` replications per cell, minutes of compute).
     """
     if pp.label == "SYNTHETIC":
@@ -105,7 +111,9 @@ def power_pivot(grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
-    """Power curves, one panel per baseline, direct labels per program size (sequential colours), the 80% and 5%
+    """Draw the power curves, one panel per baseline rate.
+
+    Power curves, one panel per baseline, direct labels per program size (sequential colours), the 80% and 5%
     lines, MC error bars.
     """
     import matplotlib.pyplot as plt
@@ -148,7 +156,10 @@ def mde_headline(mde: pd.DataFrame) -> pd.DataFrame:
 
 
 def stress_table() -> pd.DataFrame:
-    """The committed stress tests: bias of each estimator per world (wide) and the flag rates of the diagnostics."""
+    """Return the committed stress tests.
+
+    Bias of each estimator per world (wide) and the flag rates of the diagnostics.
+    """
     b = pd.read_csv(_studies() / "stress_tests_bias.csv")
     out = b.pivot_table(index="estimator", columns="world", values="relative_bias", sort=False).round(2)
     f = pd.read_csv(_studies() / "stress_tests_flags.csv")
@@ -158,7 +169,10 @@ def stress_table() -> pd.DataFrame:
 
 
 def coverage_table() -> pd.DataFrame:
-    """The committed coverage study of the Poisson ETWFE intervals (:func:`tppo_analysis.design.coverage.study_table`)."""
+    """Return the committed coverage study of the Poisson ETWFE intervals.
+
+    See :func:`tppo_analysis.design.coverage.study_table`.
+    """
     from .coverage import study_table
 
     return study_table().round(3)

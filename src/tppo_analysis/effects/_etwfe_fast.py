@@ -73,6 +73,7 @@ class _Design:
     cell_col: np.ndarray  # (G+1, T) column of the treated-cell dummy or -1
     first_time_col: int  # period code t >= 1 -> column first_time_col + t - 1
     k: int
+    _pos: np.ndarray | None = None  # full period -> position among the kept periods (set by effects._ratio)
 
 
 def _design(n_codes: int, n_t: int, treated: np.ndarray, base_cohort: int, sizes: np.ndarray) -> _Design:

@@ -1,4 +1,6 @@
-"""Rate ratios of the Poisson ETWFE from cohort x period sufficient statistics, optionally with period effects by
+"""Rate ratios of the Poisson ETWFE from cohort x period sufficient statistics.
+
+Rate ratios of the Poisson ETWFE from cohort x period sufficient statistics, optionally with period effects by
 stratum (regency x month or destination x month fixed effects), and the per-village pieces the valid inference of
 :mod:`._wild` needs.
 
@@ -18,6 +20,7 @@ identified; fixest drops such observations in the same way).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -62,7 +65,7 @@ class RatioFit:
     factor: float = 1.0
 
     def theta(self) -> float:
-        """The overall rate ratio (observed over counterfactual count of every estimated treated cell)."""
+        """Return the overall rate ratio (observed over counterfactual count of every estimated treated cell)."""
         s1 = sum(float((st.Y * st.cells).sum()) for st in self.strata)
         s0 = sum(float((st.N[:, None] * st.mu0 * st.cells).sum()) for st in self.strata)
         return s1 / s0 if s0 > 0 else float("nan")
@@ -78,13 +81,15 @@ class RatioFit:
         den: dict = {}
         for st in self.strata:
             gi, ti = np.nonzero(st.cells)
-            for e, yv, mv in zip(e_tab[gi, ti], st.Y[gi, ti], st.N[gi] * st.mu0[gi, ti]):
+            for e, yv, mv in zip(e_tab[gi, ti], st.Y[gi, ti], st.N[gi] * st.mu0[gi, ti], strict=True):
                 num[e] = num.get(e, 0.0) + yv
                 den[e] = den.get(e, 0.0) + mv
         return {e: num[e] / den[e] for e in num if den[e] > 0}
 
     def pieces(self, select=None) -> RatioPieces:
-        """Pieces of the aggregate over the treated cells where ``select(event_time_table)`` is True (default all);
+        """Return the pieces of the aggregate over the selected treated cells.
+
+        Pieces of the aggregate over the treated cells where ``select(event_time_table)`` is True (default all);
         an aggregate without treated events gives theta 0 (reported as not bounded by the callers).
         """
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -115,7 +120,7 @@ class RatioFit:
             dz = st.design
             J = np.zeros(dz.k)
             gi, ti = np.nonzero(K)
-            for g, t in zip(gi, ti):
+            for g, t in zip(gi, ti, strict=True):
                 w = st.N[g]
                 mu1, mu0 = st.mu[g, t], st.mu0[g, t]
                 pt = int(dz._pos[t])
@@ -223,7 +228,10 @@ def fit_ratio(
     s_codes = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
     labels = strata_labels if strata_labels is not None else np.unique(s_codes)
     kept = np.zeros(n, dtype=bool)
-    fits, dc, dp, dropped_strata = [], [], [], []
+    fits: list[Any] = []
+    dc: list[Any] = []
+    dp: list[Any] = []
+    dropped_strata: list[Any] = []
     n_cells_total = 0
     n_periods_total = 0
     for s in np.unique(s_codes):
@@ -270,7 +278,6 @@ def fit_ratio(
             Xf[tcols] = X
             blocks[g] = (Xf, cols)
             H[np.ix_(cols, cols)] += X.T @ (X * (N[g] * mu[g, tcols])[:, None])
-        fi = np.flatnonzero(free)
         Hinv = _schur_solver(H, free, dz.cell_col) if variance else None
         # cell-column lookup on the full period axis
         cell_full = np.full((n_codes, T), -1, dtype=np.int64)
@@ -297,9 +304,11 @@ def fit_ratio(
 
 
 def _schur_solver(H: np.ndarray, free: np.ndarray, cell_col: np.ndarray):
-    """``J -> H^-1 J`` on the free parameters. The treated-cell block of the Hessian is diagonal (each cell dummy
-    covers its own cohort x period observations), so it is eliminated first and only the small Schur complement of
-    the intercept, cohort and period effects is inverted (pseudo-inverse, for safety).
+    """``J -> H^-1 J`` on the free parameters.
+
+    The treated-cell block of the Hessian is diagonal (each cell dummy covers its own cohort x period observations), so
+    it is eliminated first and only the small Schur complement of the intercept, cohort and period effects is inverted
+    (pseudo-inverse, for safety).
     """
     k = H.shape[0]
     is_cell = np.zeros(k, dtype=bool)

@@ -11,6 +11,7 @@ the choice. The result's ``method`` column says which interval was computed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ AUTO_MAX_TREATED = 500
 
 
 def choose_method(inference: str, n_treated_clusters: int) -> str:
-    """The interval ``inference`` asks for ("auto" resolves by the number of treated clusters)."""
+    """Return the interval ``inference`` asks for ("auto" resolves by the number of treated clusters)."""
     if inference == "auto":
         return "conditional_score" if n_treated_clusters <= AUTO_MAX_TREATED else "cluster_robust"
     if inference not in METHODS:
@@ -97,6 +98,7 @@ class ValidInference:
     def frame(self, level: float, *, by_event: bool = False) -> pd.DataFrame:
         """Overall (one row) or event-time rows: estimate, se, ci_lower, ci_upper on the ratio scale, method."""
         rows = []
+        targets: list[tuple[Any, Any]]
         if by_event:
             e_tab = self.fit.event_times()
             evs = sorted({int(e) for st in self.fit.strata for e in e_tab[st.cells]})

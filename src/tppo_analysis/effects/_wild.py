@@ -115,7 +115,7 @@ def _cluster_index(p: RatioPieces, cluster) -> tuple[np.ndarray, int, int]:
 
 
 def naive_interval(p: RatioPieces, level: float = 0.95) -> tuple[float, float, float]:
-    """The saturated model's village-clustered interval: (log se, lower, upper) of the log ratio, normal."""
+    """Return the saturated model's village-clustered interval: (log se, lower, upper) of the log ratio, normal."""
     se = float(np.sqrt(p.factor * (p.c @ p.c)))
     z = float(stats.norm.ppf(0.5 + level / 2))
     lt = float(np.log(p.theta))

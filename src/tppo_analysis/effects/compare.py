@@ -1,5 +1,7 @@
-"""The estimator table of notebook 03: :func:`compare` puts several fits side by side, and
-:func:`bacon_summary` condenses a Goodman-Bacon decomposition by type of comparison.
+"""The estimator table of notebook 03.
+
+:func:`compare` puts several fits side by side, and :func:`bacon_summary` condenses a Goodman-Bacon decomposition by
+type of comparison.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ __all__ = ["Comparison", "compare", "bacon_summary"]
 
 @dataclass
 class Comparison(Result):
-    """Overall effects of several estimators (one row each), with their scale, interval method and, on SYNTHETIC
+    """Overall effects of several estimators side by side.
+
+    Overall effects of several estimators (one row each), with their scale, interval method and, on SYNTHETIC
     panels, the planted truth in the estimator's own units.
     """
 

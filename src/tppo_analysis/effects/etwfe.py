@@ -122,7 +122,7 @@ def fit_poisson(
     n_boot: int = 999,
     seed: int = 0,
 ) -> EffectResult:
-    """The ``estimator="poisson_etwfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel.
+    """Run the ``estimator="poisson_etwfe"`` branch of :func:`tppo_analysis.effects.fit` on a prepared panel.
 
     The overall rate ratio and the event study carry the valid interval of :mod:`._valid` (``method`` column);
     the cohort x period cells and the "group", "calendar" and "count" aggregations keep the saturated model's

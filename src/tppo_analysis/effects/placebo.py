@@ -86,7 +86,8 @@ def permutation_test(
     else:
         pool = np.arange(len(g_obs))
     rng = np.random.default_rng(seed)
-    stat, failed = [], 0
+    stats: list[float] = []
+    failed = 0
     for _ in range(n_perm):
         g = g_obs.copy()
         g[pool] = g_obs[rng.permutation(pool)]
@@ -95,10 +96,10 @@ def permutation_test(
             th = f.theta()
             if not (np.isfinite(th) and th > 0):
                 raise TppoError("no treated events")
-            stat.append(abs(float(np.log(th))))
+            stats.append(abs(float(np.log(th))))
         except TppoError:
             failed += 1
-    stat = np.asarray(stat)
+    stat = np.asarray(stats)
     t_obs = abs(float(np.log(theta_obs)))
     p = (1 + int((stat >= t_obs - 1e-12).sum())) / (1 + len(stat))
     return pd.DataFrame({"estimate": [theta_obs], "p_value": [p], "n_perm": [len(stat)], "n_failed": [failed]})

@@ -60,7 +60,8 @@ class EffectResult(Result):
     overall: pd.DataFrame
     group_time: pd.DataFrame
     event_study: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
+    # A list (the 0.1 API), where the protocol base has a notes() method; EffectResult.summary() reads the list.
+    notes: list[str] = field(default_factory=list)  # type: ignore[assignment]
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)
     _aggregate: Any = field(default=None, repr=False)
@@ -71,6 +72,7 @@ class EffectResult(Result):
 
     @property
     def title(self) -> str:  # type: ignore[override]
+        """Name the estimator (the summary's first line)."""
         return _ESTIMATOR_TITLE.get(self.estimator, self.estimator)
 
     @property
@@ -81,7 +83,9 @@ class EffectResult(Result):
         return "cluster_robust_saturated" if self.estimator == "poisson_etwfe" else "cluster_robust"
 
     def p_value(self, theta0: float | None = None) -> float:
-        """p-value of "no effect" (rate ratio ``theta0``, default 1; or effect 0 for the levels estimators) with the
+        """Return the p-value of "no effect" with the inference method of the overall interval.
+
+        p-value of "no effect" (rate ratio ``theta0``, default 1; or effect 0 for the levels estimators) with the
         inference method of the overall interval.
         """
         if self._valid is not None:
@@ -109,7 +113,9 @@ class EffectResult(Result):
         return out[0], out[1]
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
-        """The overall effect (term ``overall``) and the event study (terms ``e=k``) with the protocol columns and
+        """Return the overall effect and the event study with the protocol columns.
+
+        The overall effect (term ``overall``) and the event study (terms ``e=k``) with the protocol columns and
         ``estimator``, ``method``.
         """
         lv = self.level if level is None else check_level(level)
@@ -142,8 +148,9 @@ class EffectResult(Result):
         return Summary(self.title, round_frame(t), tuple(str(n) for n in self.notes if not n.startswith("engine:")))
 
     def plot(self, ax: Any = None, *, title: str | None = None, max_event: int | None = None) -> tuple[Any, Any]:
-        """The event study with its intervals (log axis with plain tick labels for rate ratios); ``max_event`` keeps
-        the first months since launch, ``title`` sets the axes title.
+        """Draw the event study with its intervals (log axis with plain tick labels for rate ratios).
+
+        ``max_event`` keeps the first months since launch, ``title`` sets the axes title.
         """
         import matplotlib.pyplot as plt
         from matplotlib.ticker import FuncFormatter
@@ -323,7 +330,10 @@ class PoissonETWFEFit(Result):
         return 1.0 - self.level
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
-        """The overall rate ratio (term ``overall``) and the event study (terms ``e=k``), saturated-model errors."""
+        """Return the overall rate ratio (term ``overall``) and the event study (terms ``e=k``).
+
+        The errors are the saturated model's.
+        """
         lv = self.level if level is None else check_level(level)
         with np.errstate(divide="ignore", invalid="ignore"):
             top = self.aggregate("simple", level=lv)
@@ -338,15 +348,18 @@ class PoissonETWFEFit(Result):
         return out[["method", "term", *cols, "level"]]
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Return the saturated-model intervals at ``level``, indexed by term."""
         return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
 
     def notes(self) -> tuple[str, ...]:
+        """Say that these errors under-cover with few villages per cohort."""
         return (
             "village-clustered sandwich of the saturated model: it under-covers with few villages per launch "
             "cohort; effects.fit reports the valid interval",
         )
 
     def plot(self, ax: Any = None) -> tuple[Any, Any]:
+        """Draw the event study with the saturated-model intervals; return ``(fig, ax)``."""
         import matplotlib.pyplot as plt
 
         if ax is None:

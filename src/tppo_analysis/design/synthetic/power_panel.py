@@ -27,7 +27,9 @@ REALISTIC_DEFAULTS = dict(
 
 
 def realistic_arrays(rng: np.random.Generator, *, n_program: int, base_rate: float, effect_rr: float, **options):
-    """(counts units x months, cohort per unit (0 never), months 1..T, spillover-exposed flag) of
+    """Draw the arrays of :func:`realistic_design`.
+
+    (counts units x months, cohort per unit (0 never), months 1..T, spillover-exposed flag) of
     :func:`realistic_design`.
     """
     o = {**REALISTIC_DEFAULTS, **options}

@@ -25,6 +25,9 @@ plan meant to flag it:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -73,7 +76,7 @@ def spike(size: float = np.log(3.0), length: int = 6, control_share: float = 0.0
         ctrl = np.flatnonzero(first < 0)
         pick = rng.choice(ctrl, size=int(round(control_share * len(ctrl))), replace=False) if len(ctrl) else ctrl
         starts = rng.integers(0, max(T - length, 1), size=len(pick))
-        for i, s0 in zip(pick, starts):
+        for i, s0 in zip(pick, starts, strict=True):
             shock[i, s0 : s0 + length] = size
         return shock, np.zeros((n, T)), {}
 
@@ -127,7 +130,7 @@ def covid(
 
 
 def cotreatment(share: float = 0.5, rr: float = 0.85, max_lag: int = 3, control_share: float = 0.05):
-    """A co-located programme (Desmigratif) in half the program villages, within 3 months of launch."""
+    """Return a co-located programme (Desmigratif) in half the program villages, within 3 months of launch."""
 
     def scenario(ctx):
         months, first, rng = ctx["months"], ctx["first"], ctx["rng"]
@@ -151,4 +154,9 @@ def cotreatment(share: float = 0.5, rr: float = 0.85, max_lag: int = 3, control_
     return scenario
 
 
-SCENARIOS = {"spike": spike, "destinations": destinations, "covid": covid, "cotreatment": cotreatment}
+SCENARIOS: dict[str, Callable[..., Any]] = {
+    "spike": spike,
+    "destinations": destinations,
+    "covid": covid,
+    "cotreatment": cotreatment,
+}

@@ -69,8 +69,9 @@ def label(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def truth_on(sp: SyntheticPanel, panel: pd.DataFrame) -> float:
-    """The rate-ratio estimand on the treated village-months of ``panel`` (a subset of ``sp.panel``): expected
-    treated count over its counterfactual, the planted profile applied to ``expected``.
+    """Return the rate-ratio estimand on the treated village-months of ``panel`` (a subset of ``sp.panel``).
+
+    Expected treated count over its counterfactual, the planted profile applied to ``expected``.
     """
     t = panel["first_treated"]
     on = t.notna().to_numpy() & (panel["month"] >= t).to_numpy()
@@ -217,7 +218,7 @@ def generate_panel(
     if n_program is not None:
         pos, ft = pos[:n_program], ft[:n_program]
     hi = np.quantile(lam, selection_quantile)
-    for p, f in zip(pos, ft):
+    for p, f in zip(pos, ft, strict=True):
         first[p], source[p] = f.ordinal, "roster"
         if lam[p] < hi:  # roster villages are high-sending villages
             lam[p] = hi * np.exp(abs(rng.normal(0, 0.5)))
@@ -247,7 +248,8 @@ def generate_panel(
     spill = (exposed_from[:, None] >= 0) & (tt >= exposed_from[:, None])
     log_rr = direct + (np.where(spill, np.log(spillover_rr), 0.0) if spillover_rr != 1.0 else 0.0)
 
-    shock0, shock1, extra = np.zeros((n_v, n_t)), np.zeros((n_v, n_t)), {}
+    shock0, shock1 = np.zeros((n_v, n_t)), np.zeros((n_v, n_t))
+    extra: dict = {}
     if scenario is not None:
         shock0, shock1, extra = scenario(dict(rng=rng, geo=geo, months=months, first=first, lam=lam))
     mu0 = lam[:, None] * trend[None, :] * np.exp(shock0)
