@@ -66,7 +66,22 @@ def roster_regencies() -> tuple[str, ...]:
 
 
 def design_panel(design: str, seed: int, **options):
-    """Return a SYNTHETIC panel of one coverage design (``options`` pass to :func:`generate_panel`)."""
+    """Return a SYNTHETIC panel of one coverage design (``options`` pass to :func:`generate_panel`).
+
+    Parameters
+    ----------
+    design : str
+        A key of :data:`DESIGNS` (e.g. ``"19"``, ``"73"``).
+    seed : int
+        Seed of the draw.
+    **options
+        Passed to :func:`tppo_analysis.design.synthetic.generate_panel` (override the design's parameters).
+
+    Returns
+    -------
+    SyntheticPanel
+        The panel and its truth.
+    """
     spec = DESIGNS[design]
     regs = FIVE_REGENCIES if spec["regencies"] == "five" else roster_regencies()
     opts: dict[str, Any] = dict(
@@ -85,6 +100,18 @@ def analysis_panel(sp, start: str | None = MAIN_START) -> pd.DataFrame:
 
     Ring-1 villages (same kecamatan as a program village) left out, months from ``start`` (None: the whole panel, the
     2020-22 sensitivity).
+
+    Parameters
+    ----------
+    sp : SyntheticPanel
+        A drawn design.
+    start : str, optional
+        First month of the window (None: the whole panel).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The analysis panel.
     """
     exposed = sp.villages.loc[sp.villages["spillover_exposed_from"].notna(), "village_code"]
     d = sp.panel[~sp.panel["village_code"].isin(exposed)]
@@ -112,8 +139,28 @@ def coverage_replication(
 ) -> dict:
     """Run one replication of a coverage design.
 
-    One replication: the Poisson ETWFE rate ratio with each inference method's 95% interval, the truth, and
-    (``levels=True``) the Callaway-Sant'Anna and naive TWFE estimates in levels against the count truth.
+    The Poisson ETWFE rate ratio with each inference method's 95% interval, the truth, and (``levels=True``) the
+    Callaway-Sant'Anna and naive TWFE estimates in levels against the count truth.
+
+    Parameters
+    ----------
+    design : str
+        A key of :data:`DESIGNS`.
+    seed : int
+        Seed of the replication.
+    levels : bool
+        Also fit the levels estimators.
+    n_boot : int
+        Draws of the wild score bootstrap.
+    start : str, optional
+        First month of the analysis window (None: the whole panel).
+    bootstrap : bool
+        Compute the bootstrap interval (slow).
+
+    Returns
+    -------
+    dict
+        One row of the replications table.
     """
     sp = design_panel(design, seed)
     d = analysis_panel(sp, start)
@@ -154,11 +201,21 @@ def coverage_replication(
 
 
 def summarise(reps: pd.DataFrame) -> pd.DataFrame:
-    """Per design, estimator and inference method.
+    """Summarise the replications per design, estimator and inference method.
 
     Replications, coverage of the 95% interval with its Monte Carlo SE, bias (estimate - truth, with MC SE; relative
     bias), median interval width (log-ratio scale for the rate ratio, counts for levels) and its ratio to the naive
     village-clustered interval's, and the pass flag ``|coverage - 0.95| <= 2 MC SE``.
+
+    Parameters
+    ----------
+    reps : pandas.DataFrame
+        The replications (:func:`coverage_replication` rows).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per design, estimator and method.
     """
     rows = []
     for design, g in reps.groupby("design", sort=False):
@@ -227,8 +284,17 @@ def _cell(design, estimator, method, est, truth, lo, hi, width, naive_width) -> 
 def study_table(path=None) -> pd.DataFrame:
     """Return the committed coverage study as notebook 03 and the plan cite it.
 
-    The committed coverage study (``results/studies/effects_coverage.csv``) as notebook 03 and the plan cite it:
     Poisson ETWFE rows, coverage with its MC SE, bias and median width (log rate ratio) beside the naive one's.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The study file (default ``results/studies/effects_coverage.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per design and inference method.
     """
     from ..paths import repo_root
 

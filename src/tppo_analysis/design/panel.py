@@ -65,16 +65,34 @@ def build_panel(
 
     Parameters
     ----------
-    roster : program villages (``village_code``, ``launch_date``, optional ``precision``, ``village``).
-    outcomes : either record-level rows (one per person-event, with ``village_code`` and ``date_column``) or, when
+    roster : pandas.DataFrame
+        Program villages (``village_code``, ``launch_date``, optional ``precision``, ``village``).
+    outcomes : pandas.DataFrame
+        Either record-level rows (one per person-event, with ``village_code`` and ``date_column``) or, when
         ``count_column`` is given, village x month counts (``village_code``, ``month``, ``count_column``).
-    start, end : first and last month of the panel (inclusive).
-    villages : the geography (default :func:`tppo_analysis.load_villages`); columns village_code, district_code,
+    start : str or date-like
+        First month of the panel (inclusive).
+    end : str or date-like
+        Last month of the panel (inclusive).
+    villages : pandas.DataFrame, optional
+        The geography (default :func:`tppo_analysis.load_villages`); columns village_code, district_code,
         regency_code, province_code. Pass a subset (e.g. some regencies) to build a smaller panel.
-    outcome : name of the outcome column in the panel.
-    baseline_months : months at the start of the panel averaged into ``baseline_sending`` (None: no covariate).
-        Those months stay in the panel; choose a window before the first launch.
-    source : name of the outcomes file, used in error messages.
+    outcome : str
+        Name of the outcome column in the panel.
+    date_column : str
+        The event date column of record-level ``outcomes``.
+    count_column : str, optional
+        The count column of village x month ``outcomes``.
+    baseline_months : int, optional
+        Months at the start of the panel averaged into ``baseline_sending`` (None: no covariate). Those months stay
+        in the panel; choose a window before the first launch.
+    source : str
+        Name of the outcomes file, used in error messages.
+
+    Returns
+    -------
+    PanelBuild
+        The panel and what was excluded on the way.
     """
     if villages is None:
         from ..sources.geography import load_villages
@@ -182,18 +200,48 @@ def build_panel(
 
 
 def cohorts_all_outside(roster: pd.DataFrame, geo: pd.DataFrame) -> list[str]:
-    """Dated roster villages whose code is not in the chosen geography (e.g. outside the selected regencies)."""
+    """Return the dated roster villages whose code is not in the chosen geography (e.g. outside the selected regencies).
+
+    Parameters
+    ----------
+    roster : pandas.DataFrame
+        Program villages with ``village_code``.
+    geo : pandas.DataFrame
+        The chosen geography.
+
+    Returns
+    -------
+    list of str
+        The village codes.
+    """
     coh, _ = cohort_table(roster)
     return sorted(set(coh["village_code"]) - set(geo["village_code"]))
 
 
 def group_trends(panel: pd.DataFrame, *, outcome: str, time: str, cohort: str, base_end=None) -> pd.DataFrame:
-    """Mean outcome per unit and period for ever-enrolled vs never-enrolled units, in levels and as an index.
+    """Return the mean outcome per unit and period for ever-enrolled vs never-enrolled units, in levels and as an index.
 
-    Returns time, group ("program villages" / "never enrolled"), mean (outcome per unit-period), index (mean divided
-    by the group's own mean over the periods up to ``base_end``; default: before the first launch). Parallel
-    trends in levels means the ``mean`` lines move by the same amounts; on the ratio scale, the ``index`` lines move
-    by the same factors. Aggregates over groups only (no village-level values).
+    Parallel trends in levels means the ``mean`` lines move by the same amounts; on the ratio scale, the ``index``
+    lines move by the same factors. Aggregates over groups only (no village-level values).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per unit and period.
+    outcome : str
+        The outcome column.
+    time : str
+        The period column.
+    cohort : str
+        First treated period of the unit; missing = never enrolled.
+    base_end : optional
+        Last period of the index base (default: before the first launch).
+
+    Returns
+    -------
+    pandas.DataFrame
+        time, group ("program villages" / "never enrolled"), mean (outcome per unit-period), index (mean divided by
+        the group's own mean up to ``base_end``).
     """
     g = panel[cohort]
     ever = g.notna() & (g.astype(str) != "0")
@@ -270,6 +318,20 @@ def program_panel(data_dir=None, *, start: str | None = "2022-07", **synthetic_o
     regencies at the calibrated density; ``synthetic_options`` override its parameters, e.g. ``seed``). Either way
     ring-1 villages (same kecamatan as a program village) are left out and the window starts at ``start`` (the plan's
     post-reopening main window; None keeps 2020-22, the sensitivity).
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        A ``--data-dir`` folder that may hold a restricted extract.
+    start : str, optional
+        First month of the analysis window (None: the whole panel).
+    **synthetic_options
+        Override the SYNTHETIC design's parameters (e.g. ``seed``).
+
+    Returns
+    -------
+    ProgramPanel
+        The analysis panel and where it came from.
     """
     if data_dir is not None:
         from ..sources.extracts import load_restricted_panel
@@ -309,6 +371,16 @@ def panel_summary(pp: ProgramPanel) -> pd.DataFrame:
 
     Villages, program villages, months, deferrals, zero share, program villages' mean deferrals per village-month before
     launch.
+
+    Parameters
+    ----------
+    pp : ProgramPanel
+        The analysis panel (:func:`tppo_analysis.design.panel.program_panel`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column of counts and rates.
     """
     d = pp.panel
     ever = d["first_treated"].notna()
@@ -330,6 +402,18 @@ def mark_eligible(pp: ProgramPanel, share: float = 0.1) -> pd.DataFrame:
 
     Program villages and the never-designated villages in the top ``share`` of sending before the window (the pool among
     which designations are permuted).
+
+    Parameters
+    ----------
+    pp : ProgramPanel
+        The analysis panel (:func:`tppo_analysis.design.panel.program_panel`).
+    share : float
+        Share of never-designated villages (top senders before the window) in the permutation pool.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The analysis panel with a boolean ``eligible`` column.
     """
     full, d = pp.full, pp.panel
     before = full[full["month"] < d["month"].min()]

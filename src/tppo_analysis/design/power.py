@@ -101,6 +101,27 @@ def power_table(
     power_negbin_2indep_within (the same without village heterogeneity: an optimistic bound for a design whose
     pre-period removes it), mean_estimate, n_reps, n_not_identified (replications in which some launch cohort had no
     events before launch, so its rate ratio is not identified; counted as "not detected"). Seeds are derived from ``seed`` and the grid position, so any row can be reproduced.
+
+    Parameters
+    ----------
+    effects_rr : sequence of float
+        True rate ratios of the grid (1 gives the size).
+    n_programs : sequence of int
+        Program sizes.
+    base_rates : sequence of float
+        Deferrals per program village-month before launch.
+    n_reps : int
+        Replications per cell.
+    seed : int
+        Base seed (each cell's seed derives from it and its position).
+    control_ratio : float
+        Comparison villages per program village.
+    n_months : int
+        Panel length.
+    dispersion : float
+        Negative binomial shape.
+    village_sd : float
+        Log-sd of village heterogeneity.
     """
     rows = []
     for i, rr in enumerate(effects_rr):
@@ -154,11 +175,20 @@ def power_table(
 
 
 def mde_table(power: pd.DataFrame, *, column: str = "power_simulated", target: float = 0.8) -> pd.DataFrame:
-    """Minimum detectable effect (as a % reduction) at ``target`` power, by program size and baseline rate.
+    """Return the minimum detectable effect (as a % reduction) at ``target`` power, by program size and baseline rate.
 
     Linear interpolation of power in the effect size. ``mde_bound`` says how to read ``mde_reduction_pct``: "="
     interpolated; "<=" the smallest effect of the grid already reaches the target; ">" even the largest effect of
     the grid does not (the value is then that largest effect).
+
+    Parameters
+    ----------
+    power : pandas.DataFrame
+        A power table (:func:`power_table`).
+    column : str
+        The power column used.
+    target : float
+        The power to reach.
     """
     rows = []
     for (n_p, rate), grp in power.groupby(["n_program", "base_rate"]):
@@ -195,6 +225,30 @@ def coverage_study(
     Each replication draws :func:`tppo_analysis.design.synthetic.small_panel` (seed = ``seed`` + replication) and records
     the Poisson ETWFE rate ratio with its 95% CI against the planted ratio, and the naive TWFE coefficient in levels
     against the true average effect in counts on the treated.
+
+    Parameters
+    ----------
+    n_reps : int
+        Replications.
+    seed : int
+        Base seed.
+    n_villages : int
+        Villages per panel.
+    n_periods : int
+        Periods per panel.
+    cohorts : tuple of int
+        Launch periods.
+    effect_rr : float
+        The planted rate ratio.
+    selection : float
+        Log-odds of treatment per SD of the village effect.
+    trend_slope : float
+        Common trend per period (log scale).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per replication and estimator.
     """
     rows = []
     for r in range(n_reps):
@@ -226,10 +280,15 @@ def coverage_study(
 
 
 def coverage_summary(reps: pd.DataFrame) -> pd.DataFrame:
-    """Bias (with Monte Carlo SE) and 95% CI coverage (with MC SE) per estimator, from :func:`coverage_study`.
+    """Return bias (with Monte Carlo SE) and 95% CI coverage (with MC SE) per estimator, from :func:`coverage_study`.
 
     Poisson ETWFE bias is on the rate-ratio scale (estimate - truth); TWFE bias is in counts per village-period and
     also relative to the true effect. ``bias_within_2mcse`` / ``coverage_within_2mcse`` are the pass criteria.
+
+    Parameters
+    ----------
+    reps : pandas.DataFrame
+        The replications (:func:`coverage_study`).
     """
     n = len(reps)
     out = []
@@ -273,20 +332,49 @@ def detection_power(
     seed: int = 0,
     test_level: float = 0.05,
 ) -> pd.DataFrame:
-    """How often the interval model detects a planted holiday effect, given a window pattern (SYNTHETIC study).
+    """Estimate how often the interval model detects a planted holiday effect, given a window pattern (SYNTHETIC study).
 
-    For each rate ratio ``rr`` of ``term``, simulate ``reps`` record-like data sets: daily mean from
-    ``base_params`` (``intercept``, ``trend`` and any holiday terms, log scale, trend per year from ``origin``) with
-    ``term`` set to ``log(rr)``; window totals Poisson (``family="poisson"``) or gamma-Poisson with window-level
-    ``alpha``. Refit with the same trend and ``holidays`` (default: just ``term``) and test ``term`` = 0 two ways:
+    For each rate ratio ``rr`` of ``term``, simulate ``reps`` record-like data sets: daily mean from ``base_params``
+    with ``term`` set to ``log(rr)``; window totals Poisson or gamma-Poisson with window-level ``alpha``. Refit with the
+    same trend and ``holidays`` and test ``term`` = 0 two ways:
 
     * ``power_wald`` — Wald test from :meth:`IntervalCountModel.fit`; fits that run to the boundary (or whose
-      information matrix is singular) cannot be tested and count as not detected (``n_failed``);
+      information matrix is singular) cannot be tested and count as not detected (``n_failed``); a negbin fit whose
+      dispersion goes to 0 is the Poisson fit;
     * ``power_lr`` — likelihood-ratio test (:meth:`IntervalCountModel.max_loglike` with and without ``term``,
       chi-squared with 1 df), which stays valid at the boundary.
 
-    A rate ratio of 1 gives the false-positive rate (should be near ``test_level``). Returns one row per rate ratio:
-    rate_ratio, power_wald, mc_se_wald, power_lr, mc_se_lr, n_failed, reps.
+    A rate ratio of 1 gives the false-positive rate (should be near ``test_level``).
+
+    Parameters
+    ----------
+    windows : pandas.DataFrame
+        The window pattern (``period_start``, ``period_end``, inclusive).
+    term : str
+        The holiday term whose effect is planted and tested.
+    rate_ratios : sequence of float
+        Planted rate ratios.
+    base_params : mapping of str to float
+        ``intercept``, ``trend`` (per year from ``origin``) and any holiday terms, log scale.
+    origin : date-like
+        Origin of the trend.
+    family : {"negbin", "poisson"}
+        Noise of the window totals and the refitted family.
+    alpha : float
+        NB2 dispersion of the window totals (negbin).
+    holidays : sequence of str, optional
+        Holiday terms of the refit (default: just ``term``).
+    reps : int
+        Replications per rate ratio.
+    seed : int
+        Seed.
+    test_level : float
+        Significance level of the tests.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rate ratio: rate_ratio, power_wald, mc_se_wald, power_lr, mc_se_lr, n_failed, reps.
     """
     hol = list(holidays) if holidays is not None else [term]
     if term not in hol:

@@ -17,10 +17,28 @@ __all__ = ["realistic_replication", "power_cell", "realistic_mde"]
 
 
 def realistic_replication(*, n_program: int, base_rate: float, effect_rr: float, seed: int, **options) -> dict:
-    """One replication of the realistic power design.
+    """Run one replication of the realistic power design.
 
-    Rate ratio and the pre-registered p-value of "no effect" (conditional score, t(G1 - 1)); ``identified`` is False
-    when no rate ratio can be formed (no treated event).
+    The rate ratio and the pre-registered p-value of "no effect" (conditional score, t(G1 - 1)); ``identified`` is
+    False when no rate ratio can be formed (no treated event).
+
+    Parameters
+    ----------
+    n_program : int
+        Program villages.
+    base_rate : float
+        Deferrals per program village-month before launch.
+    effect_rr : float
+        The planted rate ratio.
+    seed : int
+        Seed of the draw.
+    **options
+        Passed to :func:`tppo_analysis.design.synthetic.power_panel.realistic_arrays`.
+
+    Returns
+    -------
+    dict
+        estimate, p_value, identified.
     """
     y, g, t, _ = realistic_arrays(
         np.random.default_rng(seed), n_program=n_program, base_rate=base_rate, effect_rr=effect_rr, **options
@@ -39,8 +57,18 @@ def realistic_replication(*, n_program: int, base_rate: float, effect_rr: float,
 def power_cell(reps: Sequence[Mapping]) -> dict:
     """Summarise the replications of one cell of the realistic power design.
 
-    Power (share rejecting at 5%; an unidentified replication counts as not rejecting), its Monte Carlo SE,
-    the median estimate and the number of unidentified replications.
+    Power (share rejecting at 5%; an unidentified replication counts as not rejecting), its Monte Carlo SE, the
+    median estimate and the number of unidentified replications.
+
+    Parameters
+    ----------
+    reps : sequence of mapping
+        Replications (:func:`realistic_replication` results).
+
+    Returns
+    -------
+    dict
+        One row of the power grid.
     """
     rej = np.array([bool(r["identified"]) and float(r["p_value"]) < 0.05 for r in reps], dtype=float)
     est = np.array([r["estimate"] for r in reps if r["identified"]], dtype=float)
@@ -57,9 +85,21 @@ def power_cell(reps: Sequence[Mapping]) -> dict:
 def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
     """Interpolate the minimum detectable reduction at ``target`` power.
 
-    Minimum detectable reduction (%) at ``target`` power per program size and baseline rate, interpolated along
-    the effect grid, with the size (rejection rate at no effect). ``mde_bound``: "interpolated", "<=" the
-    smallest effect of the grid already reaches the target, ">" even the largest does not.
+    Per program size and baseline rate, along the effect grid, with the size (rejection rate at no effect).
+    ``mde_bound``: "interpolated", "<=" the smallest effect of the grid already reaches the target, ">" even the
+    largest does not.
+
+    Parameters
+    ----------
+    power : pandas.DataFrame
+        The power grid.
+    target : float
+        The power to reach.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per program size and baseline rate.
     """
     rows = []
     for (n_p, rate), grp in power.groupby(["n_program", "base_rate"]):

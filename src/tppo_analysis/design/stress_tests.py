@@ -63,8 +63,22 @@ def _ratio(d: pd.DataFrame, sp, strata_col: str | None):
 def stress_replication(world: str, seed: int, *, design: str = "73", levels: bool = True) -> list[dict]:
     """Run one replication of a stress world: every estimator and the diagnostics.
 
-    Rows (world, seed, estimator, estimate, truth, ...) and one row ``estimator="diagnostics"`` with the
-    p-values and flags.
+    Parameters
+    ----------
+    world : str
+        One of :data:`WORLDS`.
+    seed : int
+        Seed of the replication.
+    design : str
+        The coverage design drawn (:data:`tppo_analysis.design.coverage.DESIGNS`).
+    levels : bool
+        Also fit the levels estimators.
+
+    Returns
+    -------
+    list of dict
+        Rows (world, seed, estimator, estimate, truth, ...) and one row ``estimator="diagnostics"`` with the p-values
+        and flags.
     """
     scenario = None if world == "none" else SCENARIOS[world]()
     sp = design_panel(design, seed, scenario=scenario)
@@ -173,11 +187,21 @@ def _split_p(d: pd.DataFrame, sp) -> float:
 
 
 def summarise_stress(reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(bias table, flag table).
+    """Summarise the stress replications into a bias table and a flag table.
 
-    Bias: per world and estimator, mean estimate - truth with its MC SE, relative bias and coverage of the 95% interval.
-    Flags: per world, the share of replications in which each diagnostic rejects at 5% (pre-trend, placebo, co-programme
-    split), with MC SEs.
+    Bias: per world and estimator, mean estimate - truth with its MC SE, relative bias and coverage of the 95%
+    interval. Flags: per world, the share of replications in which each diagnostic rejects at 5% (pre-trend, placebo,
+    co-programme split), with MC SEs.
+
+    Parameters
+    ----------
+    reps : pandas.DataFrame
+        The replications (:func:`stress_replication` rows).
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(bias, flags)``.
     """
     est = reps[(reps["estimator"] != "diagnostics")].dropna(subset=["estimate", "truth"])
     rows = []

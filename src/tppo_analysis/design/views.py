@@ -40,6 +40,16 @@ def calibration(pp) -> pd.DataFrame:
     Program villages' deferrals per village-month before launch and the negative binomial shape estimated from their
     monthly counts (method of moments; inf = no over-dispersion), from the analysis panel itself (SYNTHETIC or the
     restricted extract).
+
+    Parameters
+    ----------
+    pp : ProgramPanel
+        The analysis panel (:func:`tppo_analysis.design.panel.program_panel`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: the baseline rate and the dispersion.
     """
     d = pp.panel
     pre = d[d["first_treated"].notna() & (d["month"] < d["first_treated"])]
@@ -61,8 +71,20 @@ def calibration(pp) -> pd.DataFrame:
 def power_grid(pp, *, reps: int = 20) -> pd.DataFrame:
     """Return the power grid: the committed study, or a grid simulated for a restricted extract.
 
-    The power grid: the committed study (SYNTHETIC) or, on a restricted extract, a grid simulated at the
-    extract's own baseline rate and dispersion (``reps`` replications per cell, minutes of compute).
+    On a restricted extract the grid is simulated at the extract's own baseline rate and dispersion (minutes of
+    compute).
+
+    Parameters
+    ----------
+    pp : ProgramPanel
+        The analysis panel (:func:`tppo_analysis.design.panel.program_panel`).
+    reps : int
+        Replications per cell for a simulated grid.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per program size, baseline rate and effect.
     """
     if pp.label == "SYNTHETIC":
         return pd.read_csv(_studies() / "power_simulation.csv")
@@ -93,7 +115,13 @@ def power_grid(pp, *, reps: int = 20) -> pd.DataFrame:
 
 
 def size_table(grid: pd.DataFrame) -> pd.DataFrame:
-    """Rejection rate with no effect (the test's size, nominal 0.05) by program size and baseline, with MC SE."""
+    """Return the rejection rate with no effect (the test's size, nominal 0.05) by program size and baseline, with MC SE.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        The power grid (:func:`power_grid`).
+    """
     s = grid[grid["effect_rr"] == 1.0]
     out = s.pivot(index="n_program", columns="base_rate", values="power").round(3)
     out.columns = [f"size at {c:g}/month" for c in out.columns]
@@ -102,7 +130,13 @@ def size_table(grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def power_pivot(grid: pd.DataFrame) -> pd.DataFrame:
-    """Power by baseline, program size (rows) and true reduction (columns), with the replications per cell."""
+    """Return the power by baseline, program size (rows) and true reduction (columns), with the replications per cell.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        The power grid (:func:`power_grid`).
+    """
     e = grid[grid["effect_rr"] < 1.0]
     out = e.pivot_table(index=["base_rate", "n_program"], columns="effect_pct", values="power").round(2)
     out.columns = [f"{-c}% reduction" for c in out.columns]
@@ -113,8 +147,19 @@ def power_pivot(grid: pd.DataFrame) -> pd.DataFrame:
 def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
     """Draw the power curves, one panel per baseline rate.
 
-    Power curves, one panel per baseline, direct labels per program size (sequential colours), the 80% and 5%
-    lines, MC error bars.
+    Direct labels per program size (sequential colours), the 80% and 5% lines, MC error bars.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        The power grid (:func:`power_grid`).
+    title : str
+        The figure title.
+
+    Returns
+    -------
+    tuple
+        ``(fig, axes)``.
     """
     import matplotlib.pyplot as plt
 
@@ -143,7 +188,13 @@ def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
 
 
 def mde_headline(mde: pd.DataFrame) -> pd.DataFrame:
-    """Minimum detectable reduction (80% power) per program size (rows) and baseline (columns), as text."""
+    """Return the minimum detectable reduction (80% power) per program size (rows) and baseline (columns), as text.
+
+    Parameters
+    ----------
+    mde : pandas.DataFrame
+        The minimum detectable effects (:func:`tppo_analysis.design.realistic.realistic_mde`).
+    """
     m = mde.assign(
         text=[
             ("<= " if b == "<=" else "> " if b == ">" else "") + f"{v:.0f}%"

@@ -52,7 +52,8 @@ import pandas as pd
 from ..errors import TppoError
 from ._panel import periods_from_ordinals as _from_ordinal
 from ._panel import prepare_counts
-from .result import POISSON_AGGREGATIONS, PoissonETWFEFit
+from .poisson_fit import PoissonETWFEFit
+from .result import POISSON_AGGREGATIONS
 
 __all__ = ["fit", "PoissonETWFEFit", "POISSON_AGGREGATIONS"]
 

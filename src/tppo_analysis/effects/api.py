@@ -42,35 +42,57 @@ def fit(
 
     Parameters
     ----------
-    panel : one row per unit and period (balanced; zero counts present, not missing).
-    outcome : outcome column (counts per unit-period for ``poisson_etwfe``).
-    unit, time : unit id and period columns; ``time`` holds integers (years) or months (Period/datetime).
-    cohort : first treated period of the unit (same type as ``time``); 0 or missing = never treated.
-    estimator : "poisson_etwfe" (rate ratio, parallel trends on the ratio scale), "cs" (Callaway-Sant'Anna ATT in
-        levels, parallel trends in levels), "twfe" (naive static TWFE in levels; for contrast only).
-    control : "never_treated" or "not_yet_treated" comparison units.
-    covariates : time-invariant covariates (e.g. baseline sending level). For "cs" they enter the doubly robust
-        outcome and propensity models; for "poisson_etwfe" they enter as regressors (diff-diff path).
-    n_boot : "cs" only: number of multiplier-bootstrap draws (R did mboot, Mammen weights) for SEs and uniform bands.
-    seed : seed of the bootstrap draws.
-    engine : "auto" (default) uses the project's compact implementations when there are no covariates and the panel is
-        a full unit x period grid — for "cs" the ATT(g,t) cells and influence functions computed directly (equal to
+    panel : pandas.DataFrame
+        One row per unit and period (balanced; zero counts present, not missing).
+    outcome : str
+        The outcome column (counts per unit-period for ``poisson_etwfe``).
+    unit : str
+        The unit id column.
+    time : str
+        The period column: integers (years) or months (Period/datetime).
+    cohort : str
+        First treated period of the unit (same type as ``time``); 0 or missing = never treated.
+    estimator : {"poisson_etwfe", "cs", "twfe"}
+        "poisson_etwfe" (rate ratio, parallel trends on the ratio scale), "cs" (Callaway-Sant'Anna ATT in levels,
+        parallel trends in levels), "twfe" (naive static TWFE in levels; for contrast only).
+    control : {"never_treated", "not_yet_treated"}
+        The comparison units.
+    covariates : sequence of str
+        Time-invariant covariates (e.g. baseline sending level). For "cs" they enter the doubly robust outcome and
+        propensity models; for "poisson_etwfe" they enter as regressors (diff-diff path).
+    n_boot : int
+        "cs": multiplier-bootstrap draws (R did mboot, Mammen weights) for SEs and uniform bands;
+        "wild_score_bootstrap": its draws (0 means 999).
+    seed : int
+        Seed of the bootstrap draws.
+    engine : {"auto", "fast", "diff_diff"}
+        "auto" (default) uses the project's compact implementations when there are no covariates and the panel is a
+        full unit x period grid — for "cs" the ATT(g,t) cells and influence functions computed directly (equal to
         diff-diff's to 1e-12, tested), for "poisson_etwfe" :mod:`tppo_analysis.effects._etwfe_fast` — and diff-diff
         otherwise. "diff_diff" forces diff-diff's estimators; "fast" requires the compact path.
-    offset : column of a positive exposure (e.g. ``population``, working-age residents), entered as its log. For
+    offset : str, optional
+        Column of a positive exposure (e.g. ``population``, working-age residents), entered as its log. For
         "poisson_etwfe" it must be constant within a unit, and is then absorbed by the unit fixed effect: the rate
         ratio does not change (a note says so). For "cs" and "twfe" the outcome becomes a rate per 1,000 of the
         exposure (scale "rate").
-    time_fe_by : "poisson_etwfe" only: period effects by this unit-level column (e.g. ``"regency_code"`` for
-        regency x month fixed effects, ``"main_destination"`` for destination x month), with treated cells by
-        stratum (validated against pyfixest ``fepois`` with ``unit + stratum^month`` fixed effects).
-    cluster : column to cluster by (default the unit; e.g. ``"regency_code"``).
-    inference : interval of the Poisson ETWFE rate ratio and event study: "auto" (default: "conditional_score" up
-        to 500 treated clusters, "cluster_robust" above), "conditional_score", "wild_score_bootstrap",
-        "cluster_robust" (event-pooled, t(G1 - 1)) or "cluster_robust_saturated" (the naive sandwich, for
-        comparison only). The result's ``method`` column says which ran (:mod:`tppo_analysis.effects._wild`).
-        For "wild_score_bootstrap" ``n_boot`` is the number of draws (0 means 999) and ``seed`` their seed.
-    level : confidence level of every interval (0.95).
+    time_fe_by : str, optional
+        "poisson_etwfe" only: period effects by this unit-level column (e.g. ``"regency_code"`` for regency x month
+        fixed effects, ``"main_destination"`` for destination x month), with treated cells by stratum (validated
+        against pyfixest ``fepois`` with ``unit + stratum^month`` fixed effects).
+    cluster : str, optional
+        Column to cluster by (default the unit; e.g. ``"regency_code"``).
+    inference : str
+        Interval of the Poisson ETWFE rate ratio and event study: "auto" (default: "conditional_score" up to 500
+        treated clusters, "cluster_robust" above), "conditional_score", "wild_score_bootstrap", "cluster_robust"
+        (event-pooled, t(G1 - 1)) or "cluster_robust_saturated" (the naive sandwich, for comparison only). The
+        result's ``method`` column says which ran (:mod:`tppo_analysis.effects._wild`).
+    level : float
+        Confidence level of every interval (0.95).
+
+    Returns
+    -------
+    EffectResult
+        The fitted effects (result protocol: ``tidy``, ``conf_int``, ``summary``, ``plot``).
     """
     if estimator not in ("poisson_etwfe", "cs", "twfe"):
         raise TppoError(f"estimator must be 'poisson_etwfe', 'cs' or 'twfe', got {estimator!r}")

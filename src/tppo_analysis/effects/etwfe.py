@@ -128,6 +128,36 @@ def fit_poisson(
     the cohort x period cells and the "group", "calendar" and "count" aggregations keep the saturated model's
     village-clustered errors (``method = "cluster_robust_saturated"``), which under-cover with few villages per
     launch cohort. With ``strata`` (period effects by stratum) only the overall and event aggregations exist.
+
+    Parameters
+    ----------
+    prep : _Prepared
+        The panel as checked and coded by :func:`tppo_analysis.effects._panel.prepare`.
+    control : {"never_treated", "not_yet_treated"}
+        The comparison units.
+    covariates : sequence of str
+        Time-invariant covariates (diff-diff path).
+    warn : list of str
+        Notes collected so far; the branch appends its own.
+    engine : {"auto", "fast", "diff_diff"}
+        Which implementation fits (see :func:`tppo_analysis.effects.fit`).
+    strata : numpy.ndarray, optional
+        Stratum code per unit, for period effects by stratum.
+    cluster : numpy.ndarray, optional
+        Cluster code per unit (default: the unit).
+    inference : str
+        The interval method of the overall rate ratio and event study.
+    level : float
+        Confidence level.
+    n_boot : int
+        Draws of the wild score bootstrap.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    EffectResult
+        The fitted effects.
     """
     if (prep.data["_y"] < 0).any():
         raise TppoError("poisson_etwfe needs non-negative counts in the outcome column")

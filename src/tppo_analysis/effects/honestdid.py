@@ -227,6 +227,34 @@ def honest_bounds(
     README within 1e-3 but takes tens of seconds per value of Mbar (one linear program per simulated draw and test);
     ``rm_interval="naive"`` returns diff-diff's quick naive FLCI instead (wider or narrower; not R's).
     ``level`` is the confidence level; ``alpha=`` (= 1 - level) is a deprecated alias kept for one release.
+
+    Parameters
+    ----------
+    betahat : numpy.ndarray
+        Pre-period (reference period excluded) then post-period event-study coefficients.
+    sigma : numpy.ndarray
+        Their covariance.
+    num_pre : int
+        Number of pre-period coefficients.
+    num_post : int
+        Number of post-period coefficients.
+    method : {"smoothness", "relative_magnitude"}
+        Delta^SD (bound M on the change in slope) or Delta^RM (bound Mbar times the largest pre-period violation).
+    m_values : sequence of float
+        The values of M (or Mbar).
+    l_vec : numpy.ndarray, optional
+        Weights of the post-period target (default: the average of the post periods).
+    level : float
+        Confidence level.
+    rm_interval : {"clf", "naive"}
+        For Delta^RM: R HonestDiD's C-LF interval, or diff-diff's quick naive FLCI.
+    alpha : float, optional
+        Deprecated alias of ``1 - level``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value of M: the identified set and the robust interval.
     """
     alpha = 1.0 - _level_from_alpha(level, alpha, "honest_bounds")
     betahat = np.asarray(betahat, float)

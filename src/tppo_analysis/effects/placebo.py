@@ -22,14 +22,31 @@ def ring_exposure(
     ring: str,
     exclude_treated: bool = True,
 ) -> pd.DataFrame:
-    """Exposure cohorts for a ring spillover analysis (Butts 2023 rings, defined by administrative area).
+    """Return the exposure cohorts for a ring spillover analysis (Butts 2023 rings, defined by administrative area).
 
-    For every unit, ``exposure_cohort`` is the first period in which any *other* unit of the same area (``ring``,
-    e.g. "district_code" for the same kecamatan or "regency_code" for the same kabupaten) was enrolled; 0 when none
-    ever was. Directly treated units are dropped (``exclude_treated``) so that the returned panel estimates, with
-    :func:`fit` and ``cohort="exposure_cohort"``, the effect of having a program village nearby on untreated
+    For every unit, ``exposure_cohort`` is the first period in which any *other* unit of the same area was enrolled; 0
+    when none ever was. Directly treated units are dropped (``exclude_treated``) so that the returned panel estimates,
+    with :func:`fit` and ``cohort="exposure_cohort"``, the effect of having a program village nearby on untreated
     villages, compared with villages in areas without one. For the ring beyond the first (same regency, other
     kecamatan) pass the unit-level frame with the inner ring's exposed units removed.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per unit and period (balanced).
+    unit : str
+        The unit id column.
+    cohort : str
+        First treated period of the unit; 0 or missing = never treated.
+    ring : str
+        The area column (e.g. "district_code" for the same kecamatan, "regency_code" for the same kabupaten).
+    exclude_treated : bool
+        Drop the directly treated units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The panel with ``exposure_cohort``.
     """
     for c in (unit, cohort, ring):
         if c not in panel.columns:
@@ -61,14 +78,37 @@ def permutation_test(
     seed: int = 0,
     eligible: str | None = None,
 ) -> pd.DataFrame:
-    """Permutation (placebo-designation) test of "no effect" for the Poisson ETWFE rate ratio.
+    """Test "no effect" for the Poisson ETWFE rate ratio by permutation (placebo designations).
 
-    The units' cohorts (launch months, never-treated included) are shuffled at random among the eligible units
-    (``eligible``: a boolean column, e.g. high-sending villages; default all units), keeping the number of units per
-    cohort, and the rate ratio is recomputed ``n_perm`` times from the cohort x period sufficient statistics
-    (:mod:`._ratio`; a few milliseconds each, so 999 permutations take seconds). The p-value is the share of permutations (counting the
-    observed one) whose log rate ratio is at least as far from 0 as the observed. Valid with few treated units, where
-    clustered intervals are too narrow. Returns one row: estimate, p_value, n_perm, n_failed.
+    The units' cohorts (launch months, never-treated included) are shuffled at random among the eligible units,
+    keeping the number of units per cohort, and the rate ratio is recomputed ``n_perm`` times from the cohort x period
+    sufficient statistics (:mod:`._ratio`; a few milliseconds each, so 999 permutations take seconds). The p-value is
+    the share of permutations (counting the observed one) whose log rate ratio is at least as far from 0 as the
+    observed. Valid with few treated units, where clustered intervals are too narrow.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per unit and period (balanced).
+    outcome : str
+        The outcome column (counts).
+    unit : str
+        The unit id column.
+    time : str
+        The period column.
+    cohort : str
+        First treated period of the unit; 0 or missing = never treated.
+    n_perm : int
+        Number of permutations.
+    seed : int
+        Seed of the permutations.
+    eligible : str, optional
+        Boolean column of the units a designation may fall on (e.g. high-sending villages; default all units).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: estimate, p_value, n_perm, n_failed.
     """
     from . import _valid
     from ._panel import prepare
@@ -108,12 +148,26 @@ def permutation_test(
 def placebo_shift(panel: pd.DataFrame, time: str, cohort: str, shift: int) -> pd.DataFrame:
     """Build the placebo panel for a ratio-scale pre-trend check (balanced).
 
-    Placebo panel for a ratio-scale pre-trend check (balanced): keep only the periods before the first real
-    launch, and give every ever-treated unit a fake launch ``shift`` periods before that first launch.
+    Keep only the periods before the first real launch, and give every ever-treated unit a fake launch ``shift``
+    periods before that first launch. Fitting ``poisson_etwfe`` on the result estimates a "program effect" where there
+    was none: the rate ratio of future program units vs never-treated units over the last ``shift`` pre-launch
+    periods, relative to the earlier ones. A ratio far from 1 signals diverging pre-launch trends on the ratio scale.
 
-    Fitting ``poisson_etwfe`` on the result estimates a "program effect" where there was none: the rate ratio of
-    future program units vs never-treated units over the last ``shift`` pre-launch periods, relative to the earlier
-    ones. A ratio far from 1 signals diverging pre-launch trends on the ratio scale.
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        One row per unit and period (balanced).
+    time : str
+        The period column.
+    cohort : str
+        First treated period of the unit; 0 or missing = never treated.
+    shift : int
+        Periods before the first real launch at which the fake launch is placed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The placebo panel.
     """
     g = panel[cohort]
     treated = g.notna() & (g.astype(str) != "0")

@@ -1,5 +1,7 @@
 """The result of a program-effect fit (:class:`EffectResult`) and the tidy frames every estimator shares.
 
+The sufficient-statistics Poisson ETWFE fit has its own result, :class:`tppo_analysis.effects.poisson_fit.PoissonETWFEFit`.
+
 Frames are tidy: ``estimate, se, ci_lower, ci_upper, scale`` (95% normal intervals), plus the key of the
 aggregation (``event_time``, ``cohort`` or ``time``) and, for ratio-scale estimates, ``log_estimate``/``log_se``.
 """
@@ -16,10 +18,10 @@ from scipy import stats
 
 from ..errors import TppoError
 from ..protocol import Result, Summary, check_level, round_frame
-from ._panel import _Prepared, from_ordinal, periods_from_ordinals
+from ._panel import _Prepared, from_ordinal
 from .honestdid import _level_from_alpha, honest_bounds
 
-__all__ = ["EffectResult", "PoissonETWFEFit", "AGGREGATIONS", "POISSON_AGGREGATIONS"]
+__all__ = ["EffectResult", "AGGREGATIONS", "POISSON_AGGREGATIONS"]
 
 #: Aggregations of the group-time effects (as R ``did::aggte``), for every estimator with cohort x period cells.
 AGGREGATIONS = ("simple", "event", "group", "calendar")
@@ -85,8 +87,10 @@ class EffectResult(Result):
     def p_value(self, theta0: float | None = None) -> float:
         """Return the p-value of "no effect" with the inference method of the overall interval.
 
-        p-value of "no effect" (rate ratio ``theta0``, default 1; or effect 0 for the levels estimators) with the
-        inference method of the overall interval.
+        Parameters
+        ----------
+        theta0 : float, optional
+            The rate ratio under the null (default 1; the levels estimators test an effect of 0).
         """
         if self._valid is not None:
             return float(self._valid.pvalue(self._valid.fit.pieces(), 1.0 if theta0 is None else theta0))
@@ -117,6 +121,11 @@ class EffectResult(Result):
 
         The overall effect (term ``overall``) and the event study (terms ``e=k``) with the protocol columns and
         ``estimator``, ``method``.
+
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level (default: the level the fit was made at).
         """
         lv = self.level if level is None else check_level(level)
         overall, es = self._frames(lv)
@@ -138,7 +147,13 @@ class EffectResult(Result):
         return out
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Intervals at ``level`` (the valid method's, recomputed), indexed by term."""
+        """Intervals at ``level`` (the valid method's, recomputed), indexed by term.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level.
+        """
         return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
 
     def summary(self) -> Summary:
@@ -151,6 +166,20 @@ class EffectResult(Result):
         """Draw the event study with its intervals (log axis with plain tick labels for rate ratios).
 
         ``max_event`` keeps the first months since launch, ``title`` sets the axes title.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (default: a new figure).
+        title : str, optional
+            The axes title.
+        max_event : int, optional
+            Keep the first months since launch only.
+
+        Returns
+        -------
+        tuple
+            ``(fig, ax)``.
         """
         import matplotlib.pyplot as plt
         from matplotlib.ticker import FuncFormatter
@@ -202,6 +231,11 @@ class EffectResult(Result):
         Returns a frame with ``level`` ("overall" first, then one "element" row per event time / cohort / period),
         the key column (``event_time``, ``cohort`` or ``time``), estimate, se, ci_lower, ci_upper, scale; with
         ``n_boot > 0`` also band_lower, band_upper (uniform 95% band) and crit.
+
+        Parameters
+        ----------
+        kind : str
+            One of :data:`AGGREGATIONS` (and "count" for the Poisson ETWFE).
         """
         if kind == "dynamic":
             kind = "event"
@@ -223,17 +257,36 @@ class EffectResult(Result):
         rm_interval: Literal["clf", "naive"] = "clf",
         alpha: float | None = None,
     ) -> pd.DataFrame:
-        """HonestDiD (Rambachan & Roth 2023) robust confidence sets for the post-treatment event-study effect.
+        """Return HonestDiD (Rambachan & Roth 2023) robust confidence sets for the post-treatment event-study effect.
 
-        ``level`` is the confidence level (``alpha=`` is a deprecated alias for ``1 - level``, kept for one release).
+        The event study is re-estimated with a *universal* base period (e = -1 normalised to 0), as HonestDiD requires.
+        Only for estimators with pre-period estimates ("cs").
 
-        The event study is re-estimated with a *universal* base period (e = -1 normalised to 0), as HonestDiD
-        requires. ``method="smoothness"`` (Delta^SD, FLCI; validated against the HonestDiD README) bounds the change
-        in slope of the trend violation by M per period; ``"relative_magnitude"`` (Delta^RM) bounds post-period
-        violations by Mbar times the largest pre-period one. Returns m, lb, ub (robust CI), method, target, and the
-        original estimate/se. Only for estimators with pre-period estimates ("cs"). ``max_pre``/``max_post`` keep
-        the event times closest to the launch (e = -1 - max_pre .. -2 and 0 .. max_post - 1): HonestDiD's
-        optimisation grows quickly with the number of coefficients (monthly panels have dozens).
+        Parameters
+        ----------
+        method : {"smoothness", "relative_magnitude"}
+            Delta^SD (FLCI; validated against the HonestDiD README) bounds the change in slope of the trend violation by M
+            per period; Delta^RM bounds post-period violations by Mbar times the largest pre-period one.
+        m_values : sequence of float
+            The values of M (or Mbar).
+        target : {"first", "average"}
+            The first post-period effect or the average over the post periods kept.
+        level : float
+            Confidence level.
+        max_pre : int, optional
+            Keep the pre-period event times e = -1 - max_pre .. -2 (HonestDiD's optimisation grows quickly with the
+            number of coefficients; monthly panels have dozens).
+        max_post : int, optional
+            Keep the post-period event times 0 .. max_post - 1.
+        rm_interval : {"clf", "naive"}
+            For Delta^RM: R HonestDiD's C-LF interval, or diff-diff's naive FLCI.
+        alpha : float, optional
+            Deprecated alias of ``1 - level``, kept for one release.
+
+        Returns
+        -------
+        pandas.DataFrame
+            m, lb, ub (robust CI), method, target, and the original estimate/se.
         """
         if self._sensitivity is None:
             raise TppoError(f"sensitivity needs pre-period event-study estimates; not available for {self.estimator}")
@@ -287,175 +340,3 @@ def _key_values(keys, prep):
     if prep.time_kind == "month":
         return [pd.NaT if k is None else pd.Period(ordinal=k, freq="M") for k in keys]
     return pd.array([pd.NA if k is None else k for k in keys], dtype="Int64")
-
-
-@dataclass
-class PoissonETWFEFit(Result):
-    """Result of the sufficient-statistics Poisson ETWFE (:func:`tppo_analysis.effects._etwfe_fast.fit`).
-
-    Attributes
-    ----------
-    group_time : DataFrame
-        One row per treated cell: cohort, time, estimate (log rate ratio ``delta_gt``), se (cluster-robust by
-        unit), n_obs (units in the cell). A cell with no events has estimate ``-inf`` and se NaN (its rate
-        ratio is 0; the aggregates remain finite).
-    vcov : ndarray
-        Cluster-robust covariance of ``group_time.estimate`` (rows/columns aligned to ``group_time``).
-    control, small_sample, level : settings used (``level`` = confidence level of the ``aggregate`` intervals).
-    n_units, n_periods, n_obs, n_clusters : sizes (after exclusions).
-    excluded : cohorts left out (cohort, n_units, reason): treated cohorts without any event before adoption.
-    """
-
-    group_time: pd.DataFrame
-    vcov: np.ndarray
-    control: str
-    small_sample: str
-    level: float
-    n_units: int
-    n_periods: int
-    n_obs: int
-    n_clusters: int
-    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["cohort", "n_units", "reason"]))
-    _state: dict = field(repr=False, default_factory=dict)
-
-    # --- aggregation -------------------------------------------------------------------------------------
-    title = "Poisson extended TWFE (sufficient statistics): rate ratio, village-clustered errors"
-
-    @property
-    def alpha(self) -> float:
-        """Deprecated: ``1 - level`` (kept for one release)."""
-        import warnings
-
-        warnings.warn("PoissonETWFEFit.alpha is deprecated; use level", DeprecationWarning, stacklevel=2)
-        return 1.0 - self.level
-
-    def tidy(self, level: float | None = None) -> pd.DataFrame:
-        """Return the overall rate ratio (term ``overall``) and the event study (terms ``e=k``).
-
-        The errors are the saturated model's.
-        """
-        lv = self.level if level is None else check_level(level)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            top = self.aggregate("simple", level=lv)
-            ev = self.aggregate("event", level=lv)
-        cols = ["estimate", "se", "ci_lower", "ci_upper", "scale"]
-        out = pd.concat(
-            [top[cols].assign(term="overall"), ev[cols].assign(term=[f"e={int(k)}" for k in ev["event_time"]])],
-            ignore_index=True,
-        )
-        out["level"] = lv
-        out.insert(0, "method", "cluster_robust_saturated")
-        return out[["method", "term", *cols, "level"]]
-
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Return the saturated-model intervals at ``level``, indexed by term."""
-        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
-
-    def notes(self) -> tuple[str, ...]:
-        """Say that these errors under-cover with few villages per cohort."""
-        return (
-            "village-clustered sandwich of the saturated model: it under-covers with few villages per launch "
-            "cohort; effects.fit reports the valid interval",
-        )
-
-    def plot(self, ax: Any = None) -> tuple[Any, Any]:
-        """Draw the event study with the saturated-model intervals; return ``(fig, ax)``."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(8, 4))
-        else:
-            fig = ax.figure
-        t = self.tidy()
-        t = t[t["term"] != "overall"]
-        x = np.array([int(s[2:]) for s in t["term"]], dtype=float)
-        ax.fill_between(x, t["ci_lower"], t["ci_upper"], alpha=0.25)
-        ax.plot(x, t["estimate"], marker="o", ms=3)
-        ax.axhline(1.0, color="grey", lw=0.8)
-        ax.set_xlabel("periods since adoption")
-        ax.set_ylabel("rate ratio")
-        return fig, ax
-
-    def aggregate(
-        self, kind: str = "simple", *, level: float | None = None, alpha: float | None = None
-    ) -> pd.DataFrame:
-        """Aggregate the treated cells.
-
-        ``simple`` (one row), ``event`` (by event_time = time - cohort, in periods), ``group`` (by cohort),
-        ``calendar`` (by time): rate ratio = observed treated count / counterfactual count, ``scale="ratio"``;
-        ``estimate`` and CI bounds are ratios (CI = exp(log ratio +- z se_log)), ``se`` is the delta-method SE
-        of the ratio; ``log_estimate``/``log_se`` give the log scale. ``count``: average treatment effect on
-        the treated in events per unit-period over all treated cells (diff-diff's overall ATT),
-        ``scale="count"``, symmetric normal CI.
-        """
-        if kind not in POISSON_AGGREGATIONS:
-            raise TppoError(f"unknown aggregation {kind!r}; choose one of {', '.join(POISSON_AGGREGATIONS)}")
-        lv = (
-            self.level
-            if (level is None and alpha is None)
-            else _level_from_alpha(0.95 if level is None else level, alpha, "PoissonETWFEFit.aggregate")
-        )
-        z = float(stats.norm.ppf(0.5 + lv / 2))
-        s = self._state
-        g_codes, t_codes = s["cell_g"], s["cell_t"]
-        w = s["cell_n"].astype(float)
-        mu1, mu0 = s["mu1"], s["mu0"]
-        G1, G0 = s["grad_mu1"], s["grad_mu0"]  # (cells x k_free): d mu / d theta (per unit)
-        V = s["V"]
-        if kind == "count":
-            W = w.sum()
-            est = float((w * (mu1 - mu0)).sum() / W)
-            grad = (w[:, None] * (G1 - G0)).sum(axis=0) / W
-            se = float(np.sqrt(max(grad @ V @ grad, 0.0)))
-            return pd.DataFrame(
-                {
-                    "estimate": [est],
-                    "se": [se],
-                    "ci_lower": [est - z * se],
-                    "ci_upper": [est + z * se],
-                    "scale": ["count"],
-                }
-            )
-        if kind == "simple":
-            keys = np.zeros(len(w), dtype=np.int64)
-            key_name, key_values = None, np.array([0])
-        elif kind == "event":
-            rel = s["times"][t_codes] - s["cohorts"][g_codes - 1]
-            key_values, keys = np.unique(rel, return_inverse=True)
-            key_name = "event_time"
-        elif kind == "group":
-            key_values, keys = np.unique(g_codes, return_inverse=True)
-            key_name = "cohort"
-            key_values = periods_from_ordinals(s["cohorts"][key_values - 1], s["kind"]).to_numpy()
-        else:
-            key_values, keys = np.unique(t_codes, return_inverse=True)
-            key_name = "time"
-            key_values = periods_from_ordinals(s["times"][key_values], s["kind"]).to_numpy()
-        n_keys = len(key_values)
-        S1 = np.bincount(keys, weights=w * mu1, minlength=n_keys)
-        S0 = np.bincount(keys, weights=w * mu0, minlength=n_keys)
-        # d log(S1/S0) / d theta per key
-        D1 = np.zeros((n_keys, G1.shape[1]))
-        D0 = np.zeros((n_keys, G1.shape[1]))
-        np.add.at(D1, keys, w[:, None] * G1)
-        np.add.at(D0, keys, w[:, None] * G0)
-        with np.errstate(divide="ignore", invalid="ignore"):  # a key whose cells all had no event: ratio 0, se NaN
-            J = D1 / S1[:, None] - D0 / S0[:, None]
-            log_est = np.log(S1) - np.log(S0)
-            log_se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, V, J), 0.0))
-            log_se[S1 == 0] = np.nan
-        est = np.exp(log_est)
-        out = pd.DataFrame(
-            {
-                "estimate": est,
-                "se": est * log_se,
-                "ci_lower": np.exp(log_est - z * log_se),
-                "ci_upper": np.exp(log_est + z * log_se),
-                "scale": "ratio",
-                "log_estimate": log_est,
-                "log_se": log_se,
-            }
-        )
-        if key_name is not None:
-            out.insert(0, key_name, key_values)
-        return out

@@ -29,8 +29,25 @@ REALISTIC_DEFAULTS = dict(
 def realistic_arrays(rng: np.random.Generator, *, n_program: int, base_rate: float, effect_rr: float, **options):
     """Draw the arrays of :func:`realistic_design`.
 
-    (counts units x months, cohort per unit (0 never), months 1..T, spillover-exposed flag) of
-    :func:`realistic_design`.
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The only source of randomness.
+    n_program : int
+        Program villages.
+    base_rate : float
+        Deferrals per program village-month before launch.
+    effect_rr : float
+        The planted rate ratio, phased in over ``ramp`` months.
+    **options
+        Override :data:`REALISTIC_DEFAULTS` (``control_ratio``, ``n_months``, ``n_waves``, ``launch_window``,
+        ``trend_per_year``, ``village_sd``, ``control_level``, ``dispersion``, ``ramp``, ``spillover_share``,
+        ``spillover_fraction``, ``unmapped_share``).
+
+    Returns
+    -------
+    tuple
+        ``(counts units x months, cohort per unit (0 never), months 1..T, spillover-exposed flag)``.
     """
     o = {**REALISTIC_DEFAULTS, **options}
     n_c = int(round(n_program * o["control_ratio"]))
@@ -69,6 +86,26 @@ def realistic_design(
     villages are ring-1 neighbours that get ``spillover_fraction`` of the effect from the first wave (contaminated
     controls); every count thinned by ``unmapped_share`` (addresses that cannot be mapped to a village).
     Columns: data, village, month, first_treated (0 never), deferrals, spillover_exposed.
+
+    Parameters
+    ----------
+    n_program : int
+        Program villages.
+    base_rate : float
+        Deferrals per program village-month before launch.
+    effect_rr : float
+        The planted rate ratio, phased in over ``ramp`` months.
+    seed : int
+        Seed of the draw.
+    **options
+        Override :data:`REALISTIC_DEFAULTS` (``control_ratio``, ``n_months``, ``n_waves``, ``launch_window``,
+        ``trend_per_year``, ``village_sd``, ``control_level``, ``dispersion``, ``ramp``, ``spillover_share``,
+        ``spillover_fraction``, ``unmapped_share``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns data, village, month, first_treated (0 never), deferrals, spillover_exposed.
     """
     y, g, t, spill = realistic_arrays(
         np.random.default_rng(seed), n_program=n_program, base_rate=base_rate, effect_rr=effect_rr, **options

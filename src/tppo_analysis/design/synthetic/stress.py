@@ -64,7 +64,22 @@ def _months_index(months: pd.PeriodIndex, date: str) -> int:
 
 
 def spike(size: float = np.log(3.0), length: int = 6, control_share: float = 0.03):
-    """Designation follows a transitory spike: x3 in the ``length`` months before launch, then back to normal."""
+    """Return the world where designation follows a transitory spike: x3 in the months before launch, then back to normal.
+
+    Parameters
+    ----------
+    size : float
+        Log size of the spike (log 3 by default).
+    length : int
+        Months of the spike before launch.
+    control_share : float
+        Share of comparison villages with a spike of their own (at a random month).
+
+    Returns
+    -------
+    callable
+        The scenario, for ``generate_panel(scenario=...)``.
+    """
 
     def scenario(ctx):
         months, first, rng = ctx["months"], ctx["first"], ctx["rng"]
@@ -84,7 +99,22 @@ def spike(size: float = np.log(3.0), length: int = 6, control_share: float = 0.0
 
 
 def destinations(closed: float = np.log(0.05), recovery: int = 6, scam_peak: float = 1.2):
-    """Destination-specific closures and reopenings (events.csv) and a 2022-23 scam wave on non-program villages."""
+    """Return the world of destination-specific closures and reopenings (events.csv) and a 2022-23 scam wave on non-program villages.
+
+    Parameters
+    ----------
+    closed : float
+        Log multiplier while a destination is closed.
+    recovery : int
+        Months of linear recovery after a reopening.
+    scam_peak : float
+        Log height of the scam-wave peak (March 2023) on the scam routes.
+
+    Returns
+    -------
+    callable
+        The scenario, for ``generate_panel(scenario=...)``.
+    """
 
     def scenario(ctx):
         months, first, rng = ctx["months"], ctx["first"], ctx["rng"]
@@ -113,7 +143,24 @@ def destinations(closed: float = np.log(0.05), recovery: int = 6, scam_peak: flo
 def covid(
     dip: float = np.log(0.1), start: str = "2020-04-01", low_until: str = "2021-12-01", recovered: dict | None = None
 ):
-    """Everyone drops to 10% in April 2020; the recovery ends at a province-specific month."""
+    """Return the COVID world: everyone drops to 10% in April 2020; the recovery ends at a province-specific month.
+
+    Parameters
+    ----------
+    dip : float
+        Log multiplier of the drop.
+    start : str
+        First month of the drop.
+    low_until : str
+        Month until which everyone stays low.
+    recovered : dict of str to str, optional
+        Province code -> month the recovery ends (default: East and Central Java late; others June 2022).
+
+    Returns
+    -------
+    callable
+        The scenario, for ``generate_panel(scenario=...)``.
+    """
     recovered = recovered or {"35": "2023-06-01", "33": "2022-12-01"}
 
     def scenario(ctx):
@@ -130,7 +177,24 @@ def covid(
 
 
 def cotreatment(share: float = 0.5, rr: float = 0.85, max_lag: int = 3, control_share: float = 0.05):
-    """Return a co-located programme (Desmigratif) in half the program villages, within 3 months of launch."""
+    """Return a co-located programme (Desmigratif) in half the program villages, within 3 months of launch.
+
+    Parameters
+    ----------
+    share : float
+        Share of program villages with the co-located programme.
+    rr : float
+        Rate ratio of the co-located programme.
+    max_lag : int
+        Months after launch within which it starts.
+    control_share : float
+        Share of comparison villages that get it too.
+
+    Returns
+    -------
+    callable
+        The scenario, for ``generate_panel(scenario=...)``.
+    """
 
     def scenario(ctx):
         months, first, rng = ctx["months"], ctx["first"], ctx["rng"]

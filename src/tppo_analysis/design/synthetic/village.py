@@ -61,7 +61,18 @@ _PROVINCE_LOG = {
 
 
 def label(df: pd.DataFrame) -> pd.DataFrame:
-    """Add the SYNTHETIC label (column ``data`` first, and ``attrs``) unless it is there."""
+    """Add the SYNTHETIC label (column ``data`` first, and ``attrs``) unless it is there.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A simulated frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same frame, labelled.
+    """
     if "data" in df.columns:
         df.attrs["data"] = LABEL
         return df
@@ -72,6 +83,18 @@ def truth_on(sp: SyntheticPanel, panel: pd.DataFrame) -> float:
     """Return the rate-ratio estimand on the treated village-months of ``panel`` (a subset of ``sp.panel``).
 
     Expected treated count over its counterfactual, the planted profile applied to ``expected``.
+
+    Parameters
+    ----------
+    sp : SyntheticPanel
+        The drawn panel and its truth.
+    panel : pandas.DataFrame
+        A subset of ``sp.panel`` (e.g. an analysis window).
+
+    Returns
+    -------
+    float
+        The rate ratio.
     """
     t = panel["first_treated"]
     on = t.notna().to_numpy() & (panel["month"] >= t).to_numpy()
@@ -168,10 +191,62 @@ def generate_panel(
 ) -> SyntheticPanel:
     """Simulate a SYNTHETIC village x month deferral panel (model in the module docstring).
 
-    Parameters not obvious from the module docstring: ``n_program`` — exact number of program villages in the
-    panel (roster villages first, in launch order, then synthetic additions); None scales ``n_enrolled_by`` (the
-    national count enrolled by ``enrolled_by``) to the subset's share of national sending. ``scenario`` — a stress
-    scenario from :mod:`.stress` (None: the assumptions of the analysis hold).
+    Parameters
+    ----------
+    seed : int
+        Seed of the numpy Generator (the only source of randomness).
+    start : str
+        First month (inclusive), ``YYYY-MM``.
+    end : str
+        Last month (inclusive), ``YYYY-MM``.
+    regency_codes : sequence of str, optional
+        Regencies of the panel (default: every regency of ``villages``).
+    villages : pandas.DataFrame, optional
+        The geography (default :func:`tppo_analysis.load_villages`).
+    roster : pandas.DataFrame or bool, optional
+        Dated program villages (default: the Desa Binaan roster; False: none, only synthetic additions).
+    n_program : int, optional
+        Exact number of program villages in the panel (roster villages first, in launch order, then synthetic
+        additions); None scales ``n_enrolled_by`` to the subset's share of national sending.
+    n_enrolled_by : int
+        The national count enrolled by ``enrolled_by``.
+    enrolled_by : str
+        The month of that count, ``YYYY-MM``.
+    first_synthetic_launch : str
+        Earliest launch month of a synthetic addition.
+    national_monthly_2025 : float
+        Expected national deferrals per month in 2025 without the program (the calibration).
+    village_sd : float
+        Log-sd of village propensity.
+    regency_sd : float
+        Log-sd of regency effects.
+    slope : float
+        Trend per year (log scale).
+    wave : float
+        Log height of the 2022-2023 recruitment wave.
+    b_ramadan : float
+        Log effect of Ramadan months.
+    b_post : float
+        Log effect of the months after Idul Fitri.
+    effect_rr : float
+        The planted rate ratio of the program at full effect.
+    ramp : int
+        Months to full effect.
+    spillover_rr : float
+        Rate ratio of untreated villages of a kecamatan with a program village, from its first launch.
+    dispersion : float, optional
+        Negative binomial shape (None: Poisson).
+    selection_quantile : float
+        Propensity quantile above which synthetic additions are drawn.
+    unmapped_share : float
+        Share of records lost because their address cannot be mapped to a village.
+    scenario : callable, optional
+        A stress scenario from :mod:`.stress` (None: the assumptions of the analysis hold).
+
+    Returns
+    -------
+    SyntheticPanel
+        The panel, villages, planted effects and parameters.
     """
     rng = np.random.default_rng(seed)
     geo_all = _geography(villages)
