@@ -133,7 +133,7 @@ def test_a_new_place_gets_an_alias_row_with_its_key_and_label(copy):
     assert new.series_label == "Depok immigration office (Jawa Barat)"
     append_figure(new)
     aliases = (copy.parents[1] / "reference" / ALIASES.name).read_text(encoding="utf-8").splitlines()
-    assert aliases[-1].startswith("office,Jawa Barat,Kanim Depok,passport,office:depok,")
+    assert aliases[-1].startswith("office,Jawa Barat,Kanim Depok,passport,,office:depok,")
 
 
 @pytest.mark.parametrize(

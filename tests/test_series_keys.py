@@ -20,6 +20,7 @@ from tppo_analysis.sources.series_keys import (
     load_series_aliases,
     place_key,
     slug,
+    split_key,
 )
 from tppo_analysis.sources.validation import read_text_table
 
@@ -48,7 +49,7 @@ def test_no_row_has_a_series_key_that_names_another_place(figures):
     province_of_key: dict[str, set[str]] = {}
     for row in figures.itertuples():
         place = parse_place(row.geography_name)
-        level, key = row.geography_level, row.series
+        level, key = row.geography_level, split_key(row.series)[0]  # the place part, before any @country
         body = key.split(":", 1)[-1]
         if level == "national":
             ok = key == "national" or key.startswith("national:")
@@ -185,8 +186,8 @@ def test_alias_rules_catch_two_labels_and_a_duplicated_lookup(aliases):
 def test_a_broken_alias_file_stops_the_loader_with_its_line(tmp_path):
     alias_copy = tmp_path / "series_aliases.csv"
     text = ALIASES.read_text(encoding="utf-8").replace(
-        "regency,Jawa Tengah (Kab. Semarang),Kanim Semarang,other,regency:kab-semarang",
-        "regency,Jawa Tengah (Kab. Semarang),Kanim Semarang,other,regency:kab-kendal",
+        "regency,Jawa Tengah (Kab. Semarang),Kanim Semarang,other,,regency:kab-semarang",
+        "regency,Jawa Tengah (Kab. Semarang),Kanim Semarang,other,,regency:kab-kendal",
     )
     alias_copy.write_text(text, encoding="utf-8")
     line = next(i for i, t in enumerate(text.splitlines(), start=1) if "(Kab. Semarang)" in t)

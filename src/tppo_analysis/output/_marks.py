@@ -80,10 +80,10 @@ def series_colours(fig) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def code_labels() -> dict[str, str]:
-    """Map internal codes to plain labels: series keys holding a ``:`` and every measure code of the record."""
+    """Map internal codes to plain labels: series keys holding a ``:`` or ``@`` and every measure code of the record."""
     from ..sources.labels import measure_labels, series_labels
 
-    out = {k: v for k, v in series_labels().items() if ":" in k}
+    out = {k: v for k, v in series_labels().items() if ":" in k or "@" in k}
     out.update(measure_labels())
     return out
 
@@ -92,7 +92,7 @@ def code_labels() -> dict[str, str]:
 def code_pattern() -> re.Pattern:
     """Compile a regex matching any internal code as a whole token (longest first)."""
     codes = sorted(code_labels(), key=len, reverse=True)
-    return re.compile(r"(?<![\w:-])(" + "|".join(map(re.escape, codes)) + r")(?![\w:-])")
+    return re.compile(r"(?<![\w:@-])(" + "|".join(map(re.escape, codes)) + r")(?![\w:@-])")
 
 
 def _plain(text: str) -> str:

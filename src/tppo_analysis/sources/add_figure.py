@@ -39,11 +39,12 @@ import pandas as pd
 from .. import paths
 from ..errors import DataValidationError, Problem, TppoError, display_path
 from ._read import parse_count
+from .destinations import IMPLIED_DESTINATION, destination_place
 from .periods import Period, parse_period
 from .places import parse_place
 from .public_record import PUBLIC_RECORD_FILE, check_public_record
 from .schemas import MEASURES, PUBLIC_RECORD_COLUMNS, UNITS
-from .series_keys import ALIAS_COLUMNS, ALIAS_FILE, alias_group, derived_key, load_series_aliases
+from .series_keys import ALIAS_COLUMNS, ALIAS_FILE, alias_group, derived_key, load_series_aliases, slug
 from .validation import read_text_table
 
 __all__ = ["NewFigure", "prepare_figure", "append_figure", "infer_level", "CLI_OPTIONS"]
@@ -187,6 +188,60 @@ _SHARED_REASON = {
 }
 
 
+def _series_for(
+    alias_table: pd.DataFrame, level: str, row: dict, measure: str, place: str, office: str
+) -> tuple[str, str, dict[str, str] | None]:
+    """Find the new row's series and label: its alias row, else the key grammar and a new alias row.
+
+    A one-country destination (:mod:`~tppo_analysis.sources.destinations`) not declared yet is keyed as a breakdown,
+    ``<place key>@<country>``: never merged into the total, and the new alias row says how to undo it if the country
+    is only context.
+    """
+    group = alias_group(measure)
+    same_place = alias_table[
+        (alias_table["geography_level"] == level)
+        & (alias_table["geography_name"] == row["geography_name"])
+        & (alias_table["tpi_or_office"] == row["tpi_or_office"])
+        & (alias_table["measure_group"] == group)
+    ]
+    dest = row["destination"]
+    country = destination_place(dest)
+    breakdown = country is not None and IMPLIED_DESTINATION.get(measure) != country
+    exact = same_place[same_place["destination"] == dest] if dest else same_place.iloc[0:0]
+    total = same_place[same_place["destination"] == ""]
+    if len(exact):
+        return exact["series"].iloc[0], exact["series_label"].iloc[0], None
+    if len(total) and not breakdown:
+        return total["series"].iloc[0], total["series_label"].iloc[0], None
+    if len(total):
+        series, label = total["series"].iloc[0], total["series_label"].iloc[0]
+    else:
+        series = derived_key(level, row["geography_name"], row["tpi_or_office"])
+        same_key = alias_table[alias_table["series"] == series]
+        label = same_key["series_label"].iloc[0] if len(same_key) else _label_for(series, level, place, office)
+    reason, alias_dest = "", ""
+    if breakdown and country is not None:
+        base = series
+        series, alias_dest = f"{base}@{slug(country)}", dest
+        label = f"{'Indonesia' if base.startswith('national') else label}, {country} only"
+        reason = (
+            f"destination breakdown (added by tppo add-figure): the figure counts only {country}; if {country} is all "
+            "this place can count, give this row the total's key and say why it is context"
+        )
+    same_key = alias_table[alias_table["series"] == series]
+    if len(same_key):
+        label = same_key["series_label"].iloc[0]
+    shared = len(same_key) and set(zip(same_key["geography_name"], same_key["tpi_or_office"], strict=True)) != {
+        (row["geography_name"], row["tpi_or_office"])
+    }
+    if shared and not reason:
+        reason = _SHARED_REASON.get(
+            level, "one place: the office column names the body that reported it (added by tppo add-figure)"
+        )
+    values = (level, row["geography_name"], row["tpi_or_office"], group, alias_dest, series, label, reason)
+    return series, label, dict(zip(ALIAS_COLUMNS, values, strict=True))
+
+
 def prepare_figure(
     *,
     measure: str,
@@ -289,35 +344,7 @@ def prepare_figure(
         notes=(notes.strip() + " " if notes.strip() else "") + f'Period as stated: "{period.strip()}".',
     )
     alias_table = load_series_aliases(alias_path)
-    group = alias_group(measure)
-    hit = alias_table[
-        (alias_table["geography_level"] == level)
-        & (alias_table["geography_name"] == row["geography_name"])
-        & (alias_table["tpi_or_office"] == row["tpi_or_office"])
-        & (alias_table["measure_group"] == group)
-    ]
-    alias_row = None
-    if len(hit):
-        series, label = hit["series"].iloc[0], hit["series_label"].iloc[0]
-    else:
-        series = derived_key(level, row["geography_name"], row["tpi_or_office"])
-        same_key = alias_table[alias_table["series"] == series]
-        label = same_key["series_label"].iloc[0] if len(same_key) else _label_for(series, level, place, office)
-        shared = len(same_key) and set(zip(same_key["geography_name"], same_key["tpi_or_office"], strict=True)) != {
-            (row["geography_name"], row["tpi_or_office"])
-        }
-        reason = ""
-        if shared:
-            reason = _SHARED_REASON.get(
-                level, "one place: the office column names the body that reported it (added by tppo add-figure)"
-            )
-        alias_row = dict(
-            zip(
-                ALIAS_COLUMNS,
-                (level, row["geography_name"], row["tpi_or_office"], group, series, label, reason),
-                strict=True,
-            )
-        )
+    series, label, alias_row = _series_for(alias_table, level, row, measure, place, office)
     # validate the record with the new row (and the alias table with the new alias row)
     trial = pd.concat([record, pd.DataFrame([row])], ignore_index=True).fillna("")
     trial.attrs = dict(record.attrs)

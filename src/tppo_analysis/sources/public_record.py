@@ -17,8 +17,9 @@ import pandas as pd
 from .. import paths
 from ..errors import Problem, TppoError, display_path
 from . import record_rules
+from .destinations import destination_problems
 from .schemas import DATE_MAX, DATE_MIN, MEASURE_GROUP, PUBLIC_RECORD_COLUMNS, PUBLIC_RECORD_SCHEMA
-from .series_keys import ALIAS_FILE, LOOKUP_COLUMNS, alias_group, load_series_aliases, place_key
+from .series_keys import ALIAS_FILE, LOOKUP_COLUMNS, alias_group, load_series_aliases, place_key, split_key
 from .validation import finish, line_of, missing_column_problems, read_text_table, schema_problems
 
 __all__ = [
@@ -171,11 +172,15 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
             )
         )
     problems += series_key_problems(df, keys, file)
+    problems += destination_problems(df, keys, aliases, file, line_of)
     return problems
 
 
 def series_of(df: pd.DataFrame, aliases: pd.DataFrame, column: str = "series") -> pd.Series:
     """Return the alias table's ``series`` (or another column) for each row of a record read as text.
+
+    A row whose ``destination`` cell has an alias row of its own (a one-country destination, declared as a breakdown
+    or as context) takes that row; every other row the alias row with a blank ``destination``.
 
     Parameters
     ----------
@@ -192,8 +197,10 @@ def series_of(df: pd.DataFrame, aliases: pd.DataFrame, column: str = "series") -
         Aligned with ``df``; missing where the (level, place, office, measure group) is not in the table.
     """
     keyed = df[list(LOOKUP_COLUMNS[:3])].assign(measure_group=df["measure"].map(alias_group))
-    merged = keyed.merge(aliases[[*LOOKUP_COLUMNS, column]], on=list(LOOKUP_COLUMNS), how="left")
-    return pd.Series(merged[column].to_numpy(), index=df.index)
+    table = aliases[[*LOOKUP_COLUMNS, column]]
+    exact = keyed.assign(destination=df["destination"].str.strip()).merge(table, on=list(LOOKUP_COLUMNS), how="left")
+    total = keyed.assign(destination="").merge(table, on=list(LOOKUP_COLUMNS), how="left")
+    return pd.Series(exact[column].fillna(total[column]).to_numpy(), index=df.index)
 
 
 def series_key_problems(df: pd.DataFrame, keys: pd.Series, file: str) -> list[Problem]:
@@ -223,7 +230,8 @@ def series_key_problems(df: pd.DataFrame, keys: pd.Series, file: str) -> list[Pr
         except TppoError as exc:
             problems.append(Problem(file, line_of(idx, df), "geography_name", name, str(exc)))
             continue
-        if key != expected and not (level == "national" and key.startswith("national:")):
+        base = split_key(key)[0]
+        if base != expected and not (level == "national" and base.startswith("national:")):
             problems.append(
                 Problem(
                     file,

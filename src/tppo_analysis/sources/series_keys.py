@@ -2,10 +2,14 @@
 
 A *series* is the unit reconciliation, trends and rates group by (with the measure). Its key is written
 ``LEVEL:place-slug`` for regional rows, ``tpi:checkpoint-slug`` for a checkpoint, ``office:office-slug`` for an
-immigration office, and ``national`` (or ``national:subset``) for the country (``docs/CONTRACTS.md`` §3). The
-committed alias table ``data/reference/series_aliases.csv`` maps each (``geography_level``, ``geography_name``,
-``tpi_or_office``, ``measure_group``) of the record to its ``series`` and the human ``series_label``; the place is
-part of the lookup, so rows of two places that share an office name cannot fall into one series.
+immigration office, and ``national`` (or ``national:subset``) for the country (``docs/CONTRACTS.md`` §3); a figure
+restricted to one country adds a destination part, ``KEY@country-slug`` (``national@taiwan``). The committed alias
+table ``data/reference/series_aliases.csv`` maps each (``geography_level``, ``geography_name``, ``tpi_or_office``,
+``measure_group``, ``destination``) of the record to its ``series`` and the human ``series_label``; the place is
+part of the lookup, so rows of two places that share an office name cannot fall into one series. ``destination`` is
+blank on most alias rows; a row whose one-country ``destination`` cell has an alias row of its own takes that row,
+every other row the blank one (when a destination is a breakdown and when context:
+:mod:`~tppo_analysis.sources.destinations`).
 
 Rules the table must follow (:func:`alias_problems`; the loader refuses a table that breaks one):
 
@@ -18,6 +22,9 @@ Rules the table must follow (:func:`alias_problems`; the loader refuses a table 
 4. A key shared by two or more distinct (``geography_name``, ``tpi_or_office``) pairs needs a ``reason`` on each of
    those rows (e.g. "one checkpoint, named with or without its office").
 5. One label per key; the label names the place (figures and tables show it, never the key).
+6. An alias row with a ``destination`` names one country (:func:`~tppo_analysis.sources.destinations.destination_place`)
+   and either keys it as a breakdown, ``<the place's key>@<country slug>``, with a label naming the country, or keeps
+   the place's key and says in ``reason`` why the country is only context. Rules 1-4 apply to the part before ``@``.
 
 Frozen keys (other issues and reviewers' scripts use them): :data:`FROZEN_KEYS`.
 """
@@ -41,6 +48,7 @@ __all__ = [
     "ALIAS_COLUMNS",
     "FROZEN_KEYS",
     "alias_group",
+    "split_key",
     "slug",
     "place_key",
     "derived_key",
@@ -54,15 +62,36 @@ ALIAS_COLUMNS = (
     "geography_name",
     "tpi_or_office",
     "measure_group",
+    "destination",
     "series",
     "series_label",
     "reason",
 )
-LOOKUP_COLUMNS = ("geography_level", "geography_name", "tpi_or_office", "measure_group")
+LOOKUP_COLUMNS = ("geography_level", "geography_name", "tpi_or_office", "measure_group", "destination")
 #: Keys other issues and reviewers' scripts rely on (docs/CONTRACTS.md §3).
 FROZEN_KEYS = ("national", "tpi:soekarno-hatta", "tpi:juanda", "tpi:batam-seaports")
 
-_KEY = re.compile(r"^(national(:[a-z0-9-]+)?|(province|regency|city|subdistrict|office|tpi):[a-z0-9]+(-[a-z0-9]+)*)$")
+_KEY = re.compile(
+    r"^(national(:[a-z0-9-]+)?|(province|regency|city|subdistrict|office|tpi):[a-z0-9]+(-[a-z0-9]+)*)"
+    r"(@[a-z0-9]+(-[a-z0-9]+)*)?$"
+)
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """Split a series key into its place part and its destination slug (``""`` for a total).
+
+    Parameters
+    ----------
+    key : str
+        A series key: ``"national@taiwan"`` -> ``("national", "taiwan")``; ``"tpi:juanda"`` -> ``("tpi:juanda", "")``.
+
+    Returns
+    -------
+    tuple of str
+        ``(place key, destination slug)``.
+    """
+    base, _, dest = str(key).partition("@")
+    return base, dest
 
 
 def alias_group(measure: str) -> str:
@@ -213,7 +242,8 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
             )
         )
     for idx, row in df.iterrows():
-        line, key, level = line_of(idx, aliases), row["series"], row["geography_level"]
+        line, full_key, level = line_of(idx, aliases), row["series"], row["geography_level"]
+        key = split_key(full_key)[0]
         if row["measure_group"] not in ("departure", "passport", "other"):
             problems.append(
                 Problem(
@@ -224,11 +254,18 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                     "measure_group is one of departure, passport, other",
                 )
             )
-        if not _KEY.match(key):
+        if not _KEY.match(full_key):
             problems.append(
-                Problem(file, line, "series", key, "a key is LEVEL:words-with-dashes (e.g. regency:kab-semarang)")
+                Problem(
+                    file,
+                    line,
+                    "series",
+                    full_key,
+                    "a key is LEVEL:words-with-dashes (e.g. regency:kab-semarang), with @country for a breakdown",
+                )
             )
             continue
+        problems += _destination_rule(row, full_key, file, line)
         if not row["series_label"].strip():
             problems.append(
                 Problem(file, line, "series_label", "", "every key needs a human label that names the place")
@@ -244,7 +281,7 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                     file,
                     line,
                     "series",
-                    key,
+                    full_key,
                     f"series key names another place: {row['geography_name']!r} is {expected}",
                 )
             )
@@ -268,6 +305,7 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                         "the source means and why",
                     )
                 )
+    problems += _breakdown_base_problems(df, aliases, file)
     for key, grp in df.groupby("series", sort=True):
         pairs = set(zip(grp["geography_name"], grp["tpi_or_office"], strict=True))
         if len(pairs) > 1:
@@ -315,6 +353,69 @@ def alias_problems(aliases: pd.DataFrame, file: str) -> list[Problem]:
                             f"{key} lies in one province; its rows name {sorted(provinces)}",
                         )
                     )
+    return problems
+
+
+def _destination_rule(row: pd.Series, full_key: str, file: str, line: int) -> list[Problem]:
+    """Rule 6: an alias row with a destination keys one country as a breakdown, or says why it is context."""
+    from .destinations import destination_place
+
+    dest_cell, (_, dest_slug) = row["destination"].strip(), split_key(full_key)
+    if not dest_cell:
+        if dest_slug:
+            return [Problem(file, line, "destination", "", f"{full_key} is a destination breakdown: name the country")]
+        return []
+    country = destination_place(dest_cell)
+    if country is None:
+        return [
+            Problem(
+                file,
+                line,
+                "destination",
+                dest_cell,
+                "a list, region, hedge or count is context by rule (sources.destinations); only a one-country "
+                "destination is declared here",
+            )
+        ]
+    if dest_slug and dest_slug != slug(country):
+        return [Problem(file, line, "series", full_key, f"the destination part of the key is @{slug(country)}")]
+    if dest_slug and country.lower() not in row["series_label"].lower():
+        return [Problem(file, line, "series_label", row["series_label"], f"a breakdown's label names {country}")]
+    if not dest_slug and not row["reason"].strip():
+        return [
+            Problem(
+                file,
+                line,
+                "reason",
+                "",
+                f"{full_key} keeps the total's key for the one-country destination {dest_cell!r}: say why {country} "
+                f"is only context, or key it {full_key}@{slug(country)}",
+            )
+        ]
+    return []
+
+
+def _breakdown_base_problems(df: pd.DataFrame, aliases: pd.DataFrame, file: str) -> list[Problem]:
+    """Check that a breakdown's place part is the key its place and office have without a destination."""
+    blank = df["destination"].str.strip() == ""
+    base_of = {
+        (r.geography_level, r.geography_name, r.tpi_or_office, r.measure_group): r.series
+        for r in df[blank].itertuples()
+    }
+    problems = []
+    for idx in df.index[~blank]:
+        row = df.loc[idx]
+        total = base_of.get((row["geography_level"], row["geography_name"], row["tpi_or_office"], row["measure_group"]))
+        if total is not None and split_key(row["series"])[0] != total:
+            problems.append(
+                Problem(
+                    file,
+                    line_of(idx, aliases),
+                    "series",
+                    row["series"],
+                    f"this place and office's total is {total}: its destination rows are {total} or {total}@country",
+                )
+            )
     return problems
 
 
