@@ -33,10 +33,13 @@ Written by hand: the rule is the record's own convention; no library classifies 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
 from ..errors import Problem
+from .places import slug
 
 __all__ = ["IMPLIED_DESTINATION", "destination_place", "destination_problems"]
 
@@ -74,7 +77,14 @@ def _windows(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return start.fillna(end), end  # a "to date" figure is checked at its end day at least
 
 
-def destination_problems(df: pd.DataFrame, keys: pd.Series, aliases: pd.DataFrame, file: str, line_of) -> list[Problem]:
+def destination_problems(
+    df: pd.DataFrame,
+    keys: pd.Series,
+    groups: pd.Series,
+    aliases: pd.DataFrame,
+    file: str,
+    line_of: Callable[[Any, pd.DataFrame], int],
+) -> list[Problem]:
     """Return the rows that break the destination rule of the module docstring.
 
     Parameters
@@ -83,6 +93,8 @@ def destination_problems(df: pd.DataFrame, keys: pd.Series, aliases: pd.DataFram
         The record read as text.
     keys : pandas.Series
         The series key of each row, aligned with ``df``.
+    groups : pandas.Series
+        The alias table's ``measure_group`` of each row's measure, aligned with ``df``.
     aliases : pandas.DataFrame
         The alias table (with its ``destination`` column).
     file : str
@@ -95,8 +107,6 @@ def destination_problems(df: pd.DataFrame, keys: pd.Series, aliases: pd.DataFram
     list of Problem
         An undeclared one-country cell; two overlapping rows of one series and measure naming different countries.
     """
-    from .series_keys import alias_group
-
     problems: list[Problem] = []
     declared = aliases.loc[aliases["destination"].str.strip() != ""]
     declared_keys = set(
@@ -118,7 +128,7 @@ def destination_problems(df: pd.DataFrame, keys: pd.Series, aliases: pd.DataFram
             df.at[idx, "geography_level"],
             df.at[idx, "geography_name"],
             df.at[idx, "tpi_or_office"],
-            alias_group(measure),
+            groups[idx],
             df.at[idx, "destination"],
         )
         if lookup not in declared_keys:
@@ -131,7 +141,7 @@ def destination_problems(df: pd.DataFrame, keys: pd.Series, aliases: pd.DataFram
                     df.at[idx, "destination"],
                     f"names one country ({country}): a figure for one country is a breakdown, not a vintage of "
                     f"{key}'s total; declare it in data/reference/series_aliases.csv (a row with this destination): "
-                    f"the series {key.split('@')[0]}@{_slug(country)}, or {key} with a reason saying why "
+                    f"the series {key.split('@')[0]}@{slug(country)}, or {key} with a reason saying why "
                     f"{country} is only context",
                 )
             )
@@ -157,9 +167,3 @@ def destination_problems(df: pd.DataFrame, keys: pd.Series, aliases: pd.DataFram
                         )
                     )
     return problems
-
-
-def _slug(text: str) -> str:
-    from .series_keys import slug
-
-    return slug(text)

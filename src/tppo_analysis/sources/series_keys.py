@@ -39,7 +39,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import DataValidationError, Problem, TppoError, display_path
-from .places import REGIONAL_LEVELS, parse_place
+from .places import REGIONAL_LEVELS, parse_place, slug
 from .schemas import MEASURE_GROUP
 from .validation import line_of, missing_column_problems, read_text_table
 
@@ -112,23 +112,6 @@ def alias_group(measure: str) -> str:
     """
     group = MEASURE_GROUP.get(measure, "other")
     return group if group in ("departure", "passport") else "other"
-
-
-def slug(text: str) -> str:
-    """Return lower-case words joined by ``-``: ``"Kab. Lombok Barat"`` -> ``kab-lombok-barat``.
-
-    Parameters
-    ----------
-    text : str
-        A place or office name.
-
-    Returns
-    -------
-    str
-        The slug.
-    """
-    t = str(text).lower().replace(".", " ").replace("&", " and ")
-    return re.sub(r"[^a-z0-9]+", "-", t).strip("-")
 
 
 def place_key(level: str, geography_name: str) -> str | None:
