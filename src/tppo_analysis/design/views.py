@@ -174,7 +174,8 @@ def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
             if g.empty:
                 continue
             x = -g["effect_pct"].to_numpy()
-            ax.errorbar(x, g["power"], yerr=2 * g["mc_se"], color=col, marker="o", ms=3, capsize=2)
+            label = f"{n} program villages"  # labelled, so the saved figure's colour check reads the series
+            ax.errorbar(x, g["power"], yerr=2 * g["mc_se"], color=col, marker="o", ms=3, capsize=2, label=label)
             ax.annotate(
                 f"{n}", (x.max(), g["power"].iloc[0]), color=col, fontsize=8, xytext=(3, 0), textcoords="offset points"
             )
