@@ -60,7 +60,10 @@ def test_negbin_equals_statsmodels_nb2_when_windows_are_months():
     first = nb.fit(disp=0, method="bfgs", maxiter=1000, gtol=1e-10)
     ref = nb.fit(start_params=first.params, disp=0, method="newton", maxiter=100, tol=1e-12)
     np.testing.assert_allclose(res.params.to_numpy(), ref.params, rtol=0, atol=1e-6)
-    np.testing.assert_allclose(res.bse.to_numpy(), ref.bse, rtol=1e-4)
+    # standard errors at the ML dispersion (statsmodels' Hessian is the observed one, ours the expected one);
+    # ``bse`` itself uses the small-sample corrected dispersion, so it is larger by about sqrt of that factor
+    np.testing.assert_allclose(np.sqrt(np.diag(res.cov_ml)), ref.bse[:-1], rtol=3e-2)
+    assert (res.bse.to_numpy() > np.sqrt(np.diag(res.cov_ml))).all()
     assert res.llf == pytest.approx(ref.llf, abs=1e-6)
     assert list(res.params.index) == ["intercept", "x1", "x2", "alpha"]
 
@@ -104,10 +107,15 @@ def _irregular_obs(seed=3):
 
 
 def test_irregular_windows_match_independent_likelihood():
-    """An independent, loop-based composite-link log-likelihood maximised by scipy gives the same optimum."""
+    """An independent, loop-based composite-link log-likelihood maximised by scipy gives the same optimum (with the
+    holiday ridge made negligible, so the two maximise the same likelihood)."""
     obs, cal, t = _irregular_obs()
     res = IntervalCountModel(
-        "poisson", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"], origin="2024-01-01"
+        "poisson",
+        trend="linear",
+        holidays=["pre_idul_fitri", "post_idul_fitri"],
+        origin="2024-01-01",
+        prior_sd={"holidays": 1e4},
     ).fit(obs)
     X = np.column_stack([np.ones(len(t)), t, cal["pre_idul_fitri"], cal["post_idul_fitri"]])
     day_index = {d: i for i, d in enumerate(cal.index)}
@@ -130,16 +138,26 @@ def test_irregular_windows_match_independent_likelihood():
     np.testing.assert_allclose(res.params.to_numpy(), ref.x, atol=1e-3)
 
 
-def test_score_is_gradient_of_loglike():
+def test_fit_is_a_stationary_point_of_the_penalized_likelihood():
+    """At the estimate the numerical gradient of the penalized log-likelihood vanishes, in beta and in alpha."""
+    from tppo_analysis.models.interval._likelihood import Engine
+
     obs, _, _ = _irregular_obs()
     for family in ("poisson", "negbin"):
         res = IntervalCountModel(family, trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"]).fit(obs)
-        model = res.sm.model
-        p = res.params.to_numpy() + 0.05  # away from the optimum, where the score is not ~0
-        if family == "negbin":
-            p[-1] = 0.03
-        num = optimize.approx_fprime(p, model.loglike, 1e-6)
-        np.testing.assert_allclose(model.score(p), num, rtol=1e-4, atol=1e-3)
+        eng = Engine(res._problem, family)
+        P = res.fit_result.H - res.fit_result.F
+        alpha = np.array([res.alpha])
+
+        def f(b):
+            return eng.objective(b, alpha, P)
+
+        eye = np.eye(len(res.beta)) * 1e-5
+        grad = np.array([(f(res.beta + e) - f(res.beta - e)) / 2e-5 for e in eye])
+        assert np.max(np.abs(grad)) < 1e-4
+        if family == "negbin" and res.alpha > 0:
+            g = [eng.objective(res.beta, alpha * np.exp(e), P) for e in (-1e-4, 1e-4)]
+            assert abs(g[1] - g[0]) / 2e-4 < 1e-3
 
 
 def test_planted_truth_recovered_from_large_counts():
@@ -151,8 +169,19 @@ def test_planted_truth_recovered_from_large_counts():
     for term, value in truth.items():
         assert abs(res.params[term] - value) < 4 * res.bse[term], term
     tab = res.table
-    assert list(tab.columns) == ["term", "estimate", "se", "ci_lower", "ci_upper"]
+    assert list(tab.columns) == [
+        "term",
+        "estimate",
+        "se",
+        "ci_lower",
+        "ci_upper",
+        "scale",
+        "level",
+        "identified",
+        "note",
+    ]
     assert (tab["ci_lower"] < tab["estimate"]).all() and (tab["estimate"] < tab["ci_upper"]).all()
+    assert set(tab["identified"]) == {"yes"}
 
 
 def test_predictions_are_seeded_and_consistent():
@@ -210,10 +239,16 @@ def test_bad_observations_name_line_and_column():
         IntervalCountModel().fit(obs.drop(columns="value"))
 
 
-def test_unidentified_terms_raise():
+def test_one_window_is_fitted_with_the_trend_not_identified():
+    """No crash for data the model can represent: one window cannot bound a trend or holiday effects."""
     obs = pd.DataFrame({"period_start": ["2024-01-01"], "period_end": ["2024-12-31"], "value": [100]})
-    with pytest.raises(TppoError, match="cannot identify"):
-        IntervalCountModel(trend="linear", holidays=True).fit(obs)
+    res = IntervalCountModel(trend="linear", holidays=True).fit(obs)
+    ident = res.identification().set_index("term")["identified"]
+    assert ident["trend"] == "no" and (ident[["ramadan", "post_idul_fitri"]] == "no").all()
+    tab = res.tidy()
+    assert tab.loc[tab["identified"] == "no", ["estimate", "ci_lower", "ci_upper"]].isna().all().all()
+    assert (tab.loc[tab["identified"] == "no", "note"] == "not bounded").all()
+    assert "not bounded" in res.summary().text
     with pytest.raises(TppoError, match="family"):
         IntervalCountModel(family="gaussian")
 
@@ -221,24 +256,30 @@ def test_unidentified_terms_raise():
 def test_alpha_small_sample_factor():
     obs, _, _ = _irregular_obs()
     nb = IntervalCountModel("negbin", trend="linear", holidays=["pre_idul_fitri", "post_idul_fitri"]).fit(obs)
-    assert nb.alpha_df_factor == pytest.approx(len(obs) / (len(obs) - 5))
+    assert nb.alpha > 0
+    assert nb.alpha_df_factor == pytest.approx(len(obs) / (len(obs) - nb.edf - 1))
+    assert nb.edf == pytest.approx(4.0, abs=0.05)  # four coefficients, the holiday ones barely shrunk
     pois = IntervalCountModel("poisson", trend="linear", holidays=False).fit(obs)
     assert pois.alpha_df_factor == 1.0
 
 
-def test_boundary_effect_raises():
-    """A holiday whose days report nothing at all runs to a rate ratio of 0: reported as BoundaryError."""
-    from tppo_analysis.models.interval import BoundaryError
+def test_boundary_effect_is_not_identified_and_strict_raises():
+    """A holiday whose days report nothing at all would run to a rate ratio of 0: the ridge keeps it finite, the
+    table says "not bounded", and only the strict option raises."""
+    from tppo_analysis.errors import NotIdentifiedError
 
     obs, cal, _ = _irregular_obs()
-    # windows made of post-Idul-Fitri days only, reporting zero, next to busy ordinary windows
     fitri = cal.index[cal["post_idul_fitri"].to_numpy() == 1]
     extra = pd.DataFrame({"period_start": [fitri[0], fitri[21]], "period_end": [fitri[20], fitri[-1]], "value": [0, 0]})
     others = obs[(obs["period_end"] < fitri[0]) | (obs["period_start"] > fitri[-1])]
     others = others[~others.apply(lambda r: ((fitri >= r.period_start) & (fitri <= r.period_end)).any(), axis=1)]
     data = pd.concat([others, extra], ignore_index=True)
-    with pytest.raises(BoundaryError, match="post_idul_fitri"):
-        IntervalCountModel("poisson", trend="linear", holidays=["post_idul_fitri"]).fit(data)
+    res = IntervalCountModel("poisson", trend="linear", holidays=["post_idul_fitri"]).fit(data)
+    assert np.isfinite(res.params["post_idul_fitri"]) and res.params["post_idul_fitri"] < -1
+    row = res.tidy().set_index("term").loc["post_idul_fitri"]
+    assert row["identified"] == "no" and np.isnan(row["estimate"]) and row["note"] == "not bounded"
+    with pytest.raises(NotIdentifiedError, match="post_idul_fitri"):
+        IntervalCountModel("poisson", trend="linear", holidays=["post_idul_fitri"], strict=True).fit(data)
 
 
 def test_detection_power_grows_with_effect():
@@ -269,7 +310,7 @@ def test_max_loglike_matches_fit():
 
 
 def test_profile_and_effects_helpers():
-    from tppo_analysis.record.trends import observed_vs_baseline, seasonal_profile
+    from tppo_analysis.models.seasonality import observed_vs_baseline, seasonal_profile
 
     obs, _, _ = _irregular_obs(seed=11)
     res = IntervalCountModel(
@@ -287,9 +328,9 @@ def test_profile_and_effects_helpers():
     hand = (
         base * np.exp(b["pre_idul_fitri"] * cal["pre_idul_fitri"] + b["post_idul_fitri"] * cal["post_idul_fitri"])
     ).sum() / base.sum()
-    assert prof.loc["2024-04-01", "factor"] == pytest.approx(hand, rel=1e-10)
+    assert prof.loc["2024-04-01", "factor"] == pytest.approx(hand, rel=5e-3)  # shown to 3 significant digits
     assert prof.loc["2024-04-01", "ci_lower"] < hand < prof.loc["2024-04-01", "ci_upper"]
     monthly = pd.DataFrame({"month": [pd.Timestamp("2023-01-01")], "value": [obs.loc[0, "value"]]})
     ovb = observed_vs_baseline(res, monthly)
-    assert ovb.loc[0, "ratio"] == pytest.approx(ovb.loc[0, "observed"] / ovb.loc[0, "baseline"])
+    assert ovb.loc[0, "ratio"] == pytest.approx(ovb.loc[0, "observed"] / ovb.loc[0, "baseline"], rel=1e-2)
     assert 0.8 < ovb.loc[0, "ratio"] < 1.2

@@ -37,6 +37,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "regimes": ("tppo_analysis.sources.events", "regimes"),
     "holiday_regressors": ("tppo_analysis.sources.calendar", "holiday_regressors"),
     "IntervalCountModel": ("tppo_analysis.models.interval", "IntervalCountModel"),
+    "fit_pooled": ("tppo_analysis.models.interval", "fit_pooled"),
+    "PooledIntervalResults": ("tppo_analysis.models.interval", "PooledIntervalResults"),
+    "backtest": ("tppo_analysis.models.backtest", "backtest"),
+    "recommended_interval_model": ("tppo_analysis.models.choice", "recommended_interval_model"),
     "save_figure": ("tppo_analysis.output.plotting", "save_figure"),
     "save_table": ("tppo_analysis.output.tables", "save_table"),
     "provenance_line": ("tppo_analysis.provenance", "provenance_line"),
@@ -62,6 +66,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "rates": ("tppo_analysis.record.rates", None),
     "context": ("tppo_analysis.record.context", None),
     "trends": ("tppo_analysis.record.trends", None),
+    "seasonality": ("tppo_analysis.models.seasonality", None),
     "record_summary": ("tppo_analysis.record.summary", None),
     "roster": ("tppo_analysis.sources.roster", None),
     "panel": ("tppo_analysis.design.panel", None),
@@ -92,7 +97,9 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .design import panel, power, synthetic  # noqa: F401
     from .effects.staggered import StaggeredDesign  # noqa: F401
     from .errors import AmbiguousPeriodError, DataValidationError, TppoError  # noqa: F401
-    from .models.interval import IntervalCountModel  # noqa: F401
+    from .models.backtest import backtest  # noqa: F401
+    from .models.choice import recommended_interval_model  # noqa: F401
+    from .models.interval import IntervalCountModel, PooledIntervalResults, fit_pooled  # noqa: F401
     from .output import plotting, tables  # noqa: F401
     from .output.plotting import save_figure  # noqa: F401
     from .output.tables import save_table  # noqa: F401

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import TppoError
+from ..errors import InsufficientDataError, TppoError
+from ..protocol import Result, Summary, check_level, round_frame
 from ..sources.calendar import holiday_regressors
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "complete_months",
     "fit_monthly_nb",
     "MonthlyNBResults",
+    "MonthlyNB",
     "stl_log_counts",
     "wald_test",
     "unknown_break_tests",
@@ -76,8 +78,9 @@ def complete_months(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass
-class MonthlyNBResults:
-    """A fitted monthly NB2 model: statsmodels results in ``sm``, the design in ``data``."""
+class MonthlyNBResults(Result):
+    """A fitted monthly NB2 model: statsmodels results in ``sm``, the design in ``data``; the result protocol
+    (``tidy``, ``conf_int``, ``summary``, ``plot``) and ``predict_window`` for any window of whole or part months."""
 
     sm: Any  # statsmodels NegativeBinomial results (untyped library)
     data: pd.DataFrame
@@ -102,19 +105,91 @@ class MonthlyNBResults:
         return pd.DataFrame(np.asarray(self.sm.cov_params()), index=names, columns=names)
 
     @property
-    def table(self) -> pd.DataFrame:
-        """term, estimate, se, ci_lower, ci_upper (95% Wald); log scale except ``alpha``."""
-        z = stats.norm.ppf(0.975)
-        est, se = self.params, self.bse
-        return pd.DataFrame(
+    def title(self) -> str:
+        m = pd.to_datetime(self.data["month"])
+        return f"Monthly NB2 model: {len(self.data)} complete months, {m.min():%Y-%m} to {m.max():%Y-%m}"
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per coefficient on the log scale (Wald intervals; ``alpha`` is in :meth:`notes`), with
+        ``identified`` by the interval models' rule (data-only 95% interval more than 100-fold wide: "no")."""
+        from .interval._predict import identification_label, mask_not_identified
+
+        level = check_level(level)
+        z = float(stats.norm.ppf(0.5 + level / 2))
+        est, se = self.params[self.terms], self.bse[self.terms]
+        out = pd.DataFrame(
             {
-                "term": est.index,
+                "term": self.terms,
                 "estimate": est.to_numpy(),
                 "se": se.to_numpy(),
                 "ci_lower": (est - z * se).to_numpy(),
                 "ci_upper": (est + z * se).to_numpy(),
+                "scale": "log",
+                "level": level,
+                "identified": [identification_label(v) for v in se.to_numpy()],
+                "note": "",
             }
         )
+        return mask_not_identified(out)
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """:meth:`tidy` at 95%."""
+        return self.tidy(0.95)
+
+    def notes(self) -> list[str]:
+        return [f"NB2 dispersion alpha = {float(self.params['alpha']):.3g} (per month)."]
+
+    def summary(self) -> Summary:
+        return Summary(self.title, round_frame(self.tidy()), tuple(self.notes()))
+
+    def plot(self, ax=None):
+        """Observed complete months and the fitted monthly means (deferrals per day). Returns ``(fig, ax)``."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(7.5, 3.0))
+        else:
+            fig = ax.figure
+        months = pd.to_datetime(self.data["month"])
+        dim = months.dt.days_in_month.to_numpy()
+        fitted = self.forecast(months.min(), months.max(), seed=0).set_index("month").reindex(months)
+        ax.plot(months, self.data["value"] / dim, "o", color="#777777", label="reported month")
+        ax.plot(months, fitted["mean"].to_numpy() / dim, color="#0072B2", label="fitted mean")
+        ax.set_ylabel("deferrals per day")
+        ax.legend(fontsize=8)
+        return fig, ax
+
+    def predict_window(self, start, end, level: float = 0.9, seed: int = 0, *, n_draws: int = 2000) -> dict:
+        """Predicted total over ``start``..``end`` (inclusive): the monthly predictive draws, prorated by the share
+        of each month's days in the window, summed. Returns mean, lower, upper."""
+        level = check_level(level)
+        start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+        months = pd.period_range(start.to_period("M"), end.to_period("M"), freq="M")
+        X, offset = _monthly_design(
+            pd.DataFrame({"month": months.to_timestamp()}), self.regressors, self.breaks, self.origin
+        )
+        X = X[self.terms].to_numpy(dtype=float)
+        share = np.array(
+            [((min(end, m.end_time.normalize()) - max(start, m.start_time)).days + 1) / m.days_in_month for m in months]
+        )
+        rng = np.random.default_rng(seed)
+        p = self.params.to_numpy()
+        draws = rng.multivariate_normal(p, self.cov_params().to_numpy(), size=n_draws, method="eigh")
+        n, k = len(self.data), len(p)
+        alpha = np.maximum(draws[:, -1], 1e-10) * n / max(n - k, 1)
+        means = np.exp(X @ draws[:, :-1].T + offset[:, None]) * share[:, None]
+        counts = rng.poisson(np.minimum(means * rng.gamma(1.0 / alpha, alpha, size=means.shape), 1e15)).sum(axis=0)
+        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+        return {
+            "mean": float((np.exp(X @ p[:-1] + offset) * share).sum()),
+            "lower": float(np.quantile(counts, lo, method="inverted_cdf")),
+            "upper": float(np.quantile(counts, hi, method="inverted_cdf")),
+            "level": level,
+        }
 
     def forecast(self, start, end, level: float = 0.9, seed: int = 0, n_draws: int = 1000) -> pd.DataFrame:
         """Predict monthly totals from ``start`` to ``end``, with prediction intervals.
@@ -195,10 +270,12 @@ def fit_monthly_nb(
     keep = [c for c in X.columns if c == "intercept" or X[c].std() > 0]
     dropped = [c for c in X.columns if c not in keep]
     if dropped:
-        raise TppoError(f"regressors constant over these months, cannot be estimated: {dropped}")
+        raise InsufficientDataError(f"regressors constant over these months, cannot be estimated: {dropped}")
     n_par = X.shape[1] + 1
     if len(data) < n_par + 2:
-        raise TppoError(f"{len(data)} months are too few for {n_par} parameters ({list(X.columns)} + alpha)")
+        raise InsufficientDataError(
+            f"{len(data)} months are too few for {n_par} parameters ({list(X.columns)} + alpha)"
+        )
     y = data["value"].to_numpy(dtype=float)
     mod = NegativeBinomial(y, X.to_numpy(dtype=float), offset=offset, loglike_method="nb2")
     with warnings.catch_warnings():
@@ -206,6 +283,23 @@ def fit_monthly_nb(
         first = mod.fit(disp=0, method="bfgs", maxiter=2000)
         res = mod.fit(start_params=first.params, disp=0, method="newton", maxiter=200)
     return MonthlyNBResults(res, data, list(X.columns), origin.normalize(), list(regressors), brk)
+
+
+class MonthlyNB:
+    """Benchmark of the backtest: :func:`fit_monthly_nb` (trend only by default) on the complete calendar months of
+    the training windows; ``fit`` raises :class:`~tppo_analysis.errors.InsufficientDataError` below ``min_months``."""
+
+    def __init__(self, min_months: int = 6, regressors: Sequence[str] = ()):
+        self.min_months, self.regressors = int(min_months), tuple(regressors)
+
+    def __repr__(self) -> str:
+        return f"MonthlyNB(min_months={self.min_months}, regressors={list(self.regressors)})"
+
+    def fit(self, obs: pd.DataFrame) -> MonthlyNBResults:
+        months = complete_months(obs)
+        if len(months) < self.min_months:
+            raise InsufficientDataError(f"{len(months)} complete months; the monthly model needs {self.min_months}")
+        return fit_monthly_nb(months, regressors=list(self.regressors))
 
 
 def stl_log_counts(monthly: pd.DataFrame, *, periods: Sequence[int] = (12,), robust: bool = True) -> pd.DataFrame:

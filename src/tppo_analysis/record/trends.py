@@ -1,276 +1,355 @@
-"""Trend and seasonality summaries of the public record, built on the interval count model.
+"""Trend tables and figures of the public record for notebook 01, built on the interval models.
 
-Tidy tables and one plot helper that notebooks 01 (trends) and 02 (seasonality) call: the observations of one
-series, trend rate ratios per year, the robustness of those trends to the reconciliation rules, the month-by-month
-seasonal profile, holiday-effect estimates, and the observed-vs-baseline comparison for complete months.
+The record is windows, not months, so trends are stated as **changes between periods the record covers** (2024 vs
+2023 over the days both report, Jan-Apr 2025 vs Jan-Apr 2023, ...) from the model the backtest chose
+(``docs/model_choice.md``), each with an interval, an ``identified`` label, a plain-language ``reliability`` and a
+``note``. Every table is rounded here, in one place, with :func:`tppo_analysis.protocol.round_frame`, and a term that
+is not identified is never shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
-from ..models.interval import IntervalCountModel, IntervalCountResults
+from ..models.backtest import plot_backtest, score_rows, summarise
+from ..models.choice import RECOMMENDED, candidate_name, fit_recommended, recommended_interval_model
+from ..models.interval import KEY_MEASURE, KEY_SERIES
+from ..models.interval._predict import NOT_BOUNDED, covered_days
+from ..protocol import round_frame
 
 __all__ = [
+    "KEY_SERIES",
+    "KEY_MEASURE",
     "series_obs",
-    "trend_table",
+    "series_label",
+    "series_table",
+    "fit_key_series",
+    "covered_periods",
+    "period_changes",
+    "window_check",
     "robustness_table",
-    "seasonal_profile",
-    "plot_windows_fit",
-    "holiday_effects_table",
-    "observed_vs_baseline",
+    "forecast_table",
+    "break_table",
+    "backtest_summary",
+    "trend_figure",
+    "backtest_figure",
 ]
 
+_LABELS = {
+    "national": "Indonesia, all checkpoints",
+    "tpi:soekarno-hatta": "Soekarno-Hatta airport",
+    "tpi:juanda": "Juanda airport (Surabaya)",
+    "tpi:batam-seaports": "Batam seaports",
+}
 
-def series_obs(obs: pd.DataFrame, series: str, measure: str) -> pd.DataFrame:
-    """Return the reconciled observations of one (series, measure), sorted by start; raises when there are none."""
+
+def series_label(key: str) -> str:
+    """Plain label of a series key (``record.summary.series_label`` when it exists, else a short built-in one)."""
+    from . import summary
+
+    lookup = getattr(summary, "series_label", None)
+    if lookup is not None:
+        return str(lookup(key))
+    return _LABELS.get(key, key)
+
+
+def series_obs(obs: pd.DataFrame, series: str, measure: str = KEY_MEASURE) -> pd.DataFrame:
+    """The reconciled windows of one (series, measure), sorted by start; raises when there are none."""
     o = obs[(obs["series"] == series) & (obs["measure"] == measure)].sort_values("period_start")
     if o.empty:
         raise TppoError(f"no observations for series {series!r}, measure {measure!r}")
     return o.reset_index(drop=True)
 
 
-def trend_table(fits: Mapping[str, IntervalCountResults], *, level: float = 0.95) -> pd.DataFrame:
-    """One row per fitted series: the trend as a rate ratio per year with its interval, plus alpha and the data span.
-
-    ``fits`` maps a label (e.g. "tpi:soekarno-hatta / dep_deferral_wni_pmi_suspected") to results.
-    """
+def series_table(obs: pd.DataFrame, specs: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """What each modelled series rests on: windows, first and last day, days reported, total reported."""
     rows = []
-    for label, res in fits.items():
-        t = res.conf_table(level).set_index("term")
-        row = {
-            "series": label,
-            "family": res.family,
-            "windows": int(len(res.obs)),
-            "first_day": res.obs["period_start"].min(),
-            "last_day": res.obs["period_end"].max(),
-            "days_observed": int(((res.obs["period_end"] - res.obs["period_start"]).dt.days + 1).sum()),
-            "total_reported": int(res.obs["value"].sum()),
-        }
-        if "trend" in t.index:
-            row.update(
-                {
-                    "trend_log_per_year": float(t.loc["trend", "estimate"]),
-                    "trend_se": float(t.loc["trend", "se"]),
-                    "rate_ratio_per_year": float(np.exp(t.loc["trend", "estimate"])),
-                    "ci_lower": float(np.exp(t.loc["trend", "ci_lower"])),
-                    "ci_upper": float(np.exp(t.loc["trend", "ci_upper"])),
-                }
-            )
-        row["alpha"] = float(res.params["alpha"]) if res.family == "negbin" else np.nan
-        rows.append(row)
+    for s, m in specs:
+        o = series_obs(obs, s, m)
+        rows.append(
+            {
+                "series": series_label(s),
+                "measure": m,
+                "windows": len(o),
+                "first_day": o["period_start"].min().date(),
+                "last_day": o["period_end"].max().date(),
+                "days_reported": int(((o["period_end"] - o["period_start"]).dt.days + 1).sum()),
+                "total_reported": int(o["value"].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def robustness_table(
-    figures: pd.DataFrame,
-    specs: Sequence[tuple[str, str]],
-    *,
-    broader: Mapping[str, str] | None = None,
-    family: str = "negbin",
-    holidays: bool | Sequence[str] = False,
-) -> pd.DataFrame:
-    """How the headline trend moves under the other reconciliation rules and the broader measure.
+def fit_key_series(obs: pd.DataFrame, series: Sequence[str] = KEY_SERIES, *, holidays=False, reopening=None):
+    """The key series fitted with the model the backtest chose (pooled or one fit per series)."""
+    return fit_recommended(obs, series, holidays=holidays, reopening=reopening)
 
-    For each (series, measure) in ``specs`` the trend model is refitted on observations reconciled with
-    ``vintage`` in {latest (headline), earliest} × ``conflicts`` in {set_aside (headline), prefer_longer} (the
-    latter keeps the longer of two partly overlapping windows and ignores the override table, i.e. uses figures
-    the headline sets aside), and —
-    where ``broader`` maps the measure to a broader one (e.g. all deferral reasons) — on the broader measure.
-    Returns series, measure, rule, windows, rate_ratio_per_year, ci_lower, ci_upper, note (why a fit failed).
-    """
+
+def covered_periods(o: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timestamp]]:
+    """Per calendar year with reported days: (year, first, last) of the longest run of reported days that starts on
+    the year's first reported day."""
+    days = covered_days(o)
+    out = []
+    for year in sorted(set(days.year)):
+        d = days[days.year == year]
+        breaks = np.flatnonzero(np.diff(d.asi8) > 86_400 * 10**9)
+        end = d[breaks[0]] if len(breaks) else d[-1]
+        out.append((int(year), d[0], end))
+    return out
+
+
+def _span_label(a: pd.Timestamp, b: pd.Timestamp) -> str:
+    if a.month == 1 and a.day == 1 and b.month == 12 and b.day == 31:
+        return str(a.year)
+    return f"{a:%d %b} - {b:%d %b %Y}".lstrip("0")
+
+
+def period_changes(
+    fits, obs: pd.DataFrame, series: Sequence[str] = KEY_SERIES, *, level: float = 0.9, measure: str = KEY_MEASURE
+) -> pd.DataFrame:
+    """Change in the expected mean daily rate between consecutive reported years of each series, over the calendar
+    days both years report (their common within-year span), with a ``level`` interval (parameter uncertainty).
+
+    Columns: series, earlier, later, rate_earlier, rate_later (deferrals per day), ratio, ci_lower, ci_upper, level,
+    identified, reliability, note."""
+    rows = []
+    for s in series:
+        o = series_obs(obs, s, measure)
+        periods = covered_periods(o)
+        for (y0, a0, b0), (y1, a1, b1) in zip(periods[:-1], periods[1:]):
+            start = max((a0.month, a0.day), (a1.month, a1.day))
+            end = min((b0.month, b0.day), (b1.month, b1.day))
+            if start > end:
+                continue
+            p0 = (pd.Timestamp(y0, *start), pd.Timestamp(y0, *end))
+            p1 = (pd.Timestamp(y1, *start), pd.Timestamp(y1, *end))
+            ch = fits.period_change(p0, p1, level=level, series=s)
+            r0 = fits.period_rate(*p0, level=level, series=s)["estimate"]
+            r1 = fits.period_rate(*p1, level=level, series=s)["estimate"]
+            n0 = int(((o["period_end"] >= p0[0]) & (o["period_start"] <= p0[1])).sum())
+            n1 = int(((o["period_end"] >= p1[0]) & (o["period_start"] <= p1[1])).sum())
+            gap = y1 - y0 > 1
+            rows.append(
+                {
+                    "series": series_label(s),
+                    "earlier": _span_label(*p0),
+                    "later": _span_label(*p1),
+                    "rate_earlier": r0,
+                    "rate_later": r1,
+                    "ratio": ch["estimate"],
+                    "ci_lower": ch["ci_lower"],
+                    "ci_upper": ch["ci_upper"],
+                    "level": level,
+                    "identified": ch["identified"],
+                    "reliability": f"{len(o)} windows in the series ({n0} and {n1} in these periods); trend model chosen "
+                    "by backtest",
+                    "note": f"no reported days {y0 + 1}-{y1 - 1}" if gap else "",
+                }
+            )
+    out = pd.DataFrame(rows)
+    if len(out):
+        no = out["identified"] == "no"
+        out.loc[no, ["ratio", "ci_lower", "ci_upper"]] = np.nan
+        out.loc[no, "note"] = NOT_BOUNDED
+    return round_frame(out)
+
+
+def window_check(
+    fits, obs: pd.DataFrame, series: str, *, level: float = 0.9, measure: str = KEY_MEASURE, seed: int = 0
+) -> pd.DataFrame:
+    """Every reported window of ``series`` with the fitted total and its ``level`` prediction interval."""
+    o = series_obs(obs, series, measure)
+    rows = []
+    for w in o.itertuples(index=False):
+        p = fits.predict_window(w.period_start, w.period_end, level=level, seed=seed, series=series)
+        rows.append(
+            {
+                "period_start": w.period_start.date(),
+                "period_end": w.period_end.date(),
+                "reported": w.value,
+                "fitted": p["mean"],
+                "lower": int(p["lower"]),
+                "upper": int(p["upper"]),
+                "inside": bool(p["lower"] <= w.value <= p["upper"]),
+            }
+        )
+    return round_frame(pd.DataFrame(rows))
+
+
+def robustness_table(
+    figures: pd.DataFrame, specs: Sequence[tuple[str, str]], *, reopening=None, level: float = 0.9
+) -> pd.DataFrame:
+    """The latest period change of each (series, measure) under the other reconciliation rules.
+
+    Rules: vintage in {latest (headline), earliest} x conflicts in {set_aside (headline), prefer_longer (ignores the
+    override table, so uses figures the headline sets aside)}. Columns: series, measure, rule, windows, earlier,
+    later, ratio, ci_lower, ci_upper, identified, note (why a row has no estimate)."""
     from .reconciliation import reconcile
 
-    variants: list[tuple[Literal["latest", "earliest"], Literal["set_aside", "prefer_longer"]]] = [
+    variants = [
         ("latest", "set_aside"),
         ("earliest", "set_aside"),
         ("latest", "prefer_longer"),
         ("earliest", "prefer_longer"),
     ]
-    recon = {v: reconcile(figures, vintage=v[0], conflicts=v[1], overrides=v[1] == "set_aside")[0] for v in variants}
     rows = []
-
-    def one(series, measure, rule, obs_all):
-        base = {"series": series, "measure": measure, "rule": rule}
-        o = obs_all[(obs_all["series"] == series) & (obs_all["measure"] == measure)]
-        if o.empty:
-            return {**base, "windows": 0, "note": "no observations"}
-        try:
-            r = IntervalCountModel(family, trend="linear", holidays=holidays).fit(o)
-        except TppoError as exc:
-            return {**base, "windows": len(o), "note": str(exc).splitlines()[0]}
-        t = r.table.set_index("term").loc["trend"]
-        return {
-            **base,
-            "windows": len(o),
-            "rate_ratio_per_year": float(np.exp(t["estimate"])),
-            "ci_lower": float(np.exp(t["ci_lower"])),
-            "ci_upper": float(np.exp(t["ci_upper"])),
-            "note": "",
-        }
-
-    for series, measure in specs:
-        for v in variants:
-            label = f"vintage={v[0]}, conflicts={v[1]}" + (" (headline)" if v == variants[0] else "")
-            rows.append(one(series, measure, label, recon[v]))
-        if broader and measure in broader:
-            rows.append(one(series, broader[measure], "broader measure, headline rules", recon[variants[0]]))
-    cols = ["series", "measure", "rule", "windows", "rate_ratio_per_year", "ci_lower", "ci_upper", "note"]
-    return pd.DataFrame(rows).reindex(columns=cols)
-
-
-def seasonal_profile(res: IntervalCountResults, year: int) -> pd.DataFrame:
-    """Compute the month-by-month holiday factor in ``year``.
-
-    Month-by-month holiday factor in ``year``: the model's expected monthly total divided by the same total with
-    every holiday coefficient set to zero (trend and level kept). 1 = no holiday effect that month.
-
-    Columns: month, factor, ci_lower, ci_upper (95%, from 2,000 parameter draws, seed 0).
-    """
-    hol = [h for h in res.model.holiday_terms]
-    if not hol:
-        raise TppoError("the model has no holiday terms")
-    X = res.model.design(f"{year}-01-01", f"{year}-12-31", res.origin)
-    names = list(res.model.term_names)
-    k = len(names)
-    p = res.params.to_numpy()[:k]
-    p0 = p.copy()
-    idx = [names.index(h) for h in hol]
-    p0[idx] = 0.0
-    Xv = X.to_numpy(dtype=float)
-    month = X.index.to_period("M")
-    rng = np.random.default_rng(0)
-    draws = res._param_draws(2000, rng)[:, :k]
-    draws0 = draws.copy()
-    draws0[:, idx] = 0.0
-    with_h, without = np.exp(Xv @ draws.T), np.exp(Xv @ draws0.T)
-    rows = []
-    for mth in pd.period_range(f"{year}-01", f"{year}-12", freq="M"):
-        sel = np.asarray(month == mth)
-        point = np.exp(Xv[sel] @ p).sum() / np.exp(Xv[sel] @ p0).sum()
-        ratio = with_h[sel].sum(axis=0) / without[sel].sum(axis=0)
-        rows.append(
-            (
-                mth.start_time.normalize(),
-                float(point),
-                float(np.quantile(ratio, 0.025)),
-                float(np.quantile(ratio, 0.975)),
-            )
+    for vintage, conflicts in variants:
+        obs = reconcile(figures, vintage=vintage, conflicts=conflicts, overrides=conflicts == "set_aside")[0]
+        rule = f"vintage={vintage}, conflicts={conflicts}" + (
+            " (headline)" if vintage == "latest" and conflicts == "set_aside" else ""
         )
-    return pd.DataFrame(rows, columns=["month", "factor", "ci_lower", "ci_upper"])
-
-
-def plot_windows_fit(ax, res: IntervalCountResults, *, level: float = 0.9, seed: int = 0, color: str = "#0072B2"):
-    """Draw the reported windows as bars under the fitted monthly curve and its prediction band.
-
-    Draw the reported windows as bars (height = reported daily average over the window, width = the window)
-    under the fitted monthly curve (daily average per month) and its prediction band, on a daily-rate axis.
-    """
-    obs = res.obs
-    for row in obs.itertuples(index=False):
-        days = (row.period_end - row.period_start).days + 1
-        ax.bar(
-            row.period_start,
-            row.value / days,
-            width=days,
-            align="edge",
-            color="#BBBBBB",
-            edgecolor="#777777",
-            linewidth=0.5,
-            zorder=1,
-        )
-    mon = res.monthly(level=level, seed=seed)
-    dim = mon["month"].dt.days_in_month.to_numpy()
-    mid = mon["month"] + pd.to_timedelta(dim / 2, unit="D")
-    ax.fill_between(
-        mid,
-        mon["lower"] / dim,
-        mon["upper"] / dim,
-        color=color,
-        alpha=0.2,
-        linewidth=0,
-        zorder=2,
-        label=f"{int(level * 100)}% prediction band",
-    )
-    ax.plot(mid, mon["mean"] / dim, color=color, linewidth=1.5, zorder=3, label="fitted mean")
-    ax.set_ylabel("per day")
-    return ax
-
-
-def holiday_effects_table(
-    obs: pd.DataFrame,
-    specs: Sequence[tuple[str, str]],
-    holiday_sets: Sequence[Sequence[str]],
-    *,
-    family: str = "negbin",
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """Tabulate holiday effects per series and holiday specification.
-
-    Holiday effects (rate ratio for a day in the period) per series and holiday specification, with the fits
-    the windows cannot support reported as such instead of dropped.
-
-    Columns: series, measure, holidays (";"-joined spec), term, rate_ratio, ci_lower, ci_upper, status
-    (``"estimated"`` or the reason the fit failed, e.g. a coefficient at the boundary).
-    """
-    rows: list[dict[str, object]] = []
-    for series, measure in specs:
-        o = series_obs(obs, series, measure)
-        for hol in holiday_sets:
-            spec = ";".join(hol)
-            try:
-                res = IntervalCountModel(family, trend="linear", holidays=list(hol)).fit(o)
-            except TppoError as exc:
-                for term in hol:
-                    rows.append(
-                        {
-                            "series": series,
-                            "measure": measure,
-                            "holidays": spec,
-                            "term": term,
-                            "status": str(exc).splitlines()[0],
-                        }
-                    )
+        for s, m in specs:
+            base = {"series": series_label(s), "measure": m, "rule": rule}
+            o = obs[(obs["series"] == s) & (obs["measure"] == m)]
+            if len(o) < 2:
+                rows.append({**base, "windows": len(o), "note": "fewer than 2 windows"})
                 continue
-            t = res.conf_table(level).set_index("term")
-            for term in hol:
-                rows.append(
-                    {
-                        "series": series,
-                        "measure": measure,
-                        "holidays": spec,
-                        "term": term,
-                        "rate_ratio": float(np.exp(t.loc[term, "estimate"])),
-                        "ci_lower": float(np.exp(t.loc[term, "ci_lower"])),
-                        "ci_upper": float(np.exp(t.loc[term, "ci_upper"])),
-                        "status": "estimated",
-                    }
-                )
-    cols = ["series", "measure", "holidays", "term", "rate_ratio", "ci_lower", "ci_upper", "status"]
-    return pd.DataFrame(rows).reindex(columns=cols)
+            fit = recommended_interval_model(reopening=reopening).fit(o)
+            periods = covered_periods(
+                o.assign(period_start=pd.to_datetime(o["period_start"]), period_end=pd.to_datetime(o["period_end"]))
+            )
+            if len(periods) < 2:
+                rows.append({**base, "windows": len(o), "note": "one reported year only"})
+                continue
+            (y0, a0, b0), (y1, a1, b1) = periods[-2], periods[-1]
+            start, end = max((a0.month, a0.day), (a1.month, a1.day)), min((b0.month, b0.day), (b1.month, b1.day))
+            if start > end:
+                rows.append({**base, "windows": len(o), "note": "the last two years share no reported days"})
+                continue
+            p0 = (pd.Timestamp(y0, *start), pd.Timestamp(y0, *end))
+            p1 = (pd.Timestamp(y1, *start), pd.Timestamp(y1, *end))
+            ch = fit.period_change(p0, p1, level=level)
+            ok = ch["identified"] != "no"
+            rows.append(
+                {
+                    **base,
+                    "windows": len(o),
+                    "earlier": _span_label(*p0),
+                    "later": _span_label(*p1),
+                    "ratio": ch["estimate"] if ok else np.nan,
+                    "ci_lower": ch["ci_lower"] if ok else np.nan,
+                    "ci_upper": ch["ci_upper"] if ok else np.nan,
+                    "identified": ch["identified"],
+                    "note": "" if ok else NOT_BOUNDED,
+                }
+            )
+    cols = [
+        "series",
+        "measure",
+        "rule",
+        "windows",
+        "earlier",
+        "later",
+        "ratio",
+        "ci_lower",
+        "ci_upper",
+        "identified",
+        "note",
+    ]
+    return round_frame(pd.DataFrame(rows).reindex(columns=cols))
 
 
-def observed_vs_baseline(res: IntervalCountResults, monthly: pd.DataFrame) -> pd.DataFrame:
-    """Compare observed complete-month totals with the model's holiday-free baseline.
-
-    Observed complete-month totals (``month``, ``value``) against the model's expectation for the month with every
-    holiday coefficient set to zero: ``ratio`` = observed / baseline is the raw month-by-month seasonal signal.
-
-    Columns: month, observed, baseline, ratio.
-    """
-    names = list(res.model.term_names)
-    k = len(names)
-    p0 = res.params.to_numpy()[:k].copy()
-    for h in res.model.holiday_terms:
-        p0[names.index(h)] = 0.0
+def forecast_table(
+    fits, series: str, windows: Sequence[tuple[str, str]], *, level: float = 0.9, seed: int = 0
+) -> pd.DataFrame:
+    """Predicted totals of ``series`` for future ``windows`` ((start, end) pairs): mean and ``level`` interval."""
     rows = []
-    for row in monthly.sort_values("month").itertuples(index=False):
-        m0 = pd.Timestamp(row.month)
-        base = res._window_means(m0, m0 + pd.offsets.MonthEnd(0), p0[None, :], None)[0]
-        rows.append((m0, int(row.value), float(base), float(row.value / base)))
-    return pd.DataFrame(rows, columns=["month", "observed", "baseline", "ratio"])
+    for a, b in windows:
+        p = fits.predict_window(a, b, level=level, seed=seed, series=series)
+        rows.append(
+            {
+                "series": series_label(series),
+                "period_start": pd.Timestamp(a).date(),
+                "period_end": pd.Timestamp(b).date(),
+                "mean": p["mean"],
+                "lower": int(p["lower"]),
+                "upper": int(p["upper"]),
+                "level": level,
+                "width": (p["upper"] + 1) / (p["lower"] + 1),
+            }
+        )
+    return round_frame(pd.DataFrame(rows))
+
+
+def break_table(o: pd.DataFrame, breaks: Mapping[str, object], *, reopening=None, level: float = 0.95) -> pd.DataFrame:
+    """Level shifts at known dates added to the recommended model: estimate as a rate ratio with its interval and
+    ``identified`` (a shift the windows cannot bound is shown as "not bounded")."""
+    base = recommended_interval_model(reopening=reopening)
+    model = type(base)(
+        base.family,
+        trend=base.trend,
+        holidays=False,
+        breaks={**base.breaks, **{k: pd.Timestamp(v) for k, v in breaks.items()}},
+        smoothing=base.smoothing,
+        dispersion=base.dispersion,
+        forecast=base.forecast,
+        drift_sd=base.drift_sd,
+    )
+    res = model.fit(o)
+    tab = res.tidy(level).set_index("term").loc[list(breaks)].reset_index()
+    for c in ("estimate", "ci_lower", "ci_upper"):
+        tab[c] = np.exp(tab[c])
+    tab["scale"] = "ratio"
+    return round_frame(tab[["term", "estimate", "ci_lower", "ci_upper", "scale", "level", "identified", "note"]])
+
+
+def backtest_summary(
+    bt: pd.DataFrame, *, by: Sequence[str] = ("model",), models: Sequence[str] | None = None, across: bool = False
+) -> pd.DataFrame:
+    """Backtest metrics (docs/model_choice.md) per model (and ``by``), over the scored windows or, with ``across``,
+    over the windows predicted across the closures."""
+    sc = score_rows(bt)
+    if across:
+        sc = sc[sc["across_regime"].astype(bool)].assign(across_regime=False)
+    else:
+        sc = sc[~sc["across_regime"].astype(bool)]
+    out = summarise(sc, by)
+    if models is not None:
+        out = out[out["model"].isin(models)]
+    out["windows"] = out["windows"].astype(int)
+    return round_frame(out.sort_values("interval_score_log").reset_index(drop=True))
+
+
+def chosen_model_name() -> str:
+    """The backtest row label of the model the rule chose."""
+    opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
+    return ("pooled " if RECOMMENDED.get("pooled") else "") + candidate_name(opts)
+
+
+def trend_figure(
+    fits,
+    series: Sequence[str] = KEY_SERIES,
+    *,
+    events: Mapping[str, object] | None = None,
+    level: float = 0.9,
+    seed: int = 0,
+):
+    """One panel per series: reported windows under the reconstructed monthly series and its band (log scale,
+    months without reported days hatched, ``events`` as dashed lines). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(series), 1, figsize=(8.5, 2.5 * len(series)), sharex=True, squeeze=False)
+    for ax, s in zip(axes[:, 0], series):
+        fits.plot(ax=ax, series=s, level=level, seed=seed, events=events)
+        ax.set_title(series_label(s), loc="left", fontsize=9)
+    axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
+    axes[-1, 0].set_xlabel("date")
+    fig.suptitle(
+        "Departure deferrals (suspected non-procedural migrant workers) per day: reported windows and the "
+        f"reconstructed monthly series ({int(round(level * 100))}% band)",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def backtest_figure(bt: pd.DataFrame, models: Sequence[str], labels: Mapping[str, str] | None = None):
+    """Predicted against reported held-out windows (log scale, by origin) for ``models``. Returns the figure."""
+    fig, ax = plot_backtest(bt, models, labels=labels)
+    ax.set_title("Backtest on the record: predicted vs reported held-out windows", fontsize=10)
+    fig.tight_layout()
+    return fig

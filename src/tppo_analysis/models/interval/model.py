@@ -1,88 +1,97 @@
-r"""Counts observed only as totals over irregular windows: a composite-link count model (Eilers 2007).
+"""Counts observed only as totals over irregular windows: the interval (penalized composite-link) count model.
 
 Officials report deferrals as totals over windows that start and end on any day ("1 January to 3 August: 1,726").
-The model puts a smooth, covariate-driven mean on the *daily* grid and links each reported total to the sum of the
-daily means over its inclusive window:
+The model puts a daily mean under the record and links each reported total to the sum of the daily means over its
+inclusive window (Eilers 2007; Rizzi, Gampe & Eilers 2015):
 
 .. math::
 
-    \log \mu_t = x_t^\top \beta + \log e_t, \qquad
-    y_I \sim \text{Poisson}(m_I) \text{ or } \text{NB2}(m_I, \alpha), \qquad m_I = \sum_{t \in I} \mu_t ,
+    \\log \\mu_t = s(t) + x_t^\\top \\gamma + \\log e_t, \\qquad m_I = \\sum_{t \\in I} \\mu_t, \\qquad
+    y_I \\sim \\text{Poisson}(m_I) \\text{ or } \\text{NB2}(m_I, \\alpha c_I),
 
-where ``x_t`` holds an intercept, a trend (in years from the centre of the data), optional level shifts at known
-dates, the moving-holiday indicators of :mod:`tppo_analysis.sources.calendar` and any user daily covariates, and
-``e_t`` is an optional exposure. NB2 means ``Var(y_I) = m_I + alpha * m_I**2`` at the window level.
+where ``s(t)`` is the trend -- a constant, a line or a quadratic in years, or a smooth (cubic B-splines with a knot
+about every quarter and a second-order difference penalty whose weight is chosen by AICc, AIC or BIC) -- ``x_t``
+holds level shifts at known dates (``breaks``), the moving-holiday indicators of
+:func:`tppo_analysis.sources.calendar.daily_holiday_indicators` and user covariates, and ``e_t`` an optional exposure.
+Holiday and break coefficients carry a ridge prior (sd 1 and 3 on the log scale), so terms the windows cannot
+separate shrink towards 0 and are reported as not identified instead of crashing the fit. NB2 dispersion acts on the
+window total (``dispersion="window"``, ``c_I = 1``) or at month level (``"month"``, ``c_I`` = one over the window's
+effective number of months). NB2 whose dispersion goes to 0 returns the Poisson fit with ``alpha = 0`` and a flag;
+``strict=True`` raises instead. Past the data the smooth follows a stated forecast rule (``forecast``, ``drift_sd``;
+see :mod:`~tppo_analysis.models.interval._design` and ``docs/model_choice.md``).
 
-The fit is a statsmodels :class:`~statsmodels.base.model.GenericLikelihoodModel` (analytic score; Hessian by
-differentiating the score), so ``params``, ``bse``, ``summary()`` work as usual. When every window is a whole
-calendar month and the covariates are constant within months, the likelihood is exactly statsmodels' GLM Poisson /
-``NegativeBinomial`` (NB2) with offset ``log(days)`` — the tests check this.
-
-Prediction intervals for window totals are a parametric bootstrap: parameter draws from the asymptotic normal
-(``alpha`` on the log scale) plus Poisson / gamma-Poisson count noise, seeded.
-
-Assumptions a user must own: windows are treated as independent observations (feed it the disjoint intervals that
-:func:`tppo_analysis.reconcile` derives, not nested cumulative snapshots); the holiday effects are multiplicative on
-the daily mean and identical every year.
+Assumptions a user must own: windows are independent observations (feed it the disjoint windows that
+:func:`tppo_analysis.reconcile` derives, not nested cumulative snapshots); holiday effects are multiplicative on the
+daily mean and the same every year.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
-from ...errors import BoundaryError, DataValidationError, NoOverdispersionError, Problem, TppoError
-from ...sources.calendar import daily_holiday_indicators
-from ._likelihood import _CompositeLinkLikelihood, _optimise, incidence
-from .results import IntervalCountResults
+from ...errors import DataValidationError, InsufficientDataError, NoOverdispersionError, NotIdentifiedError, TppoError
+from ...errors import Problem as InputProblem
+from ._design import DAYS_PER_YEAR, FORECAST_RULES, Layout, day_number, month_dispersion_weights
+from ._likelihood import SMOOTHING_CRITERIA, Engine, Problem, select_lambda
+from ._spline import TimeBasis
 
-__all__ = ["IntervalCountModel", "HOLIDAY_TERMS", "DAYS_PER_YEAR"]
+__all__ = ["IntervalCountModel", "HOLIDAY_TERMS", "DAYS_PER_YEAR", "PRIOR_SD", "validate_obs"]
 
 #: Daily holiday indicators used when ``holidays=True``.
 HOLIDAY_TERMS = ["ramadan", "pre_idul_fitri", "post_idul_fitri", "pre_idul_adha"]
 _ALLOWED_HOLIDAY = set(HOLIDAY_TERMS) | {"holiday", "working_day"}
-_TRENDS = ("none", "linear", "quadratic")
-_FAMILIES = ("poisson", "negbin")
-#: Length of the trend's unit (a year), in days.
-DAYS_PER_YEAR = 365.25
-
-#: A log-scale coefficient beyond this (a rate ratio below e^-12 or above e^12) or with a standard error above
-#: _MAX_SE is treated as running off to the boundary.
-_MAX_ABS_COEF = 12.0
-_MAX_SE = 25.0
+TRENDS = ("none", "linear", "quadratic", "smooth")
+FAMILIES = ("poisson", "negbin")
+DISPERSIONS = ("window", "month")
+#: Prior standard deviations (log scale) of the ridge on holiday and on break coefficients: a holiday multiplying
+#: deferrals by more than e^2 ~ 7 is implausible; a regime change (the 2022 reopening) can multiply them by 20.
+PRIOR_SD = {"holidays": 1.0, "breaks": 3.0}
 
 
-# --------------------------------------------------------------------------------------------------------------
-# user-facing model
-# --------------------------------------------------------------------------------------------------------------
 class IntervalCountModel:
-    """Composite-link count model for totals reported over irregular, inclusive date windows.
+    """Interval (composite-link) count model for totals reported over irregular, inclusive date windows.
 
     Parameters
     ----------
     family : {"poisson", "negbin"}
-        Count distribution of a window total. ``"negbin"`` is NB2 at the window level.
-    trend : {"linear", "quadratic", "none"}
-        Trend in the daily log-mean, in years from ``origin``.
+        Distribution of a window total; ``"negbin"`` is NB2 (see ``dispersion``).
+    trend : {"linear", "quadratic", "none", "smooth"}
+        Trend in the daily log-mean: polynomial in years from ``origin``, or a penalized smooth (P-spline).
     holidays : bool or sequence of str
-        ``True`` adds the daily indicators ``ramadan``, ``pre_idul_fitri`` (days −10..−1), ``post_idul_fitri``
-        (days 0..20) and ``pre_idul_adha`` (days −30..−1) from
-        :func:`tppo_analysis.sources.calendar.daily_holiday_indicators`; a list picks some of them (``"holiday"`` and
-        ``"working_day"`` are also allowed). Their coefficients are log rate ratios for a day in the period.
+        ``True`` adds ``ramadan``, ``pre_idul_fitri`` (days -10..-1), ``post_idul_fitri`` (days 0..20) and
+        ``pre_idul_adha`` (days -30..-1); a list picks some (``"holiday"`` and ``"working_day"`` are allowed too).
+        Coefficients are log rate ratios for a day in the period.
     breaks : mapping name -> date, or sequence of dates, optional
-        Level shifts: a step covariate equal to 1 from that date on (e.g. ``{"ministry_split": "2024-10-21"}``).
+        Level shifts: 1 from that date on (e.g. the regimes of ``sources.events.regimes()``).
     covariates : DataFrame, optional
-        Extra daily covariates: a ``date`` column plus numeric columns, covering every day of every window (and of
-        every window you later predict).
+        Daily covariates: a ``date`` column plus numeric columns covering every day fitted or predicted.
     daily_exposure : DataFrame, optional
-        Daily exposure (``date``, ``exposure``); the model then explains counts per unit exposure. Alternatively the
+        ``date`` and ``exposure`` (> 0): the model then explains counts per unit exposure. Alternatively the
         observations may carry an ``exposure`` column (the window's total exposure, spread evenly over its days).
     origin : date, optional
-        Day where the trend is zero (default: the midpoint of the observed span), so ``intercept`` is the log daily
-        mean there (outside holidays).
+        Day where a polynomial trend is zero (default: the middle of the observed span).
+    smoothing : {"aicc", "aic", "bic"} or float
+        How the smooth's penalty weight lambda is chosen, or lambda itself.
+    knot_days : float
+        Distance between the smooth's knots in days.
+    dispersion : {"window", "month"}
+        NB2 over-dispersion of the window total, or month-level (variance ``m + alpha * c * m**2``).
+    forecast : {"flat", "damped", "linear"}
+        What the smooth does past the data: hold the mean rate of the last ``anchor_days`` (or of the last window,
+        if longer); add that span's slope decaying with time constant ``damping_days``; or continue the slope.
+    anchor_days, damping_days : int, float
+        See ``forecast``.
+    drift_sd : float
+        Random-walk standard deviation of the log level past the data, per square-root year (0: none).
+    prior_sd : mapping, optional
+        Overrides of :data:`PRIOR_SD`.
+    strict : bool
+        Raise :class:`~tppo_analysis.errors.NoOverdispersionError` when NB2 dispersion is at 0 and
+        :class:`~tppo_analysis.errors.NotIdentifiedError` when a term is not identified, instead of flagging them.
     """
 
     def __init__(
@@ -95,11 +104,26 @@ class IntervalCountModel:
         covariates: pd.DataFrame | None = None,
         daily_exposure: pd.DataFrame | None = None,
         origin: object | None = None,
+        smoothing: str | float = "aicc",
+        knot_days: float = 91.3,
+        dispersion: str = "window",
+        forecast: str = "flat",
+        anchor_days: int = 91,
+        damping_days: float = 182.625,
+        drift_sd: float = 0.0,
+        prior_sd: Mapping[str, float] | None = None,
+        strict: bool = False,
     ):
-        if family not in _FAMILIES:
-            raise TppoError(f"family must be one of {_FAMILIES}, got {family!r}")
-        if trend not in _TRENDS:
-            raise TppoError(f"trend must be one of {_TRENDS}, got {trend!r}")
+        for name, value, allowed in (
+            ("family", family, FAMILIES),
+            ("trend", trend, TRENDS),
+            ("dispersion", dispersion, DISPERSIONS),
+            ("forecast", forecast, FORECAST_RULES),
+        ):
+            if value not in allowed:
+                raise TppoError(f"{name} must be one of {allowed}, got {value!r}")
+        if not (smoothing in SMOOTHING_CRITERIA or (isinstance(smoothing, int | float) and smoothing >= 0)):
+            raise TppoError(f"smoothing must be one of {SMOOTHING_CRITERIA} or a lambda >= 0, got {smoothing!r}")
         if holidays is True:
             hterms = list(HOLIDAY_TERMS)
         elif holidays is False or holidays is None:
@@ -109,9 +133,9 @@ class IntervalCountModel:
             unknown = [h for h in hterms if h not in _ALLOWED_HOLIDAY]
             if unknown:
                 raise TppoError(f"unknown holiday terms {unknown}; allowed: {sorted(_ALLOWED_HOLIDAY)}")
-        self.family = family
-        self.trend = trend
-        self.holiday_terms = hterms
+        if drift_sd < 0 or knot_days <= 0 or anchor_days < 1 or damping_days <= 0:
+            raise TppoError("drift_sd must be >= 0 and knot_days, anchor_days, damping_days > 0")
+        self.family, self.trend, self.holiday_terms = family, trend, hterms
         if breaks is None:
             self.breaks: dict[str, pd.Timestamp] = {}
         elif isinstance(breaks, Mapping):
@@ -124,159 +148,145 @@ class IntervalCountModel:
             de = _daily_frame(daily_exposure, "daily_exposure")
             if "exposure" not in de.columns:
                 raise TppoError("daily_exposure needs columns date and exposure")
-            if (de["exposure"] <= 0).any() or de["exposure"].isna().any():
-                raise TppoError("daily_exposure: exposure must be positive on every day")
+            if de["exposure"].isna().any():
+                raise TppoError("daily_exposure: missing exposure values")
             self.daily_exposure = de["exposure"]
         self.origin = None if origin is None else pd.Timestamp(origin).normalize()
+        self.smoothing, self.knot_days, self.dispersion = smoothing, float(knot_days), dispersion
+        self.forecast, self.anchor_days, self.damping_days = forecast, int(anchor_days), float(damping_days)
+        self.drift_sd = float(drift_sd)
+        self.prior_sd = {**PRIOR_SD, **(prior_sd or {})}
+        self.strict = bool(strict)
 
-    # ----------------------------------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"IntervalCountModel({', '.join(f'{k}={v!r}' for k, v in self.spec().items())})"
+
+    def spec(self) -> dict:
+        """The options that define the model (for tables and the backtest)."""
+        out = {
+            "family": self.family,
+            "trend": self.trend,
+            "holidays": list(self.holiday_terms),
+            "breaks": {k: str(v.date()) for k, v in self.breaks.items()},
+        }
+        if self.trend == "smooth":
+            out.update(
+                smoothing=self.smoothing, knot_days=self.knot_days, forecast=self.forecast, drift_sd=self.drift_sd
+            )
+        if self.family == "negbin":
+            out["dispersion"] = self.dispersion
+        return out
+
     @property
     def term_names(self) -> list[str]:
-        """Return the names of the daily-mean terms, in the order of the coefficient vector."""
-        names = ["intercept"]
-        if self.trend in ("linear", "quadratic"):
-            names.append("trend")
-        if self.trend == "quadratic":
-            names.append("trend_sq")
-        names += list(self.breaks)
-        names += self.holiday_terms
-        if self.covariates is not None:
-            names += list(self.covariates.columns)
-        return names
+        """Names of the coefficients other than the smooth's B-spline coefficients."""
+        lay = self.layout(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-12-31"))
+        return [n for n, g in zip(lay.names, lay.groups) if g != "smooth"]
 
-    def design(self, start, end, origin: pd.Timestamp) -> pd.DataFrame:
-        """Daily design matrix from ``start`` to ``end`` (inclusive): one row per day, one column per term."""
-        days = pd.date_range(pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize(), freq="D")
-        X = pd.DataFrame(index=days)
-        X["intercept"] = 1.0
-        years = (days - origin).days.to_numpy() / DAYS_PER_YEAR
-        if self.trend in ("linear", "quadratic"):
-            X["trend"] = years
-        if self.trend == "quadratic":
-            X["trend_sq"] = years**2
-        for name, when in self.breaks.items():
-            X[name] = (days >= when).astype(float)
-        if self.holiday_terms:
-            cal = daily_holiday_indicators(days[0], days[-1]).set_index("date")
-            for h in self.holiday_terms:
-                X[h] = cal[h].to_numpy(dtype=float)
-        if self.covariates is not None:
-            cov = self.covariates.reindex(days)
-            if cov.isna().any().any():
-                missing = cov.index[cov.isna().any(axis=1)]
-                raise TppoError(f"covariates: no value for {len(missing)} day(s) needed, first {missing[0].date()}")
-            for c in cov.columns:
-                X[c] = cov[c].to_numpy(dtype=float)
-        X.index.name = "date"
-        return X
+    # ----------------------------------------------------------------------------------------------------------
+    def layout(self, first: pd.Timestamp, last: pd.Timestamp) -> Layout:
+        """The daily design for a fit to windows spanning ``first``..``last``."""
+        origin = self.origin if self.origin is not None else (first + (last - first) / 2).normalize()
+        basis = None
+        if self.trend == "smooth":
+            d0, d1 = day_number([first, last])
+            basis = TimeBasis(d0, d1, knot_days=self.knot_days)
+        return Layout(
+            self.trend,
+            origin,
+            first,
+            last,
+            basis,
+            dict(self.breaks),
+            list(self.holiday_terms),
+            self.covariates,
+            dict(self.prior_sd),
+            self.forecast,
+            self.damping_days,
+            self.anchor_days,
+        )
 
-    def _log_exposure(self, days: pd.DatetimeIndex) -> np.ndarray:
+    def log_exposure(self, days: pd.DatetimeIndex) -> np.ndarray:
+        """Log daily exposure for ``days`` (0 without exposure)."""
         if self.daily_exposure is None:
             return np.zeros(len(days))
         e = self.daily_exposure.reindex(days)
         if e.isna().any():
             raise TppoError(f"daily_exposure: no value for day {e.index[e.isna()][0].date()}")
+        if (e <= 0).any():
+            raise InsufficientDataError(
+                f"daily_exposure is {e[e <= 0].iloc[0]:g} on {e.index[e <= 0][0].date()}: a rate needs exposure > 0"
+            )
         return np.log(e.to_numpy(dtype=float))
 
-    # ----------------------------------------------------------------------------------------------------------
-    def max_loglike(self, obs: pd.DataFrame, *, maxiter: int = 2000) -> float:
-        """Return the maximised log-likelihood for ``obs`` without standard errors or boundary checks.
-
-        For likelihood-ratio tests: it stays valid when a coefficient runs off to the boundary (where the Wald test
-        of :meth:`fit` is meaningless and ``fit`` raises :class:`BoundaryError`).
-        """
-        obs = _validate_obs(obs)
-        model, y, A, log_e, _, _, _ = self._setup(obs)
-        return float(model.loglike(_optimise(model, y, A, log_e, maxiter=maxiter)))
-
-    def _setup(self, obs: pd.DataFrame):
-        first, last = obs["period_start"].min(), obs["period_end"].max()
-        origin = self.origin if self.origin is not None else first + (last - first) / 2
-        origin = pd.Timestamp(origin).normalize()
-        X = self.design(first, last, origin)
-        days = X.index
-        A = incidence(obs, days)
-        n_days = A.sum(axis=1)
-        log_e = self._log_exposure(days)
-        per_obs_exposure = "exposure" in obs.columns
-        if per_obs_exposure:
+    def problem(self, obs: pd.DataFrame, layout: Layout) -> Problem:
+        """Incidence, daily design and dispersion weights on the days the windows cover."""
+        s, e = day_number(obs["period_start"]), day_number(obs["period_end"])
+        covered = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in zip(s, e)]))
+        days = pd.DatetimeIndex(pd.to_datetime(covered, unit="D"))
+        weights = np.ones(len(obs))
+        if "exposure" in obs.columns:
             if self.daily_exposure is not None:
-                raise TppoError("give exposure either per observation (column exposure) or daily, not both")
-            # spread each window's exposure evenly over its days: A_it * E_i / n_i (rows then sum to E_i * mean mu)
-            A = A * (obs["exposure"].to_numpy(dtype=float) / n_days)[:, None]
-        Xv = X.to_numpy(dtype=float)
-        exog = (A @ Xv) / A.sum(axis=1, keepdims=True)
-        _check_identified(exog, list(X.columns))
-        y = obs["value"].to_numpy(dtype=float)
-        model = _CompositeLinkLikelihood(
-            y,
-            pd.DataFrame(exog, columns=list(X.columns)),
-            daily_X=Xv,
-            incidence=A,
-            log_exposure=log_e,
-            family=self.family,
+                raise TppoError("give exposure either per window (column exposure) or daily, not both")
+            weights = obs["exposure"].to_numpy(dtype=float) / (e - s + 1)
+        rows, cols, vals = [], [], []
+        for i, (a, b) in enumerate(zip(s, e)):
+            j0, j1 = np.searchsorted(covered, a), np.searchsorted(covered, b, side="right")
+            rows.append(np.full(j1 - j0, i))
+            cols.append(np.arange(j0, j1))
+            vals.append(np.full(j1 - j0, weights[i]))
+        A = sparse.csr_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(obs), len(covered))
         )
-        return model, y, A, log_e, X, origin, per_obs_exposure
-
-    def fit(self, obs: pd.DataFrame, *, maxiter: int = 2000) -> IntervalCountResults:
-        """Fit the model to reported window totals.
-
-        Fit to ``obs`` (columns ``period_start``, ``period_end`` — inclusive dates — ``value`` and optionally
-        ``exposure``); return :class:`IntervalCountResults`.
-        """
-        obs = _validate_obs(obs)
-        model, y, A, log_e, X, origin, per_obs_exposure = self._setup(obs)
-        start = _optimise(model, y, A, log_e, maxiter=maxiter)
-        if self.family == "negbin" and start[-1] < 1e-7:
-            raise NoOverdispersionError(
-                f"negbin: alpha estimated at the boundary ({start[-1]:.2g}): no overdispersion between windows; "
-                "use family='poisson'"
-            )
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                sm_res = model.fit(start_params=start, method="newton", maxiter=50, disp=0, tol=1e-10)
-                if not sm_res.mle_retvals.get("converged", False) and (
-                    model.loglike(sm_res.params) < model.loglike(start) - 1e-8
-                ):
-                    # Newton from the optimum only polishes; keep the optimiser's point if Newton wandered.
-                    sm_res = model.fit(start_params=start, method="newton", maxiter=0, disp=0)
-        except np.linalg.LinAlgError as exc:
-            raise TppoError(
-                "the information matrix is singular at the optimum: some terms are not identified by these windows "
-                f"(terms: {list(X.columns)})"
-            ) from exc
-        cov = np.asarray(sm_res.cov_params())
-        if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-            raise TppoError(
-                "the information matrix is singular: some terms are not identified by these windows "
-                f"(terms: {list(X.columns)}); drop holiday terms or the trend"
-            )
-        names = list(X.columns)
-        est, se = np.asarray(sm_res.params)[: len(names)], np.sqrt(np.diag(cov))[: len(names)]
-        off = {
-            n: (float(e), float(s))
-            for n, e, s in zip(names, est, se, strict=True)
-            if n not in ("intercept",) and (abs(e) > _MAX_ABS_COEF or s > _MAX_SE)
-        }
-        if off:
-            raise BoundaryError(off)
-        return IntervalCountResults(self, sm_res, obs, origin, per_obs_exposure)
-
-
-def _check_identified(exog: np.ndarray, names: list[str]) -> None:
-    if exog.shape[0] < exog.shape[1]:
-        raise TppoError(
-            f"{exog.shape[0]} observation(s) cannot identify {exog.shape[1]} terms ({names}); "
-            "use trend='none' or holidays=False"
+        c = None
+        if self.family == "negbin" and self.dispersion == "month":
+            c = month_dispersion_weights(obs["period_start"], obs["period_end"])
+        return Problem(
+            y=obs["value"].to_numpy(dtype=float), A=A, X=layout.rows(days), offset=self.log_exposure(days), c=c
         )
-    # Linearised identifiability: the window-averaged design must have full column rank.
-    sv = np.linalg.svd(exog, compute_uv=False)
-    if sv[-1] <= 1e-10 * sv[0]:
-        raise TppoError(
-            f"the windows cannot separate the terms {names} (window-averaged design is rank deficient); "
-            "drop some holiday terms or the trend"
-        )
+
+    def _fit_engine(self, obs: pd.DataFrame):
+        obs = validate_obs(obs)
+        if obs["value"].sum() == 0:
+            raise InsufficientDataError("every window reports 0 events: no rate can be estimated from them")
+        layout = self.layout(obs["period_start"].min(), obs["period_end"].max())
+        layout.set_anchors(day_number(obs["period_start"]), day_number(obs["period_end"]))
+        prob = self.problem(obs, layout)
+        engine = Engine(prob, self.family)
+        lam = float(self.smoothing) if (self.trend == "smooth" and not isinstance(self.smoothing, str)) else None
+        if self.trend == "smooth" and isinstance(self.smoothing, str):
+            log10_lam, fit = select_lambda(engine, layout.penalty, kind=self.smoothing)
+            lam = 10.0**log10_lam
+        else:
+            fit = engine.fit(layout.penalty(lam))
+        return obs, layout, prob, fit, lam
+
+    def max_loglike(self, obs: pd.DataFrame) -> float:
+        """The log-likelihood at the (penalized) optimum, for likelihood-ratio tests between nested models."""
+        return float(self._fit_engine(obs)[3].loglik)
+
+    def fit(self, obs: pd.DataFrame):
+        """Fit to ``obs`` (``period_start``, ``period_end`` -- inclusive dates -- ``value`` and optionally
+        ``exposure``) and return :class:`~tppo_analysis.models.interval.results.IntervalCountResults`.
+
+        Raises :class:`~tppo_analysis.errors.InsufficientDataError` for input no rate can be fitted to (no windows,
+        only zeros, zero exposure) and :class:`~tppo_analysis.errors.DataValidationError` for malformed input; any
+        other data are fitted, with what they cannot support flagged (``identified``, ``no_overdispersion``)."""
+        from .results import IntervalCountResults
+
+        obs, layout, prob, fit, lam = self._fit_engine(obs)
+        res = IntervalCountResults(self, layout, fit, obs, lam, prob)
+        if self.strict:
+            if res.no_overdispersion:
+                raise NoOverdispersionError(
+                    "NB2 dispersion estimated at 0: the windows show no over-dispersion (the Poisson fit is the NB2 "
+                    "fit)"
+                )
+            ident = res.identification()
+            bad = ident.loc[ident["identified"] == "no", "term"].tolist()
+            if bad:
+                raise NotIdentifiedError(f"terms not bounded by these windows: {bad}")
+        return res
 
 
 def _daily_frame(df: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -289,41 +299,47 @@ def _daily_frame(df: pd.DataFrame, what: str) -> pd.DataFrame:
     return out.set_index("date").sort_index().astype(float)
 
 
-def _validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
+def validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
+    """The windows, checked: ``period_start``, ``period_end`` (inclusive dates), ``value`` (a count) and optionally
+    ``exposure`` (> 0). Problems are reported all at once with their line (header = line 1) and column."""
     if not isinstance(obs, pd.DataFrame):
         raise TppoError("obs must be a DataFrame with columns period_start, period_end, value")
     missing = [c for c in ("period_start", "period_end", "value") if c not in obs.columns]
     if missing:
-        raise DataValidationError([Problem(file, 1, c, None, "required column missing") for c in missing], file=file)
+        raise DataValidationError(
+            [InputProblem(file, 1, c, None, "required column missing") for c in missing], file=file
+        )
     if len(obs) == 0:
-        raise TppoError(f"{file}: no observations")
-    problems: list[Problem] = []
+        raise InsufficientDataError(f"{file}: no windows to fit")
+    problems: list[InputProblem] = []
     out = obs.reset_index(drop=True).copy()
     for col in ("period_start", "period_end"):
         parsed = pd.to_datetime(out[col], errors="coerce")
-        for i in np.flatnonzero(parsed.isna().to_numpy()).tolist():
-            problems.append(Problem(file, int(i) + 2, col, str(out[col].iloc[i]), "not a date"))
+        for i in np.flatnonzero(parsed.isna().to_numpy()):
+            problems.append(InputProblem(file, int(i) + 2, col, str(out[col].iloc[i]), "not a date"))
         out[col] = parsed.dt.normalize()
     values = pd.to_numeric(out["value"], errors="coerce")
-    for i, (raw, v) in enumerate(zip(out["value"], values, strict=True)):
+    for i, (raw, v) in enumerate(zip(out["value"], values)):
         if pd.isna(v):
-            problems.append(Problem(file, i + 2, "value", str(raw), "not a number"))
+            problems.append(InputProblem(file, i + 2, "value", str(raw), "not a number"))
         elif v < 0 or v != np.floor(v):
-            problems.append(Problem(file, i + 2, "value", str(raw), "count must be a non-negative integer"))
-    bad_order = (out["period_end"] < out["period_start"]).fillna(False).to_numpy()
-    for i in np.flatnonzero(bad_order).tolist():
+            problems.append(InputProblem(file, i + 2, "value", str(raw), "count must be a non-negative integer"))
+    for i in np.flatnonzero((out["period_end"] < out["period_start"]).fillna(False).to_numpy()):
         problems.append(
-            Problem(
+            InputProblem(
                 file, int(i) + 2, "period_end", str(out["period_end"].iloc[i].date()), "window ends before it starts"
             )
         )
     if "exposure" in out.columns:
         ex = pd.to_numeric(out["exposure"], errors="coerce")
-        for i, (raw, v) in enumerate(zip(out["exposure"], ex, strict=True)):
-            if pd.isna(v) or v <= 0:
-                problems.append(Problem(file, i + 2, "exposure", str(raw), "exposure must be a positive number"))
+        for i, (raw, v) in enumerate(zip(out["exposure"], ex)):
+            if pd.isna(v) or v < 0:
+                problems.append(InputProblem(file, i + 2, "exposure", str(raw), "exposure must be a number >= 0"))
         out["exposure"] = ex
     if problems:
         raise DataValidationError(problems, file=file)
+    if "exposure" in out.columns and (out["exposure"] == 0).any():
+        i = int(np.flatnonzero(out["exposure"].to_numpy() == 0)[0])
+        raise InsufficientDataError(f"{file} line {i + 2}, column exposure: 0 exposure cannot be modelled as a rate")
     out["value"] = values.astype(np.int64)
-    return out
+    return out.sort_values(["period_start", "period_end"], kind="stable").reset_index(drop=True)

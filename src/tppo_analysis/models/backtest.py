@@ -1,0 +1,252 @@
+"""Rolling-origin backtest of count models on the reconciled record, and the scores the model choice uses.
+
+``backtest(obs, models, origins)`` fits every model at every origin on the windows that end on or before it and
+predicts every later window of the same series; :func:`score_rows` and :func:`summarise` turn the rows into the
+metrics of ``docs/model_choice.md`` (median absolute log ratio, 90% coverage, median width, interval score on the
+log scale; Gneiting & Raftery 2007). The benchmarks the issue names live here too: :class:`NaivePersistence` (the last
+daily rate carried forward) and :class:`MonthlyNB` (the monthly NB2 model of notebook 01 where complete months exist).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InsufficientDataError, TppoError
+from .interval.pooled import KEY_MEASURE, KEY_SERIES, PooledModel
+
+#: default regime boundaries (closure, reopening) when no event table is given
+DEFAULT_REGIME_STARTS = (pd.Timestamp("2020-03-20"), pd.Timestamp("2022-04-01"))
+LEVEL = 0.9
+__all__ = ["backtest", "score_rows", "summarise", "NaivePersistence", "regime_index", "plot_backtest", "COLUMNS"]
+COLUMNS = [
+    "model",
+    "series",
+    "measure",
+    "origin",
+    "period_start",
+    "period_end",
+    "days",
+    "horizon_days",
+    "reported",
+    "predicted",
+    "lower",
+    "upper",
+    "across_regime",
+    "n_train",
+    "note",
+]
+
+
+class NaivePersistence:
+    """Benchmark: the last training window's daily rate carried forward, with an NB2 (or Poisson) interval whose
+    ``alpha`` is the moment estimate from the one-step persistence errors of the training windows."""
+
+    family = "negbin"
+
+    def __repr__(self) -> str:
+        return "NaivePersistence()"
+
+    def fit(self, obs: pd.DataFrame) -> _NaiveResults:
+        o = obs.sort_values("period_start")
+        if len(o) == 0:
+            raise InsufficientDataError("no windows")
+        days = (o["period_end"] - o["period_start"]).dt.days.to_numpy() + 1
+        rate = o["value"].to_numpy(dtype=float) / days
+        alpha = 0.0
+        if len(o) >= 3:
+            m = rate[:-1] * days[1:]
+            y = o["value"].to_numpy(dtype=float)[1:]
+            ok = m > 0
+            if ok.sum() >= 2:
+                alpha = max(float(np.mean(((y[ok] - m[ok]) ** 2 - y[ok]) / m[ok] ** 2)), 0.0)
+        return _NaiveResults(float(rate[-1]), alpha)
+
+
+class _NaiveResults:
+    def __init__(self, rate: float, alpha: float):
+        self.rate, self.alpha = rate, alpha
+
+    def predict_window(self, start, end, level: float = LEVEL, seed: int = 0, *, n_draws: int = 4000) -> dict:
+        d = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
+        mean = self.rate * d
+        rng = np.random.default_rng(seed)
+        lam = mean * rng.gamma(1 / self.alpha, self.alpha, size=n_draws) if self.alpha > 0 else np.full(n_draws, mean)
+        counts = rng.poisson(lam)
+        lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+        return {
+            "mean": mean,
+            "lower": float(np.quantile(counts, lo, method="inverted_cdf")),
+            "upper": float(np.quantile(counts, hi, method="inverted_cdf")),
+        }
+
+
+def regime_index(day, starts: Sequence[pd.Timestamp]) -> int:
+    """0 before the first regime start, 1 from it, 2 from the second, ..."""
+    return int(np.searchsorted(np.array([np.datetime64(s) for s in starts]), np.datetime64(day), side="right"))
+
+
+def backtest(
+    obs: pd.DataFrame,
+    models: Mapping[str, object],
+    origins: Sequence,
+    *,
+    series: Sequence[str] = KEY_SERIES,
+    measure: str = KEY_MEASURE,
+    regime_starts: Sequence[pd.Timestamp] = DEFAULT_REGIME_STARTS,
+    level: float = LEVEL,
+    seed: int = 0,
+    progress=None,
+) -> pd.DataFrame:
+    """One row per model x series x origin x held-out window (see ``docs/model_choice.md`` for the design).
+
+    ``models`` maps a name to an unfitted model: anything with ``fit(obs)`` returning results with
+    ``predict_window(start, end, level, seed)``, or a :class:`~tppo_analysis.models.interval.PooledModel`
+    (fitted once per origin on all ``series``). A model that cannot be fitted at an origin gives rows with an
+    empty prediction and the reason in ``note``."""
+    data = {s: obs[(obs["series"] == s) & (obs["measure"] == measure)].sort_values("period_start") for s in series}
+    origins = [pd.Timestamp(o) for o in origins]
+    plan = []  # (series, origin, train, test) after the origin rules
+    for s, o_all in data.items():
+        prev = None
+        for origin in origins:
+            train = o_all[o_all["period_end"] <= origin]
+            test = o_all[o_all["period_start"] > origin]
+            key = tuple(train["period_start"]) + tuple(train["period_end"])
+            if len(train) < 2 or len(test) == 0 or key == prev:
+                continue
+            prev = key
+            plan.append((s, origin, train, test))
+    rows = []
+    for name, model in models.items():
+        pooled = {}
+        if isinstance(model, PooledModel):
+            for origin in sorted({p[1] for p in plan}):
+                trains = obs[(obs["measure"] == measure) & obs["series"].isin(series) & (obs["period_end"] <= origin)]
+                keep = [s for s in series if (trains["series"] == s).sum() >= 2]
+                try:
+                    pooled[origin] = (model.fit(trains[trains["series"].isin(keep)], keep), "")
+                except TppoError as exc:
+                    pooled[origin] = (None, str(exc).splitlines()[0])
+        for s, origin, train, test in plan:
+            if isinstance(model, PooledModel):
+                res, note = pooled[origin]
+                if res is not None and s not in res.series:
+                    res, note = None, "series not in the pooled fit"
+            else:
+                try:
+                    res, note = model.fit(train), ""
+                except TppoError as exc:
+                    res, note = None, str(exc).splitlines()[0]
+            train_regimes = {
+                regime_index(d, regime_starts)
+                for a, b in zip(train["period_start"], train["period_end"])
+                for d in pd.date_range(a, b, freq="MS").append(pd.DatetimeIndex([a, b]))
+            }
+            for w in test.itertuples(index=False):
+                row = {
+                    "model": name,
+                    "series": s,
+                    "measure": measure,
+                    "origin": origin,
+                    "period_start": w.period_start,
+                    "period_end": w.period_end,
+                    "days": (w.period_end - w.period_start).days + 1,
+                    "horizon_days": (w.period_start - origin).days,
+                    "reported": int(w.value),
+                    "across_regime": regime_index(w.period_end, regime_starts) not in train_regimes,
+                    "n_train": len(train),
+                    "note": note,
+                }
+                if res is not None:
+                    kw = {"series": s} if isinstance(model, PooledModel) else {}
+                    p = res.predict_window(w.period_start, w.period_end, level=level, seed=seed, **kw)
+                    row.update(predicted=p["mean"], lower=p["lower"], upper=p["upper"])
+                rows.append(row)
+            if progress is not None:
+                progress.update(1)
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+def score_rows(bt: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """Per-row metrics: abs_log_ratio, covered, width ((upper + 1) / (lower + 1)), interval_score_log (on log(x + 1))
+    and interval_score (counts)."""
+    b = bt.dropna(subset=["predicted"]).copy()
+    a = 1.0 - level
+    y, lo, hi = b["reported"].astype(float), b["lower"].astype(float), b["upper"].astype(float)
+    b["abs_log_ratio"] = np.abs(np.log((b["predicted"] + 0.5) / (y + 0.5)))
+    b["covered"] = (lo <= y) & (y <= hi)
+    b["width"] = (hi + 1.0) / (lo + 1.0)
+    ly, ll, lu = np.log1p(y), np.log1p(lo), np.log1p(hi)
+    b["interval_score_log"] = (lu - ll) + (2 / a) * (ll - ly).clip(lower=0) + (2 / a) * (ly - lu).clip(lower=0)
+    b["interval_score"] = (hi - lo) + (2 / a) * (lo - y).clip(lower=0) + (2 / a) * (y - hi).clip(lower=0)
+    return b
+
+
+def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windows: int = 3) -> pd.DataFrame:
+    """Metrics per group over the scored windows (not across regimes) of series with >= ``min_windows`` of them."""
+    s = scored[~scored["across_regime"].astype(bool)]
+    counts = s.groupby(["model", "series"]).size()
+    ok = counts[counts >= min_windows].reset_index()[["model", "series"]]
+    s = s.merge(ok, on=["model", "series"])
+
+    def one(g):
+        long = g[g["days"] >= 30]
+        return pd.Series(
+            {
+                "windows": len(g),
+                "median_abs_log_ratio": g["abs_log_ratio"].median(),
+                "coverage_90": g["covered"].mean(),
+                "median_width": g["width"].median(),
+                "median_width_30d": long["width"].median() if len(long) else np.nan,
+                "interval_score_log": g["interval_score_log"].mean(),
+                "interval_score": g["interval_score"].mean(),
+            }
+        )
+
+    return s.groupby(list(by)).apply(one, include_groups=False).reset_index()
+
+
+def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=None):
+    """Predicted against reported totals (log-log) of the scored held-out windows, one marker per origin year and
+    one panel colour per model; vertical bars are the 90% prediction intervals. Returns ``(fig, ax)``."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.5, 5.0))
+    else:
+        fig = ax.figure
+    b = bt.dropna(subset=["predicted"])
+    b = b[~b["across_regime"].astype(bool) & b["model"].isin(list(models))]
+    colours = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]
+    markers = ["o", "s", "^", "D", "v", "P"]
+    origins = sorted(pd.to_datetime(b["origin"]).dt.year.unique())
+    for k, name in enumerate(models):
+        g = b[b["model"] == name]
+        for j, year in enumerate(origins):
+            h = g[pd.to_datetime(g["origin"]).dt.year == year]
+            if h.empty:
+                continue
+            x = h["reported"].clip(lower=0.5)
+            ax.errorbar(
+                x,
+                h["predicted"].clip(lower=0.5),
+                yerr=[(h["predicted"] - h["lower"]).clip(lower=0), (h["upper"] - h["predicted"]).clip(lower=0)],
+                fmt=markers[j % len(markers)],
+                color=colours[k % len(colours)],
+                markersize=4,
+                alpha=0.8,
+                elinewidth=0.6,
+                capsize=0,
+                label=f"{(labels or {}).get(name, name)}, origin {year}",
+            )
+    lims = [0.5, max(float(b[["reported", "upper"]].max().max()), 10.0) * 1.5]
+    ax.plot(lims, lims, color="#444444", linewidth=0.8, linestyle=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("reported total of the held-out window")
+    ax.set_ylabel("predicted total (90% interval)")
+    ax.legend(fontsize=7)
+    return fig, ax

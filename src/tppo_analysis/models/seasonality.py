@@ -1,0 +1,192 @@
+"""Seasonality of the record from the interval models, for notebook 02: holiday effects with their identification,
+the month-by-month holiday factor, the observed complete months against the holiday-free expectation, and the
+figures of the seasonality power study (SYNTHETIC).
+
+Holiday effects come from fits with ridge-penalised holiday terms (prior sd 1 on the log scale): a term the windows
+cannot separate shrinks towards 0 and is reported as not identified, never as a number. Tables are rounded here with
+:func:`tppo_analysis.protocol.round_frame`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TppoError
+from ..protocol import round_frame
+from .interval._predict import NOT_BOUNDED
+
+__all__ = [
+    "holiday_effects_table",
+    "seasonal_profile",
+    "observed_vs_baseline",
+    "seasonal_profile_figure",
+    "power_figure",
+]
+
+
+def holiday_effects_table(fits: Mapping[str, object], *, level: float = 0.95) -> pd.DataFrame:
+    """Holiday effects as rate ratios for a day in the period, one row per (fit, term).
+
+    ``fits`` maps a label (e.g. "4 key series, pooled" or a series label) to a fitted interval model (single or
+    pooled). Columns: fit, term, rate_ratio, ci_lower, ci_upper, level, identified, reliability, note; a term that
+    is not identified has no numbers and the note "not bounded"."""
+    rows = []
+    for label, res in fits.items():
+        ident = res.identification().set_index("term")
+        tab = res.tidy(level)
+        tab = tab[tab["term"].isin(res.model.holiday_terms)].set_index("term")
+        n = sum(len(o) for o in res.data.values()) if hasattr(res, "data") else len(res.obs)
+        for term in res.model.holiday_terms:
+            r = tab.loc[term]
+            rows.append(
+                {
+                    "fit": label,
+                    "term": term,
+                    "rate_ratio": np.exp(r["estimate"]),
+                    "ci_lower": np.exp(r["ci_lower"]),
+                    "ci_upper": np.exp(r["ci_upper"]),
+                    "level": level,
+                    "identified": r["identified"],
+                    "reliability": f"{n} windows; ridge prior sd {res.model.prior_sd['holidays']:g} (log scale); "
+                    f"data-only 95% interval {np.exp(3.92 * ident.loc[term, 'se_data']):.3g}-fold wide",
+                    "note": r["note"] if r["identified"] == "no" else "",
+                }
+            )
+    out = pd.DataFrame(rows)
+    out.loc[out["identified"] == "no", ["rate_ratio", "ci_lower", "ci_upper"]] = np.nan
+    out.loc[out["identified"] == "no", "note"] = NOT_BOUNDED
+    return round_frame(out)
+
+
+def _holiday_index(res) -> list[int]:
+    names = list(res.layout.names)
+    return [names.index(h) for h in res.model.holiday_terms]
+
+
+def _eta(res, days: pd.DatetimeIndex, betas: np.ndarray, series: str | None) -> np.ndarray:
+    if series is None:
+        return res.layout.eta(days, betas)
+    return res.layout.eta(series, days, betas)
+
+
+def seasonal_profile(
+    res, year: int, *, series: str | None = None, n_draws: int = 2000, seed: int = 0, level: float = 0.95
+) -> pd.DataFrame:
+    """Month-by-month holiday factor in ``year``: the expected monthly total divided by the same total with every
+    holiday coefficient at 0 (trend kept); 1 = no holiday effect that month. Columns: month, factor, ci_lower,
+    ci_upper (``level``, from ``n_draws`` posterior draws, seeded), identified ("no" when any holiday term of the
+    fit is not identified: the factor is then not shown)."""
+    idx = _holiday_index(res)
+    if not idx:
+        raise TppoError("the model has no holiday terms")
+    days = pd.date_range(f"{year}-01-01", f"{year}-12-31")
+    draws = res._draws(n_draws, np.random.default_rng(seed))
+    zero = lambda b: np.where(np.isin(np.arange(b.shape[1]), idx)[None, :], 0.0, b)  # noqa: E731
+    point = np.exp(_eta(res, days, res.beta[None, :], series))[:, 0]
+    point0 = np.exp(_eta(res, days, zero(res.beta[None, :]), series))[:, 0]
+    with_h, without = np.exp(_eta(res, days, draws, series)), np.exp(_eta(res, days, zero(draws), series))
+    bad = (res.identification().set_index("term").loc[list(res.model.holiday_terms), "identified"] == "no").any()
+    month = np.asarray(days.month)
+    lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
+    rows = []
+    for m in range(1, 13):
+        sel = month == m
+        ratio = with_h[sel].sum(axis=0) / without[sel].sum(axis=0)
+        rows.append(
+            {
+                "month": pd.Timestamp(year, m, 1),
+                "factor": point[sel].sum() / point0[sel].sum(),
+                "ci_lower": np.quantile(ratio, lo),
+                "ci_upper": np.quantile(ratio, hi),
+                "identified": "no" if bad else "yes",
+            }
+        )
+    out = pd.DataFrame(rows)
+    if bad:
+        out[["factor", "ci_lower", "ci_upper"]] = np.nan
+    return round_frame(out)
+
+
+def observed_vs_baseline(res, monthly: pd.DataFrame, *, series: str | None = None) -> pd.DataFrame:
+    """Observed complete-month totals (``month``, ``value``) against the fit's expectation for the month with every
+    holiday coefficient at 0: ``ratio`` = observed / baseline is the raw month-by-month seasonal signal."""
+    idx = _holiday_index(res)
+    b0 = res.beta.copy()
+    b0[idx] = 0.0
+    rows = []
+    for row in monthly.sort_values("month").itertuples(index=False):
+        m0 = pd.Timestamp(row.month)
+        days = pd.date_range(m0, m0 + pd.offsets.MonthEnd(0))
+        base = float(np.exp(_eta(res, days, b0[None, :], series)).sum())
+        rows.append({"month": m0, "observed": int(row.value), "baseline": base, "ratio": row.value / base})
+    return round_frame(pd.DataFrame(rows))
+
+
+def seasonal_profile_figure(profile: pd.DataFrame, raw: pd.DataFrame, *, title: str):
+    """Holiday factor by month (line and band) per year with the observed months' ratios (dots). Returns the
+    figure."""
+    import matplotlib.pyplot as plt
+
+    years = sorted(profile["month"].dt.year.unique())
+    fig, axes = plt.subplots(1, len(years), figsize=(4.5 * len(years), 3.6), sharey=True, squeeze=False)
+    names = [pd.Timestamp(2000, m, 1).strftime("%b") for m in range(1, 13)]
+    for ax, year in zip(axes[0], years):
+        p = profile[profile["month"].dt.year == year]
+        r = raw[raw["month"].dt.year == year]
+        ax.fill_between(
+            p["month"].dt.month,
+            p["ci_lower"],
+            p["ci_upper"],
+            color="#0072B2",
+            alpha=0.2,
+            linewidth=0,
+            label="95% interval",
+        )
+        ax.plot(p["month"].dt.month, p["factor"], color="#0072B2", marker="o", markersize=3, label="model factor")
+        ax.scatter(r["month"].dt.month, r["ratio"], color="#D55E00", zorder=3, s=18, label="observed / baseline")
+        ax.axhline(1.0, color="#444444", linewidth=0.8)
+        ax.set_xticks(range(1, 13), names, fontsize=8)
+        ax.set_title(str(year), loc="left", fontsize=9)
+    axes[0, 0].set_ylabel("ratio to the holiday-free expectation")
+    axes[0, 0].legend(fontsize=8, loc="lower left")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def power_figure(power: pd.DataFrame):
+    """Detection power by planted rate ratio and series (LR test solid with 2 MC SE bars, Wald dashed). Returns the
+    figure (the caller saves it with ``synthetic=True``)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
+    for (series, g), colour in zip(power.groupby("series", sort=False), colours):
+        ax.errorbar(
+            g["rate_ratio"],
+            g["power_lr"],
+            yerr=2 * g["mc_se_lr"],
+            color=colour,
+            linestyle="-",
+            marker="o",
+            markersize=4,
+            capsize=2,
+            label=f"{series} (LR test)",
+        )
+        ax.plot(g["rate_ratio"], g["power_wald"], color=colour, linestyle="--", linewidth=1, label=f"{series} (Wald)")
+    ax.axhline(0.8, color="#444444", linewidth=0.8, linestyle=":")
+    ax.axhline(0.05, color="#444444", linewidth=0.8, linestyle=":")
+    ax.set_xscale("log")
+    ticks = sorted(power["rate_ratio"].unique())
+    ax.set_xticks(ticks, [f"{v:g}" for v in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("planted rate ratio, days 0..20 from Idul Fitri (log scale)")
+    ax.set_ylabel("share of replications detected (p < 0.05)")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7, loc="upper center", ncol=2)
+    ax.set_title("SYNTHETIC: power to detect a post-Idul-Fitri effect on the record's windows", fontsize=10)
+    fig.tight_layout()
+    return fig
