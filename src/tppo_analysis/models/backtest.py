@@ -210,43 +210,47 @@ def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windo
 
 
 def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=None):
-    """Predicted against reported totals (log-log) of the scored held-out windows, one marker per origin year and
-    one panel colour per model; vertical bars are the 90% prediction intervals. Returns ``(fig, ax)``."""
+    """Predicted against reported totals of the scored held-out windows, log-log, one panel per model (one ``ax``:
+    the first model only), colour and marker by origin year; vertical bars are the 90% prediction intervals.
+    Returns ``(fig, axes)``."""
     import matplotlib.pyplot as plt
 
+    models = list(models)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.5, 5.0))
+        fig, axes = plt.subplots(
+            1, len(models), figsize=(3.6 * len(models), 3.9), sharex=True, sharey=True, squeeze=False
+        )
+        axes = list(axes[0])
     else:
-        fig = ax.figure
+        fig, axes, models = ax.figure, [ax], models[:1]
     b = bt.dropna(subset=["predicted"])
-    b = b[~b["across_regime"].astype(bool) & b["model"].isin(list(models))]
+    b = b[~b["across_regime"].astype(bool) & b["model"].isin(models)]
     colours = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]
     markers = ["o", "s", "^", "D", "v", "P"]
     origins = sorted(pd.to_datetime(b["origin"]).dt.year.unique())
-    for k, name in enumerate(models):
+    hi = max(float(b[["reported", "predicted"]].max().max()), 10.0) * 3
+    for a, name in zip(axes, models):
         g = b[b["model"] == name]
         for j, year in enumerate(origins):
             h = g[pd.to_datetime(g["origin"]).dt.year == year]
             if h.empty:
                 continue
-            x = h["reported"].clip(lower=0.5)
-            ax.errorbar(
+            x, y = h["reported"].clip(lower=0.5), h["predicted"].clip(lower=0.5)
+            a.vlines(
                 x,
-                h["predicted"].clip(lower=0.5),
-                yerr=[(h["predicted"] - h["lower"]).clip(lower=0), (h["upper"] - h["predicted"]).clip(lower=0)],
-                fmt=markers[j % len(markers)],
-                color=colours[k % len(colours)],
-                markersize=4,
-                alpha=0.8,
-                elinewidth=0.6,
-                capsize=0,
-                label=f"{(labels or {}).get(name, name)}, origin {year}",
+                h["lower"].clip(lower=0.5),
+                h["upper"].clip(upper=hi * 10),
+                color=colours[j % 6],
+                alpha=0.35,
+                linewidth=1.2,
             )
-    lims = [0.5, max(float(b[["reported", "upper"]].max().max()), 10.0) * 1.5]
-    ax.plot(lims, lims, color="#444444", linewidth=0.8, linestyle=":")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("reported total of the held-out window")
-    ax.set_ylabel("predicted total (90% interval)")
-    ax.legend(fontsize=7)
-    return fig, ax
+            a.scatter(x, y, marker=markers[j % 6], color=colours[j % 6], s=16, zorder=3, label=f"origin 31 Dec {year}")
+        a.plot([0.5, hi], [0.5, hi], color="#444444", linewidth=0.8, linestyle=":")
+        a.set_xscale("log")
+        a.set_yscale("log")
+        a.set_ylim(0.5, hi)
+        a.set_title((labels or {}).get(name, name), fontsize=8, loc="left")
+        a.set_xlabel("reported total")
+    axes[0].set_ylabel("predicted total (90% interval)")
+    axes[0].legend(fontsize=7, loc="upper left")
+    return fig, (axes[0] if len(axes) == 1 else axes)

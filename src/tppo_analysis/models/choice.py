@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from ..errors import TppoError
+from ..protocol import round_frame
 from .backtest import NaivePersistence, backtest, score_rows, summarise
 from .interval.model import IntervalCountModel
 from .interval.pooled import PooledModel
@@ -197,14 +198,36 @@ def run_choice(
     return pd.concat(done.values(), ignore_index=True), decisions, chosen
 
 
-def recommended_interval_model(family: str = "negbin", *, reopening=None) -> IntervalCountModel:
+def recommended_interval_model(family: str = "negbin", *, holidays=False, reopening=None) -> IntervalCountModel:
     """The (unfitted) single-series interval model that the rule of ``docs/model_choice.md`` chose on the committed
-    backtest (:data:`RECOMMENDED`). ``reopening``: the start of the post-reopening regime (default: from the event
-    table when it is there, else :data:`REOPENING`)."""
+    backtest (:data:`RECOMMENDED`), with ``holidays`` as for :class:`IntervalCountModel` (the backtest ran without).
+    ``reopening``: start of the post-reopening regime (default: from the event table when it is there, else
+    :data:`REOPENING`)."""
     if reopening is None:
         reopening = _reopening_from_events()
     opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
-    return IntervalCountModel(family, trend="smooth", **_model_options(opts, pd.Timestamp(reopening)))
+    kw = _model_options(opts, pd.Timestamp(reopening))
+    kw["holidays"] = holidays
+    return IntervalCountModel(family, trend="smooth", **kw)
+
+
+def fit_pooled_recommended(
+    obs: pd.DataFrame,
+    series: Sequence[str],
+    *,
+    family: str = "negbin",
+    holidays=False,
+    reopening=None,
+    measure: str = "dep_deferral_wni_pmi_suspected",
+):
+    """:func:`~tppo_analysis.models.interval.fit_pooled` with the options the rule chose."""
+    from .interval.pooled import fit_pooled
+
+    if reopening is None:
+        reopening = _reopening_from_events()
+    kw = _model_options({k: v for k, v in RECOMMENDED.items() if k != "pooled"}, pd.Timestamp(reopening))
+    kw["holidays"] = holidays
+    return fit_pooled(obs, series, family=family, measure=measure, **kw)
 
 
 def _reopening_from_events() -> pd.Timestamp:
@@ -263,19 +286,37 @@ def fit_recommended(
     """The key series fitted as the rule chose: one pooled fit (``RECOMMENDED["pooled"]``) or one recommended model
     per series (:class:`SeriesFits`). Both answer ``predict_window``, ``monthly``, ``period_change`` with
     ``series=``."""
-    from .interval.pooled import fit_pooled
-
     if reopening is None:
         reopening = _reopening_from_events()
-    opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
     if RECOMMENDED.get("pooled"):
-        kw = _model_options(opts, pd.Timestamp(reopening))
-        kw["holidays"] = holidays
-        return fit_pooled(obs, series, family=family, measure=measure, **kw)
+        return fit_pooled_recommended(
+            obs, series, family=family, holidays=holidays, reopening=reopening, measure=measure
+        )
     fits = {}
     for s in series:
         o = obs[(obs["series"] == s) & (obs["measure"] == measure)]
-        model = recommended_interval_model(family, reopening=reopening)
-        model.holiday_terms = list(IntervalCountModel(holidays=holidays).holiday_terms)
-        fits[s] = model.fit(o)
+        fits[s] = recommended_interval_model(family, holidays=holidays, reopening=reopening).fit(o)
     return SeriesFits(fits)
+
+
+def backtest_summary(
+    bt: pd.DataFrame, *, by: Sequence[str] = ("model",), models: Sequence[str] | None = None, across: bool = False
+) -> pd.DataFrame:
+    """Backtest metrics (docs/model_choice.md) per model (and ``by``), over the scored windows or, with ``across``,
+    over the windows predicted across the closures."""
+    sc = score_rows(bt)
+    if across:
+        sc = sc[sc["across_regime"].astype(bool)].assign(across_regime=False)
+    else:
+        sc = sc[~sc["across_regime"].astype(bool)]
+    out = summarise(sc, by)
+    if models is not None:
+        out = out[out["model"].isin(models)]
+    out["windows"] = out["windows"].astype(int)
+    return round_frame(out.sort_values("interval_score_log").reset_index(drop=True))
+
+
+def chosen_model_name() -> str:
+    """The backtest row label of the model the rule chose."""
+    opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
+    return ("pooled " if RECOMMENDED.get("pooled") else "") + candidate_name(opts)

@@ -157,6 +157,12 @@ def seasonal_profile_figure(profile: pd.DataFrame, raw: pd.DataFrame, *, title: 
     return fig
 
 
+def power_table(path) -> pd.DataFrame:
+    """The committed seasonality power study (SYNTHETIC), rounded for display."""
+    cols = ["data", "series", "n_windows", "alpha", "rate_ratio", "power_lr", "mc_se_lr", "power_wald", "mc_se_wald"]
+    return round_frame(pd.read_csv(path)[cols])
+
+
 def power_figure(power: pd.DataFrame):
     """Detection power by planted rate ratio and series (LR test solid with 2 MC SE bars, Wald dashed). Returns the
     figure (the caller saves it with ``synthetic=True``)."""

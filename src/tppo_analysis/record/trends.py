@@ -15,19 +15,42 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
-from ..models.backtest import plot_backtest, score_rows, summarise
-from ..models.choice import RECOMMENDED, candidate_name, fit_recommended, recommended_interval_model
+from ..models.backtest import plot_backtest
+from ..models.choice import (
+    RECOMMENDED,
+    backtest_summary,
+    chosen_model_name,
+    fit_pooled_recommended,
+    fit_recommended,
+    recommended_interval_model,
+)
 from ..models.interval import KEY_MEASURE, KEY_SERIES
 from ..models.interval._predict import NOT_BOUNDED, covered_days
+from ..models.monthly import MINISTRY_SPLIT, complete_months, fit_monthly_nb, full_year_coverage
 from ..protocol import round_frame
 
 __all__ = [
+    "SOURCE",
+    "MINISTRY_SPLIT",
+    "complete_months",
+    "fit_monthly_nb",
+    "full_year_coverage",
+    "chosen_model_name",
+    "passport_rate_table",
+    "notebook_tables",
     "KEY_SERIES",
     "KEY_MEASURE",
     "series_obs",
     "series_label",
     "series_table",
-    "fit_key_series",
+    "TREND_SPECS",
+    "BROADER",
+    "FORECAST_WINDOWS",
+    "BoundFit",
+    "fit_pooled_recommended",
+    "recommended_interval_model",
+    "trend_fits",
+    "event_lines",
     "covered_periods",
     "period_changes",
     "window_check",
@@ -38,6 +61,9 @@ __all__ = [
     "trend_figure",
     "backtest_figure",
 ]
+
+#: Source line of the tables and figures built on the public record.
+SOURCE = "public statements compiled in data/public; reconciled by tppo.reconcile"
 
 _LABELS = {
     "national": "Indonesia, all checkpoints",
@@ -84,9 +110,86 @@ def series_table(obs: pd.DataFrame, specs: Sequence[tuple[str, str]]) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def fit_key_series(obs: pd.DataFrame, series: Sequence[str] = KEY_SERIES, *, holidays=False, reopening=None):
-    """The key series fitted with the model the backtest chose (pooled or one fit per series)."""
-    return fit_recommended(obs, series, holidays=holidays, reopening=reopening)
+#: Notebook 01's series: the key departure series and national passport deferrals.
+TREND_SPECS: tuple[tuple[str, str], ...] = (
+    *((k, KEY_MEASURE) for k in KEY_SERIES),
+    ("national", "passport_deferral_pmi_suspected"),
+)
+#: The broader measure of each measure (all deferral or refusal reasons), for the robustness table.
+BROADER = {
+    "dep_deferral_wni_pmi_suspected": "dep_deferral_wni_all_reasons",
+    "passport_deferral_pmi_suspected": "passport_refusal_all_reasons",
+}
+#: Soekarno-Hatta's windows of 2025 the notebook predicts (its 2025 figures are held out of data/public).
+FORECAST_WINDOWS = tuple(
+    (f"2025-{m:02d}-01", str((pd.Timestamp(f"2025-{m:02d}-01") + pd.offsets.MonthEnd(0)).date())) for m in range(1, 7)
+)
+#: Dates drawn on the trend figure when no event table is at hand.
+DEFAULT_EVENTS = {
+    "placements suspended": "2020-03-20",
+    "Malaysia reopens": "2022-04-01",
+    "Satgas TPPO": "2023-06-05",
+    "ministry split": "2024-10-21",
+}
+
+
+class BoundFit:
+    """One series of a fit (pooled or single) behind one interface: ``period_change``, ``period_rate``,
+    ``predict_window``, ``monthly`` and ``plot`` without the ``series=`` argument."""
+
+    def __init__(self, res, series: str | None = None):
+        self.res, self.series = res, series
+
+    def _kw(self) -> dict:
+        return {} if self.series is None else {"series": self.series}
+
+    def period_change(self, before, after, level: float = 0.9) -> dict:
+        return self.res.period_change(before, after, level=level, **self._kw())
+
+    def period_rate(self, start, end, level: float = 0.9) -> dict:
+        return self.res.period_rate(start, end, level=level, **self._kw())
+
+    def predict_window(self, start, end, level: float = 0.9, seed: int = 0) -> dict:
+        return self.res.predict_window(start, end, level=level, seed=seed, **self._kw())
+
+    def monthly(self, level: float = 0.9, seed: int = 0) -> pd.DataFrame:
+        return self.res.monthly(level=level, seed=seed, **self._kw())
+
+    def plot(self, ax=None, **kw):
+        return self.res.plot(ax=ax, **self._kw(), **kw)
+
+
+def trend_fits(
+    obs: pd.DataFrame, specs: Sequence[tuple[str, str]] = TREND_SPECS, *, holidays=False, reopening=None
+) -> dict[tuple[str, str], BoundFit]:
+    """Each (series, measure) fitted with the model the backtest chose: the key departure series together (pooled
+    when the rule says so), any other series alone."""
+    keys = [s for s, m in specs if m == KEY_MEASURE]
+    out: dict[tuple[str, str], BoundFit] = {}
+    if keys:
+        key_fits = fit_recommended(obs, keys, holidays=holidays, reopening=reopening)
+        for s in keys:
+            out[(s, KEY_MEASURE)] = BoundFit(key_fits, s) if RECOMMENDED.get("pooled") else BoundFit(key_fits[s])
+    for s, m in specs:
+        if m != KEY_MEASURE:
+            model = recommended_interval_model(reopening=reopening)
+            out[(s, m)] = BoundFit(model.fit(series_obs(obs, s, m)))
+    return {spec: out[spec] for spec in specs}
+
+
+def event_lines(kinds: Sequence[str] = ("closure", "reopening", "institution")) -> dict[str, pd.Timestamp]:
+    """Dated events to draw on trend figures: from ``data/reference/events.csv`` when ``sources.events`` is there
+    (the starts of the trend regimes and of institutional events), else :data:`DEFAULT_EVENTS`."""
+    try:
+        from ..sources.events import regimes
+    except ImportError:
+        return {k: pd.Timestamp(v) for k, v in DEFAULT_EVENTS.items()}
+    r = regimes()
+    return {
+        str(row.regime).replace("_", " "): pd.Timestamp(row.start)
+        for row in r.itertuples(index=False)
+        if pd.notna(row.start)
+    }
 
 
 def covered_periods(o: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timestamp]]:
@@ -105,7 +208,7 @@ def covered_periods(o: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timesta
 def _span_label(a: pd.Timestamp, b: pd.Timestamp) -> str:
     if a.month == 1 and a.day == 1 and b.month == 12 and b.day == 31:
         return str(a.year)
-    return f"{a:%d %b} - {b:%d %b %Y}".lstrip("0")
+    return f"{a.day} {a:%b} - {b.day} {b:%b %Y}"
 
 
 def period_changes(
@@ -114,10 +217,10 @@ def period_changes(
     """Change in the expected mean daily rate between consecutive reported years of each series, over the calendar
     days both years report (their common within-year span), with a ``level`` interval (parameter uncertainty).
 
-    Columns: series, earlier, later, rate_earlier, rate_later (deferrals per day), ratio, ci_lower, ci_upper, level,
+    Columns: series, measure, earlier, later, rate_earlier, rate_later (per day), ratio, ci_lower, ci_upper, level,
     identified, reliability, note."""
     rows = []
-    for s in series:
+    for (s, measure), fit in fits.items():
         o = series_obs(obs, s, measure)
         periods = covered_periods(o)
         for (y0, a0, b0), (y1, a1, b1) in zip(periods[:-1], periods[1:]):
@@ -127,9 +230,9 @@ def period_changes(
                 continue
             p0 = (pd.Timestamp(y0, *start), pd.Timestamp(y0, *end))
             p1 = (pd.Timestamp(y1, *start), pd.Timestamp(y1, *end))
-            ch = fits.period_change(p0, p1, level=level, series=s)
-            r0 = fits.period_rate(*p0, level=level, series=s)["estimate"]
-            r1 = fits.period_rate(*p1, level=level, series=s)["estimate"]
+            ch = fit.period_change(p0, p1, level=level)
+            r0 = fit.period_rate(*p0, level=level)["estimate"]
+            r1 = fit.period_rate(*p1, level=level)["estimate"]
             n0 = int(((o["period_end"] >= p0[0]) & (o["period_start"] <= p0[1])).sum())
             n1 = int(((o["period_end"] >= p1[0]) & (o["period_start"] <= p1[1])).sum())
             gap = y1 - y0 > 1
@@ -147,7 +250,9 @@ def period_changes(
                     "identified": ch["identified"],
                     "reliability": f"{len(o)} windows in the series ({n0} and {n1} in these periods); trend model chosen "
                     "by backtest",
-                    "note": f"no reported days {y0 + 1}-{y1 - 1}" if gap else "",
+                    "note": (f"no reported days in {y0 + 1}" if y1 - y0 == 2 else f"no reported days {y0 + 1}-{y1 - 1}")
+                    if gap
+                    else "",
                 }
             )
     out = pd.DataFrame(rows)
@@ -158,14 +263,11 @@ def period_changes(
     return round_frame(out)
 
 
-def window_check(
-    fits, obs: pd.DataFrame, series: str, *, level: float = 0.9, measure: str = KEY_MEASURE, seed: int = 0
-) -> pd.DataFrame:
-    """Every reported window of ``series`` with the fitted total and its ``level`` prediction interval."""
-    o = series_obs(obs, series, measure)
+def window_check(fit: BoundFit, o: pd.DataFrame, *, level: float = 0.9, seed: int = 0) -> pd.DataFrame:
+    """Every reported window ``o`` of one series with the fitted total and its ``level`` prediction interval."""
     rows = []
     for w in o.itertuples(index=False):
-        p = fits.predict_window(w.period_start, w.period_end, level=level, seed=seed, series=series)
+        p = fit.predict_window(w.period_start, w.period_end, level=level, seed=seed)
         rows.append(
             {
                 "period_start": w.period_start.date(),
@@ -180,10 +282,44 @@ def window_check(
     return round_frame(pd.DataFrame(rows))
 
 
+def _latest_change(o: pd.DataFrame, reopening, level: float) -> dict:
+    """The change between the last two reported years of one series (over their common days), recommended model."""
+    if len(o) < 2:
+        return {"windows": len(o), "note": "no windows" if len(o) == 0 else "one window only"}
+    o = o.assign(period_start=pd.to_datetime(o["period_start"]), period_end=pd.to_datetime(o["period_end"]))
+    periods = covered_periods(o)
+    if len(periods) < 2:
+        return {"windows": len(o), "note": "one reported year only"}
+    (y0, a0, b0), (y1, a1, b1) = periods[-2], periods[-1]
+    start, end = max((a0.month, a0.day), (a1.month, a1.day)), min((b0.month, b0.day), (b1.month, b1.day))
+    if start > end:
+        return {"windows": len(o), "note": "the last two reported years share no reported days"}
+    p0 = (pd.Timestamp(y0, *start), pd.Timestamp(y0, *end))
+    p1 = (pd.Timestamp(y1, *start), pd.Timestamp(y1, *end))
+    ch = recommended_interval_model(reopening=reopening).fit(o).period_change(p0, p1, level=level)
+    ok = ch["identified"] != "no"
+    return {
+        "windows": len(o),
+        "earlier": _span_label(*p0),
+        "later": _span_label(*p1),
+        "ratio": ch["estimate"] if ok else np.nan,
+        "ci_lower": ch["ci_lower"] if ok else np.nan,
+        "ci_upper": ch["ci_upper"] if ok else np.nan,
+        "identified": ch["identified"],
+        "note": "" if ok else NOT_BOUNDED,
+    }
+
+
 def robustness_table(
-    figures: pd.DataFrame, specs: Sequence[tuple[str, str]], *, reopening=None, level: float = 0.9
+    figures: pd.DataFrame,
+    specs: Sequence[tuple[str, str]] = TREND_SPECS,
+    *,
+    broader: Mapping[str, str] | None = None,
+    reopening=None,
+    level: float = 0.9,
 ) -> pd.DataFrame:
-    """The latest period change of each (series, measure) under the other reconciliation rules.
+    """The latest period change of each (series, measure) under the other reconciliation rules and, where
+    ``broader`` names one, on the broader measure (all reasons).
 
     Rules: vintage in {latest (headline), earliest} x conflicts in {set_aside (headline), prefer_longer (ignores the
     override table, so uses figures the headline sets aside)}. Columns: series, measure, rule, windows, earlier,
@@ -199,44 +335,21 @@ def robustness_table(
     rows = []
     for vintage, conflicts in variants:
         obs = reconcile(figures, vintage=vintage, conflicts=conflicts, overrides=conflicts == "set_aside")[0]
-        rule = f"vintage={vintage}, conflicts={conflicts}" + (
-            " (headline)" if vintage == "latest" and conflicts == "set_aside" else ""
-        )
+        headline = vintage == "latest" and conflicts == "set_aside"
+        rule = f"vintage={vintage}, conflicts={conflicts}" + (" (headline)" if headline else "")
         for s, m in specs:
-            base = {"series": series_label(s), "measure": m, "rule": rule}
             o = obs[(obs["series"] == s) & (obs["measure"] == m)]
-            if len(o) < 2:
-                rows.append({**base, "windows": len(o), "note": "fewer than 2 windows"})
-                continue
-            fit = recommended_interval_model(reopening=reopening).fit(o)
-            periods = covered_periods(
-                o.assign(period_start=pd.to_datetime(o["period_start"]), period_end=pd.to_datetime(o["period_end"]))
-            )
-            if len(periods) < 2:
-                rows.append({**base, "windows": len(o), "note": "one reported year only"})
-                continue
-            (y0, a0, b0), (y1, a1, b1) = periods[-2], periods[-1]
-            start, end = max((a0.month, a0.day), (a1.month, a1.day)), min((b0.month, b0.day), (b1.month, b1.day))
-            if start > end:
-                rows.append({**base, "windows": len(o), "note": "the last two years share no reported days"})
-                continue
-            p0 = (pd.Timestamp(y0, *start), pd.Timestamp(y0, *end))
-            p1 = (pd.Timestamp(y1, *start), pd.Timestamp(y1, *end))
-            ch = fit.period_change(p0, p1, level=level)
-            ok = ch["identified"] != "no"
-            rows.append(
-                {
-                    **base,
-                    "windows": len(o),
-                    "earlier": _span_label(*p0),
-                    "later": _span_label(*p1),
-                    "ratio": ch["estimate"] if ok else np.nan,
-                    "ci_lower": ch["ci_lower"] if ok else np.nan,
-                    "ci_upper": ch["ci_upper"] if ok else np.nan,
-                    "identified": ch["identified"],
-                    "note": "" if ok else NOT_BOUNDED,
-                }
-            )
+            rows.append({"series": series_label(s), "measure": m, "rule": rule, **_latest_change(o, reopening, level)})
+            if headline and broader and m in broader:
+                o = obs[(obs["series"] == s) & (obs["measure"] == broader[m])]
+                rows.append(
+                    {
+                        "series": series_label(s),
+                        "measure": broader[m],
+                        "rule": "broader measure, headline rules",
+                        **_latest_change(o, reopening, level),
+                    }
+                )
     cols = [
         "series",
         "measure",
@@ -254,15 +367,20 @@ def robustness_table(
 
 
 def forecast_table(
-    fits, series: str, windows: Sequence[tuple[str, str]], *, level: float = 0.9, seed: int = 0
+    fit: BoundFit,
+    label: str,
+    windows: Sequence[tuple[str, str]] = FORECAST_WINDOWS,
+    *,
+    level: float = 0.9,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """Predicted totals of ``series`` for future ``windows`` ((start, end) pairs): mean and ``level`` interval."""
+    """Predicted totals for future ``windows`` ((start, end) pairs): mean and ``level`` interval."""
     rows = []
     for a, b in windows:
-        p = fits.predict_window(a, b, level=level, seed=seed, series=series)
+        p = fit.predict_window(a, b, level=level, seed=seed)
         rows.append(
             {
-                "series": series_label(series),
+                "series": label,
                 "period_start": pd.Timestamp(a).date(),
                 "period_end": pd.Timestamp(b).date(),
                 "mean": p["mean"],
@@ -297,50 +415,69 @@ def break_table(o: pd.DataFrame, breaks: Mapping[str, object], *, reopening=None
     return round_frame(tab[["term", "estimate", "ci_lower", "ci_upper", "scale", "level", "identified", "note"]])
 
 
-def backtest_summary(
-    bt: pd.DataFrame, *, by: Sequence[str] = ("model",), models: Sequence[str] | None = None, across: bool = False
-) -> pd.DataFrame:
-    """Backtest metrics (docs/model_choice.md) per model (and ``by``), over the scored windows or, with ``across``,
-    over the windows predicted across the closures."""
-    sc = score_rows(bt)
-    if across:
-        sc = sc[sc["across_regime"].astype(bool)].assign(across_regime=False)
-    else:
-        sc = sc[~sc["across_regime"].astype(bool)]
-    out = summarise(sc, by)
-    if models is not None:
-        out = out[out["model"].isin(models)]
-    out["windows"] = out["windows"].astype(int)
-    return round_frame(out.sort_values("interval_score_log").reset_index(drop=True))
+def passport_rate_table(obs: pd.DataFrame) -> pd.DataFrame:
+    """Passport deferrals per 10,000 passports issued where an office reported both for the same window (rounded)."""
+    from .rates import rates
+
+    r = rates(obs, "passport_deferrals_per_10k_issued")
+    r = r[r["status"] == "rate"].astype({"denominator": "int64"})
+    cols = ["series", "period_start", "period_end", "numerator", "denominator", "estimate", "ci_lower", "ci_upper"]
+    return round_frame(r[cols].reset_index(drop=True))
 
 
-def chosen_model_name() -> str:
-    """The backtest row label of the model the rule chose."""
-    opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
-    return ("pooled " if RECOMMENDED.get("pooled") else "") + candidate_name(opts)
+def notebook_tables(figures: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every table notebooks 01 and 02 compute from the record, by the same calls (for the perturbation test)."""
+    from ..models import seasonality
+    from .reconciliation import reconcile
+
+    obs = reconcile(figures)[0]
+    fits = trend_fits(obs, TREND_SPECS)
+    sh = series_obs(obs, "tpi:soekarno-hatta")
+    months = complete_months(sh)
+    pooled = fit_pooled_recommended(obs, KEY_SERIES, holidays=True)
+    sh_fit = recommended_interval_model(holidays=["ramadan", "post_idul_fitri"]).fit(sh)
+    return {
+        "01_trend_estimates": period_changes(fits, obs),
+        "01_national_windows": window_check(fits[("national", KEY_MEASURE)], series_obs(obs, "national")),
+        "01_trend_robustness": robustness_table(figures, TREND_SPECS, broader=BROADER),
+        "01_soekarno_hatta_monthly_forecast": forecast_table(
+            fits[("tpi:soekarno-hatta", KEY_MEASURE)], "Soekarno-Hatta airport"
+        ),
+        "01_monthly_model": fit_monthly_nb(months, regressors=["ramadan_share", "post_idul_fitri_days"])
+        .summary()
+        .table,
+        "01_ministry_split": break_table(sh, {"ministry_split": MINISTRY_SPLIT}),
+        "02_holiday_effects": seasonality.holiday_effects_table(
+            {"4 key series, pooled": pooled, "Soekarno-Hatta alone": sh_fit}
+        ),
+        "02_seasonal_profile_soekarno_hatta": pd.concat(
+            [seasonality.seasonal_profile(sh_fit, y) for y in (2023, 2024)], ignore_index=True
+        ),
+        "02_observed_vs_baseline": seasonality.observed_vs_baseline(sh_fit, months),
+    }
 
 
 def trend_figure(
-    fits,
-    series: Sequence[str] = KEY_SERIES,
+    fits: Mapping[tuple[str, str], BoundFit],
     *,
     events: Mapping[str, object] | None = None,
     level: float = 0.9,
     seed: int = 0,
 ):
-    """One panel per series: reported windows under the reconstructed monthly series and its band (log scale,
-    months without reported days hatched, ``events`` as dashed lines). Returns the figure."""
+    """One panel per departure series of ``fits``: reported windows under the reconstructed monthly series and its
+    band (log scale, months without reported days hatched, ``events`` as dashed lines). Returns the figure."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(series), 1, figsize=(8.5, 2.5 * len(series)), sharex=True, squeeze=False)
-    for ax, s in zip(axes[:, 0], series):
-        fits.plot(ax=ax, series=s, level=level, seed=seed, events=events)
-        ax.set_title(series_label(s), loc="left", fontsize=9)
+    specs = [k for k in fits if k[1] == KEY_MEASURE]
+    fig, axes = plt.subplots(len(specs), 1, figsize=(8.5, 2.5 * len(specs)), sharex=True, squeeze=False)
+    for ax, spec in zip(axes[:, 0], specs):
+        fits[spec].plot(ax=ax, level=level, seed=seed, events=events)
+        ax.set_title(series_label(spec[0]), loc="left", fontsize=9)
     axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
     axes[-1, 0].set_xlabel("date")
     fig.suptitle(
-        "Departure deferrals (suspected non-procedural migrant workers) per day: reported windows and the "
-        f"reconstructed monthly series ({int(round(level * 100))}% band)",
+        "Departure deferrals (suspected non-procedural migrant workers) per day:\nreported windows and the "
+        f"reconstructed monthly series with its {int(round(level * 100))}% band",
         fontsize=10,
     )
     fig.tight_layout()
@@ -349,7 +486,7 @@ def trend_figure(
 
 def backtest_figure(bt: pd.DataFrame, models: Sequence[str], labels: Mapping[str, str] | None = None):
     """Predicted against reported held-out windows (log scale, by origin) for ``models``. Returns the figure."""
-    fig, ax = plot_backtest(bt, models, labels=labels)
-    ax.set_title("Backtest on the record: predicted vs reported held-out windows", fontsize=10)
+    fig, _ = plot_backtest(bt, models, labels=labels)
+    fig.suptitle("Backtest on the record: predicted vs reported held-out windows (log scales)", fontsize=10)
     fig.tight_layout()
     return fig

@@ -204,7 +204,7 @@ def fit_pooled(
     prob = Problem(
         y=np.concatenate(ys),
         A=sparse.block_diag(blocks, format="csr"),
-        X=sparse.vstack(Xs).tocsr(),
+        X=sparse.vstack([sparse.csr_matrix(x) for x in Xs]).tocsr(),
         offset=np.zeros(sum(x.shape[0] for x in Xs)),
         c=np.concatenate(cs),
         group=np.concatenate(groups),
@@ -430,10 +430,13 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         return Summary(self.title, round_frame(self.tidy()), tuple(self.notes()))
 
     def plot(self, ax=None, *, series: str | None = None, level: float = 0.9, seed: int = 0, events=None, labels=None):
-        """One panel per series (``ax=None``) or one series on ``ax``; returns ``(fig, axes)``."""
+        """One panel per series (``ax=None``), or ``series`` (default: the first) on ``ax``; returns ``(fig, axes)``."""
         import matplotlib.pyplot as plt
 
-        names = [self._check(series)] if (ax is not None or series is not None) else self.series
+        if series is not None:
+            names = [self._check(series)]
+        else:
+            names = self.series[:1] if ax is not None else self.series
         if ax is None:
             fig, axes = plt.subplots(len(names), 1, figsize=(8.5, 2.6 * len(names)), squeeze=False, sharex=True)
             axes = axes[:, 0]

@@ -1,0 +1,170 @@
+"""Pooled fits across series, the rolling-origin backtest, its scores and the model-choice rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from protocol_helpers import assert_result_protocol
+
+import tppo_analysis as tppo
+from tppo_analysis.errors import TppoError
+from tppo_analysis.models import IntervalCountModel
+from tppo_analysis.models.backtest import NaivePersistence, backtest, score_rows, summarise
+from tppo_analysis.models.choice import OPTIONS, START, STEPS, candidate_name, decide
+
+DAYS = pd.date_range("2022-01-01", "2024-12-31")
+
+
+def _series_windows(rng, starts_every: int, scale: float, alpha: float = 0.02):
+    t = (DAYS - DAYS[0]).days.to_numpy() / 365.25
+    mu = pd.Series(scale * (np.exp(-0.5 * ((t - 1.5) / 0.6) ** 2) + 0.2), index=DAYS)
+    starts = pd.date_range(DAYS[0], DAYS[-1], freq=f"{starts_every}D")
+    ends = list(starts[1:] - pd.Timedelta(days=1)) + [DAYS[-1]]
+    m = np.array([mu[a:b].sum() for a, b in zip(starts, ends)]) * rng.gamma(1 / alpha, alpha, size=len(starts))
+    return pd.DataFrame({"period_start": starts, "period_end": ends, "value": rng.poisson(m)}), mu
+
+
+def _panel(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    rich, mu_rich = _series_windows(rng, 30, 40.0)
+    thin, mu_thin = _series_windows(rng, 365, 8.0)
+    obs = pd.concat([rich.assign(series="rich"), thin.assign(series="thin")], ignore_index=True)
+    return obs.assign(measure="m"), mu_rich, mu_thin
+
+
+def test_pooled_fit_borrows_the_shape_for_a_thin_series():
+    obs, _, mu_thin = _panel()
+    pooled = tppo.fit_pooled(obs, ["rich", "thin"], measure="m", family="negbin", holidays=False)
+    assert pooled.converged and pooled.lams[1] > 0
+    true = mu_thin.groupby(mu_thin.index.to_period("M")).sum().to_numpy()
+    err_pooled = np.abs(pooled.monthly(series="thin", seed=0)["mean"].to_numpy() / true - 1).mean()
+    thin = obs[obs["series"] == "thin"]
+    alone = IntervalCountModel("negbin", trend="smooth", holidays=False).fit(thin)
+    err_alone = np.abs(alone.monthly(seed=0)["mean"].to_numpy() / true - 1).mean()
+    assert err_pooled < err_alone  # three yearly windows cannot show the rise and fall; the shared shape can
+    p = pooled.predict_window("2025-01-01", "2025-03-31", series="rich")
+    assert p["lower"] <= p["mean"] <= p["upper"]
+    with pytest.raises(TppoError, match="series"):
+        pooled.predict_window("2025-01-01", "2025-03-31", series="elsewhere")
+    assert_result_protocol(pooled)
+    assert {"all", "rich", "thin"} >= set(pooled.tidy()["series"])
+
+
+def test_pooled_fit_with_holidays_reports_identification():
+    obs, _, _ = _panel(1)
+    pooled = tppo.fit_pooled(obs, ["rich", "thin"], measure="m", holidays=["pre_idul_fitri", "post_idul_fitri"])
+    ident = pooled.identification()
+    assert list(ident["term"]) == ["pre_idul_fitri", "post_idul_fitri"]
+    assert set(ident["identified"]) <= {"yes", "weak", "no"}
+    tab = pooled.tidy()
+    no = tab["identified"] == "no"
+    assert tab.loc[no, "estimate"].isna().all() and (tab.loc[no, "note"] == "not bounded").all()
+
+
+def test_backtest_rows_follow_the_origin_rules():
+    obs, _, _ = _panel(2)
+    gap = (obs["period_end"] >= "2022-12-01") & (obs["period_start"] <= "2023-06-30")
+    obs = obs[~gap]  # a gap: the 2022-12-31 and 2023-06-30 origins share a training set
+    models = {"linear": IntervalCountModel("negbin", trend="linear", holidays=False), "naive": NaivePersistence()}
+    bt = backtest(
+        obs,
+        models,
+        ["2022-12-31", "2023-06-30", "2023-12-31"],
+        series=["rich", "thin"],
+        measure="m",
+        regime_starts=[pd.Timestamp("2023-01-01")],
+    )
+    rich = bt[(bt["series"] == "rich") & (bt["model"] == "linear")]
+    # 2023-06-30 repeats the training set of 2022-12-31 (no windows in between): skipped
+    assert sorted(rich["origin"].dt.year.unique()) == [2022, 2023]
+    assert set(pd.to_datetime(rich["origin"]).dt.strftime("%m-%d")) == {"12-31"}
+    first = rich[rich["origin"] == pd.Timestamp("2022-12-31")]
+    assert (first["period_start"] > pd.Timestamp("2022-12-31")).all() and first["across_regime"].all()
+    later = rich[rich["origin"] == pd.Timestamp("2023-12-31")]
+    assert not later["across_regime"].any()
+    thin = bt[bt["series"] == "thin"]
+    assert (thin["n_train"] >= 2).all()
+    naive = bt[(bt["model"] == "naive") & (bt["series"] == "rich")].iloc[0]
+    train = obs[(obs["series"] == "rich") & (obs["period_end"] <= naive["origin"])].sort_values("period_start")
+    last = train.iloc[-1]
+    rate = last["value"] / ((last["period_end"] - last["period_start"]).days + 1)
+    assert naive["predicted"] == pytest.approx(rate * naive["days"])
+
+
+def test_scores_by_hand():
+    bt = pd.DataFrame(
+        {
+            "model": "m",
+            "series": "s",
+            "reported": [100, 10, 50],
+            "predicted": [100.0, 20.0, 50.0],
+            "lower": [80.0, 15.0, 60.0],
+            "upper": [125.0, 40.0, 90.0],
+            "days": [31, 10, 40],
+            "across_regime": False,
+        }
+    )
+    sc = score_rows(bt)
+    assert sc["covered"].tolist() == [True, False, False]
+    assert sc.loc[0, "width"] == pytest.approx(126 / 81)
+    a = 0.1
+    ll, lu, ly = np.log(16.0), np.log(41.0), np.log(11.0)
+    assert sc.loc[1, "interval_score_log"] == pytest.approx((lu - ll) + 2 / a * (ll - ly))
+    assert sc.loc[2, "interval_score"] == pytest.approx(30 + 2 / a * 10)
+    s = summarise(sc).iloc[0]
+    assert s["windows"] == 3 and s["coverage_90"] == pytest.approx(1 / 3)
+    assert s["median_width_30d"] == pytest.approx(np.median([126 / 81, 91 / 61]))
+
+
+def _scores_table(values: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"model": k, "interval_score_log": v[0], "coverage_90": v[1]} for k, v in values.items()])
+
+
+def test_rule_walks_its_steps_with_ties_and_the_coverage_band():
+    opts = {"smoothing": "aicc", **START}
+    scores = {}
+
+    def add(step, values):
+        for v, sc in values.items():
+            scores[candidate_name({**opts, step: v})] = sc
+
+    add("smoothing", {"aicc": (3.0, 0.9)})
+    add("forecast", {"flat": (3.0, 0.9), "damped": (2.0, 0.9), "linear": (5.0, 0.9)})
+    opts["forecast"] = "damped"
+    add("dispersion", {"window": (2.03, 0.9), "month": (2.0, 0.9)})  # within 2%: the simpler one wins
+    opts["dispersion"] = "window"
+    add("breaks", {"none": (2.03, 0.9), "post_reopening": (1.5, 0.7)})
+    opts["breaks"] = "post_reopening"
+    add("drift_sd", {0.0: (1.4, 0.7), 0.25: (1.5, 0.78), 0.5: (1.6, 0.85)})  # only 0.5 is in the band
+    opts["drift_sd"] = 0.5
+    scores["pooled " + candidate_name(opts)] = (1.7, 0.9)
+    rows, chosen = decide(_scores_table(scores), ["aicc"])
+    assert list(rows["step"]) == [*STEPS, "pooling"]
+    assert chosen == {
+        "smoothing": "aicc",
+        "forecast": "damped",
+        "dispersion": "window",
+        "breaks": "post_reopening",
+        "drift_sd": 0.5,
+        "pooled": False,
+    }
+    assert "within 2%" in rows.set_index("step").loc["dispersion", "reason"]
+    assert set(OPTIONS) == set(STEPS)
+
+
+def test_recommended_model_matches_the_committed_backtest():
+    """The options in RECOMMENDED are what the rule gives on the committed backtest.csv."""
+    from pathlib import Path
+
+    from tppo_analysis.models.choice import RECOMMENDED, recommended_interval_model
+
+    path = Path(__file__).resolve().parents[1] / "results" / "studies" / "backtest.csv"
+    if not path.exists():
+        pytest.skip("backtest not yet committed (scripts/backtest_study.py)")
+    bt = pd.read_csv(path, parse_dates=["origin", "period_start", "period_end"])
+    eligible = [e for e in OPTIONS["smoothing"] if any(bt["model"].str.startswith(f"smooth[{e},"))]
+    _, chosen = decide(summarise(score_rows(bt)), eligible)
+    assert chosen == RECOMMENDED
+    model = recommended_interval_model()
+    assert model.trend == "smooth" and model.smoothing == RECOMMENDED["smoothing"]
