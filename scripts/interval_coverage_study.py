@@ -224,9 +224,12 @@ POWER_TERM = "post_idul_fitri"
 
 
 def power_baseline(obs: pd.DataFrame, series: str, measure: str) -> dict:
-    """The baseline a power replication simulates from: a negbin fit with a linear trend and no holiday terms to the
+    """Return the baseline a power replication simulates from.
+
+    The baseline a power replication simulates from: a negbin fit with a linear trend and no holiday terms to the
     real series (intercept, trend, window-level alpha, origin, windows). ``tests/test_seasonality_power.py`` checks
-    that the committed study used the current record's fit."""
+    that the committed study used the current record's fit.
+    """
     o = obs[(obs["series"] == series) & (obs["measure"] == measure)]
     origin = o["period_start"].min() + (o["period_end"].max() - o["period_start"].min()) / 2
     base = IntervalCountModel("negbin", trend="linear", holidays=False, origin=origin).fit(o)

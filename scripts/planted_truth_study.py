@@ -48,7 +48,7 @@ def record_windows() -> pd.DataFrame:
 
 
 def true_daily_rate(first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
-    """The planted daily mean from ``first`` to ``last`` (rise and fall, holiday factors)."""
+    """Return the planted daily mean from ``first`` to ``last`` (rise and fall, holiday factors)."""
     days = pd.date_range(first, last)
     t = (days - pd.Timestamp("2017-01-01")).days.to_numpy() / 365.25
     log_rate = np.log(18.0) * np.exp(-0.5 * ((t - 6.5) / 1.6) ** 2)
@@ -61,7 +61,7 @@ def true_daily_rate(first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
 def full_months(windows: pd.DataFrame) -> pd.PeriodIndex:
     """Calendar months every day of which lies in some window."""
     covered = set()
-    for a, b in zip(windows["period_start"], windows["period_end"]):
+    for a, b in zip(windows["period_start"], windows["period_end"], strict=True):
         covered.update(pd.date_range(a, b))
     months = pd.period_range(windows["period_start"].min(), windows["period_end"].max(), freq="M")
     keep = [m for m in months if all(d in covered for d in pd.date_range(m.start_time, m.end_time.normalize()))]
@@ -83,7 +83,9 @@ def one_replication(
     month_of_day = mu.index.to_period("M")
     noise = pd.Series(rng.gamma(1 / ALPHA, ALPHA, size=len(month_of_day.unique())), index=month_of_day.unique())
     daily = pd.Series(rng.poisson(mu.to_numpy() * noise.reindex(month_of_day).to_numpy()), index=mu.index)
-    obs = windows.assign(value=[int(daily[a:b].sum()) for a, b in zip(windows["period_start"], windows["period_end"])])
+    obs = windows.assign(
+        value=[int(daily[a:b].sum()) for a, b in zip(windows["period_start"], windows["period_end"], strict=True)]
+    )
     options = {"dispersion": "month", **(model_options or {}), "smoothing": smoothing}
     res = IntervalCountModel("negbin", trend="smooth", holidays=list(HOLIDAYS), **options).fit(obs)
     mon = res.monthly(level=0.9, seed=rep, n_draws=n_draws).set_index("month")

@@ -107,8 +107,11 @@ def _irregular_obs(seed=3):
 
 
 def test_irregular_windows_match_independent_likelihood():
-    """An independent, loop-based composite-link log-likelihood maximised by scipy gives the same optimum (with the
-    holiday ridge made negligible, so the two maximise the same likelihood)."""
+    """An independent composite-link likelihood maximised by scipy gives the same optimum.
+
+    An independent, loop-based composite-link log-likelihood maximised by scipy gives the same optimum (with the
+    holiday ridge made negligible, so the two maximise the same likelihood).
+    """
     obs, cal, t = _irregular_obs()
     res = IntervalCountModel(
         "poisson",
@@ -149,7 +152,7 @@ def test_fit_is_a_stationary_point_of_the_penalized_likelihood():
         P = res.fit_result.H - res.fit_result.F
         alpha = np.array([res.alpha])
 
-        def f(b):
+        def f(b, eng=eng, alpha=alpha, P=P):
             return eng.objective(b, alpha, P)
 
         eye = np.eye(len(res.beta)) * 1e-5
@@ -264,8 +267,11 @@ def test_alpha_small_sample_factor():
 
 
 def test_boundary_effect_is_not_identified_and_strict_raises():
-    """A holiday whose days report nothing at all would run to a rate ratio of 0: the ridge keeps it finite, the
-    table says "not bounded", and only the strict option raises."""
+    """A holiday whose days report nothing is not identified; only strict raises.
+
+    A holiday whose days report nothing at all would run to a rate ratio of 0: the ridge keeps it finite, the
+    table says "not bounded", and only the strict option raises.
+    """
     from tppo_analysis.errors import NotIdentifiedError
 
     obs, cal, _ = _irregular_obs()

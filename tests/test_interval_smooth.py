@@ -1,14 +1,17 @@
-"""The smooth trend, NB2 -> Poisson at the boundary, input that cannot be modelled, forecast rules, month-level
-dispersion, the result protocol, and the promise that no subset of the record makes ``fit`` raise."""
+"""Smooth trends, NB2 at the boundary, bad input, forecast rules, dispersion, protocol, the record.
+
+The smooth trend, NB2 -> Poisson at the boundary, input that cannot be modelled, forecast rules, month-level
+dispersion, the result protocol, and the promise that no subset of the record makes ``fit`` raise.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from protocol_helpers import assert_result_protocol
 
 import tppo_analysis as tppo
+from protocol_helpers import assert_result_protocol
 from tppo_analysis.errors import DataValidationError, InsufficientDataError, NoOverdispersionError, TppoError
 from tppo_analysis.models import IntervalCountModel
 from tppo_analysis.models.interval._design import month_dispersion_weights
@@ -25,7 +28,7 @@ def _smooth_truth(seed: int, *, alpha: float = 0.0, scale: float = 30.0):
         starts.append(starts[-1] + pd.Timedelta(days=int(rng.integers(20, 45))))
     ends = [s - pd.Timedelta(days=1) for s in starts[1:]] + [days[-1]]
     s_mu = pd.Series(mu, index=days)
-    m = np.array([s_mu[a:b].sum() for a, b in zip(starts, ends)])
+    m = np.array([s_mu[a:b].sum() for a, b in zip(starts, ends, strict=True)])
     if alpha > 0:
         m = m * rng.gamma(1 / alpha, alpha, size=len(m))
     obs = pd.DataFrame({"period_start": starts, "period_end": ends, "value": rng.poisson(m)})
@@ -174,8 +177,11 @@ def test_monthly_model_follows_the_protocol():
 
 
 def test_fit_never_raises_on_the_record():
-    """Every series x measure of the reconciled record with >= 2 windows, both families, with and without holidays,
-    smooth and linear: a fit (never an exception), converged, with predictions."""
+    """No series x measure of the record makes ``fit`` raise.
+
+    Every series x measure of the reconciled record with >= 2 windows, both families, with and without holidays,
+    smooth and linear: a fit (never an exception), converged, with predictions.
+    """
     obs, _ = tppo.reconcile(tppo.load_public_record())
     n = 0
     for (series, measure), o in obs.groupby(["series", "measure"]):

@@ -44,7 +44,7 @@ def _read(name: str) -> pd.DataFrame:
 
 
 def _ungroup_setup(x, y, nlast: int, kr: int, deg: int = 3):
-    """ungroup's composition matrix, basis and difference penalty, with its artificial last bin appended."""
+    """Ungroup's composition matrix, basis and difference penalty, with its artificial last bin appended."""
     x = [float(v) for v in x] + [float(max(x) + nlast)]
     y = np.append(np.asarray(y, dtype=float), 1.0)
     grid = np.arange(min(x), max(x) + 1.0)  # unit bins; the artificial bin has width 1
@@ -63,7 +63,7 @@ def _ungroup_setup(x, y, nlast: int, kr: int, deg: int = 3):
 
 
 def _spread_artificial_bin(v: np.ndarray) -> np.ndarray:
-    """ungroup's ``delete.artificial.bin`` (method 1, applied to fitted values and standard errors alike)."""
+    """Ungroup's ``delete.artificial.bin`` (method 1, applied to fitted values and standard errors alike)."""
     rest = v[:-1]
     return (v[-1] - 1.0) * rest / rest.sum() + rest
 

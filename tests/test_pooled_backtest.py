@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from protocol_helpers import assert_result_protocol
 
 import tppo_analysis as tppo
+from protocol_helpers import assert_result_protocol
 from tppo_analysis.errors import TppoError
 from tppo_analysis.models import IntervalCountModel
 from tppo_analysis.models.backtest import NaivePersistence, backtest, score_rows, summarise
@@ -21,7 +21,9 @@ def _series_windows(rng, starts_every: int, scale: float, alpha: float = 0.02):
     mu = pd.Series(scale * (np.exp(-0.5 * ((t - 1.5) / 0.6) ** 2) + 0.2), index=DAYS)
     starts = pd.date_range(DAYS[0], DAYS[-1], freq=f"{starts_every}D")
     ends = list(starts[1:] - pd.Timedelta(days=1)) + [DAYS[-1]]
-    m = np.array([mu[a:b].sum() for a, b in zip(starts, ends)]) * rng.gamma(1 / alpha, alpha, size=len(starts))
+    m = np.array([mu[a:b].sum() for a, b in zip(starts, ends, strict=True)]) * rng.gamma(
+        1 / alpha, alpha, size=len(starts)
+    )
     return pd.DataFrame({"period_start": starts, "period_end": ends, "value": rng.poisson(m)}), mu
 
 

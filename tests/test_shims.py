@@ -103,12 +103,10 @@ SHIMS: dict[str, dict[str, str]] = {
     },
     "tppo_analysis.trends": {
         "series_obs": "tppo_analysis.record.trends",
-        "trend_table": "tppo_analysis.record.trends",
         "robustness_table": "tppo_analysis.record.trends",
-        "seasonal_profile": "tppo_analysis.record.trends",
-        "plot_windows_fit": "tppo_analysis.record.trends",
-        "holiday_effects_table": "tppo_analysis.record.trends",
-        "observed_vs_baseline": "tppo_analysis.record.trends",
+        "seasonal_profile": "tppo_analysis.models.seasonality",
+        "holiday_effects_table": "tppo_analysis.models.seasonality",
+        "observed_vs_baseline": "tppo_analysis.models.seasonality",
     },
     "tppo_analysis.rates": {
         "RATE_DEFINITIONS": "tppo_analysis.record.rates",

@@ -1,5 +1,8 @@
-"""Small versions of issue 12's studies (SYNTHETIC) and checks that the committed study files match the current
-record: the planted-truth study, the seasonality power study's baseline."""
+"""Small versions of issue 12's studies and checks of the committed study files.
+
+Small versions of issue 12's studies (SYNTHETIC) and checks that the committed study files match the current
+record: the planted-truth study, the seasonality power study's baseline.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ def _script(name: str):
 
 
 def test_planted_truth_small_version_meets_the_targets(tmp_path):
-    """16 replications of the chosen smoothing criterion: monthly means within 10% on average, 90% bands covering
-    the true monthly means 85-95% of the time."""
+    """The planted-truth study, small: monthly error at most 10%, band coverage 0.85-0.95.
+
+    16 replications of the chosen smoothing criterion: monthly means within 10% on average, 90% bands covering
+    the true monthly means 85-95% of the time.
+    """
     study = _script("planted_truth_study")
     from tppo_analysis.models.choice import RECOMMENDED
 

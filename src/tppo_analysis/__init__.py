@@ -97,6 +97,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .design import panel, power, synthetic  # noqa: F401
     from .effects.staggered import StaggeredDesign  # noqa: F401
     from .errors import AmbiguousPeriodError, DataValidationError, TppoError  # noqa: F401
+    from .models import seasonality  # noqa: F401
     from .models.backtest import backtest  # noqa: F401
     from .models.choice import recommended_interval_model  # noqa: F401
     from .models.interval import IntervalCountModel, PooledIntervalResults, fit_pooled  # noqa: F401

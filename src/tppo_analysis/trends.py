@@ -1,4 +1,7 @@
-"""Moved to :mod:`tppo_analysis.record.trends` in 0.2 (the package is laid out by flow stage).
+"""Moved to :mod:`tppo_analysis.record.trends` and :mod:`tppo_analysis.models.seasonality` in 0.2.
+
+``trend_table`` (one log-linear rate a year) and ``plot_windows_fit`` were removed with issue 12: trends are now
+changes between periods (``record.trends.period_changes``) and fits draw themselves (``plot``).
 
 This old path keeps working for one release: every name warns (DeprecationWarning) and forwards to its new
 home.
@@ -8,10 +11,8 @@ from ._deprecated import forward
 
 __all__ = [
     "series_obs",
-    "trend_table",
     "robustness_table",
     "seasonal_profile",
-    "plot_windows_fit",
     "holiday_effects_table",
     "observed_vs_baseline",
 ]
@@ -20,12 +21,10 @@ __getattr__, __dir__ = forward(
     "tppo_analysis.trends",
     {
         "series_obs": "tppo_analysis.record.trends",
-        "trend_table": "tppo_analysis.record.trends",
         "robustness_table": "tppo_analysis.record.trends",
-        "seasonal_profile": "tppo_analysis.record.trends",
-        "plot_windows_fit": "tppo_analysis.record.trends",
-        "holiday_effects_table": "tppo_analysis.record.trends",
-        "observed_vs_baseline": "tppo_analysis.record.trends",
+        "seasonal_profile": "tppo_analysis.models.seasonality",
+        "holiday_effects_table": "tppo_analysis.models.seasonality",
+        "observed_vs_baseline": "tppo_analysis.models.seasonality",
     },
     default="tppo_analysis.record.trends",
 )

@@ -10,6 +10,7 @@ daily rate carried forward) and :class:`MonthlyNB` (the monthly NB2 model of not
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,15 +42,20 @@ COLUMNS = [
 
 
 class NaivePersistence:
-    """Benchmark: the last training window's daily rate carried forward, with an NB2 (or Poisson) interval whose
-    ``alpha`` is the moment estimate from the one-step persistence errors of the training windows."""
+    """Benchmark: the last training window's daily rate carried forward.
+
+    Benchmark: the last training window's daily rate carried forward, with an NB2 (or Poisson) interval whose
+    ``alpha`` is the moment estimate from the one-step persistence errors of the training windows.
+    """
 
     family = "negbin"
 
     def __repr__(self) -> str:
+        """Show the options."""
         return "NaivePersistence()"
 
     def fit(self, obs: pd.DataFrame) -> _NaiveResults:
+        """Fit to the windows ``obs`` and return the results."""
         o = obs.sort_values("period_start")
         if len(o) == 0:
             raise InsufficientDataError("no windows")
@@ -90,7 +96,7 @@ def regime_index(day, starts: Sequence[pd.Timestamp]) -> int:
 
 def backtest(
     obs: pd.DataFrame,
-    models: Mapping[str, object],
+    models: Mapping[str, Any],
     origins: Sequence,
     *,
     series: Sequence[str] = KEY_SERIES,
@@ -105,7 +111,8 @@ def backtest(
     ``models`` maps a name to an unfitted model: anything with ``fit(obs)`` returning results with
     ``predict_window(start, end, level, seed)``, or a :class:`~tppo_analysis.models.interval.PooledModel`
     (fitted once per origin on all ``series``). A model that cannot be fitted at an origin gives rows with an
-    empty prediction and the reason in ``note``."""
+    empty prediction and the reason in ``note``.
+    """
     data = {s: obs[(obs["series"] == s) & (obs["measure"] == measure)].sort_values("period_start") for s in series}
     origins = [pd.Timestamp(o) for o in origins]
     plan = []  # (series, origin, train, test) after the origin rules
@@ -121,7 +128,7 @@ def backtest(
             plan.append((s, origin, train, test))
     rows = []
     for name, model in models.items():
-        pooled = {}
+        pooled: dict[pd.Timestamp, tuple[Any, str]] = {}
         if isinstance(model, PooledModel):
             for origin in sorted({p[1] for p in plan}):
                 trains = obs[(obs["measure"] == measure) & obs["series"].isin(series) & (obs["period_end"] <= origin)]
@@ -131,6 +138,7 @@ def backtest(
                 except TppoError as exc:
                     pooled[origin] = (None, str(exc).splitlines()[0])
         for s, origin, train, test in plan:
+            res: Any
             if isinstance(model, PooledModel):
                 res, note = pooled[origin]
                 if res is not None and s not in res.series:
@@ -142,7 +150,7 @@ def backtest(
                     res, note = None, str(exc).splitlines()[0]
             train_regimes = {
                 regime_index(d, regime_starts)
-                for a, b in zip(train["period_start"], train["period_end"])
+                for a, b in zip(train["period_start"], train["period_end"], strict=True)
                 for d in pd.date_range(a, b, freq="MS").append(pd.DatetimeIndex([a, b]))
             }
             for w in test.itertuples(index=False):
@@ -161,7 +169,7 @@ def backtest(
                     "note": note,
                 }
                 if res is not None:
-                    kw = {"series": s} if isinstance(model, PooledModel) else {}
+                    kw: dict[str, Any] = {"series": s} if isinstance(model, PooledModel) else {}
                     p = res.predict_window(w.period_start, w.period_end, level=level, seed=seed, **kw)
                     row.update(predicted=p["mean"], lower=p["lower"], upper=p["upper"])
                 rows.append(row)
@@ -171,8 +179,11 @@ def backtest(
 
 
 def score_rows(bt: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
-    """Per-row metrics: abs_log_ratio, covered, width ((upper + 1) / (lower + 1)), interval_score_log (on log(x + 1))
-    and interval_score (counts)."""
+    """Add the per-row metrics of docs/model_choice.md.
+
+    Per-row metrics: abs_log_ratio, covered, width ((upper + 1) / (lower + 1)), interval_score_log (on log(x + 1))
+    and interval_score (counts).
+    """
     b = bt.dropna(subset=["predicted"]).copy()
     a = 1.0 - level
     y, lo, hi = b["reported"].astype(float), b["lower"].astype(float), b["upper"].astype(float)
@@ -210,17 +221,21 @@ def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windo
 
 
 def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=None):
-    """Predicted against reported totals of the scored held-out windows, log-log, one panel per model (one ``ax``:
+    """Plot predicted against reported totals of the scored held-out windows.
+
+    Predicted against reported totals of the scored held-out windows, log-log, one panel per model (one ``ax``:
     the first model only), colour and marker by origin year; vertical bars are the 90% prediction intervals.
-    Returns ``(fig, axes)``."""
+    Returns ``(fig, axes)``.
+    """
     import matplotlib.pyplot as plt
 
     models = list(models)
+    axes: list[Any]
     if ax is None:
-        fig, axes = plt.subplots(
+        fig, grid = plt.subplots(
             1, len(models), figsize=(3.6 * len(models), 3.9), sharex=True, sharey=True, squeeze=False
         )
-        axes = list(axes[0])
+        axes = list(grid[0])
     else:
         fig, axes, models = ax.figure, [ax], models[:1]
     b = bt.dropna(subset=["predicted"])
@@ -229,7 +244,7 @@ def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=No
     markers = ["o", "s", "^", "D", "v", "P"]
     origins = sorted(pd.to_datetime(b["origin"]).dt.year.unique())
     hi = max(float(b[["reported", "predicted"]].max().max()), 10.0) * 3
-    for a, name in zip(axes, models):
+    for a, name in zip(axes, models, strict=True):
         g = b[b["model"] == name]
         for j, year in enumerate(origins):
             h = g[pd.to_datetime(g["origin"]).dt.year == year]

@@ -1,4 +1,6 @@
-"""The rule of ``docs/model_choice.md``, in code: candidate trend models, the step-by-step choice by the backtest,
+"""The rule of ``docs/model_choice.md`` in code, and the model it chose.
+
+The rule of ``docs/model_choice.md``, in code: candidate trend models, the step-by-step choice by the backtest,
 and :func:`recommended_interval_model`, the model it chose.
 
 :func:`run_choice` runs the backtest step by step (each step's candidates keep the previous steps' winners) and
@@ -84,7 +86,7 @@ def _model_options(opts: Mapping, reopening: pd.Timestamp) -> dict:
 def candidate_model(
     opts: Mapping, *, family: str = "negbin", reopening=REOPENING, pooled: bool = False
 ) -> IntervalCountModel | PooledModel:
-    """The unfitted model of a candidate (single-series, or pooled over the key series)."""
+    """Return the unfitted model of a candidate (single-series, or pooled over the key series)."""
     kw = _model_options(opts, pd.Timestamp(reopening))
     if pooled:
         return PooledModel(family=family, **kw)
@@ -92,7 +94,7 @@ def candidate_model(
 
 
 def benchmarks(*, reopening=REOPENING) -> dict[str, object]:
-    """The benchmark models of docs/model_choice.md §2 (the monthly NB is added by the caller when available)."""
+    """Return the benchmark models of docs/model_choice.md §2 (the monthly NB is added by the caller when available)."""
     return {
         "linear": IntervalCountModel("negbin", trend="linear", holidays=False),
         "naive persistence": NaivePersistence(),
@@ -103,7 +105,7 @@ def benchmarks(*, reopening=REOPENING) -> dict[str, object]:
 
 
 def _pick(scores: pd.DataFrame, names: Sequence[str], *, coverage: bool = False) -> tuple[str, str]:
-    """The winner among ``names`` (in preference order) and the reason."""
+    """Return the winner among ``names`` (in preference order) and the reason."""
     s = scores.set_index("model").loc[list(names)]
     pool = s
     if coverage:
@@ -128,7 +130,8 @@ def decide(scores: pd.DataFrame, eligible: Sequence[str], *, upto: str | None = 
     """Walk the steps of the rule over the pooled scores (:func:`summarise` by model) of the candidates.
 
     Returns one row per step (step, candidates, winner, reason) and the chosen options, with ``pooled`` when all
-    steps ran (``upto=None``); with ``upto`` only the steps up to that one run and later options keep their start."""
+    steps ran (``upto=None``); with ``upto`` only the steps up to that one run and later options keep their start.
+    """
     if not eligible:
         raise TppoError("no eligible smoothing criterion")
     opts = {"smoothing": eligible[0], **START}
@@ -171,7 +174,8 @@ def run_choice(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run the rule: benchmarks (and ``extra`` models), then each step's candidates, then the pooled model.
 
-    Returns (backtest rows of every model run, decisions, chosen options)."""
+    Returns (backtest rows of every model run, decisions, chosen options).
+    """
     kw = {} if regime_starts is None else {"regime_starts": regime_starts}
     done: dict[str, pd.DataFrame] = {}
 
@@ -199,10 +203,13 @@ def run_choice(
 
 
 def recommended_interval_model(family: str = "negbin", *, holidays=False, reopening=None) -> IntervalCountModel:
-    """The (unfitted) single-series interval model that the rule of ``docs/model_choice.md`` chose on the committed
+    """Return the (unfitted) single-series interval model the rule chose.
+
+    The (unfitted) single-series interval model that the rule of ``docs/model_choice.md`` chose on the committed
     backtest (:data:`RECOMMENDED`), with ``holidays`` as for :class:`IntervalCountModel` (the backtest ran without).
     ``reopening``: start of the post-reopening regime (default: from the event table when it is there, else
-    :data:`REOPENING`)."""
+    :data:`REOPENING`).
+    """
     if reopening is None:
         reopening = _reopening_from_events()
     opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
@@ -283,9 +290,12 @@ def fit_recommended(
     measure: str = "dep_deferral_wni_pmi_suspected",
     reopening=None,
 ):
-    """The key series fitted as the rule chose: one pooled fit (``RECOMMENDED["pooled"]``) or one recommended model
+    """Fit the key series as the rule chose (pooled or one model per series).
+
+    The key series fitted as the rule chose: one pooled fit (``RECOMMENDED["pooled"]``) or one recommended model
     per series (:class:`SeriesFits`). Both answer ``predict_window``, ``monthly``, ``period_change`` with
-    ``series=``."""
+    ``series=``.
+    """
     if reopening is None:
         reopening = _reopening_from_events()
     if RECOMMENDED.get("pooled"):
@@ -302,8 +312,11 @@ def fit_recommended(
 def backtest_summary(
     bt: pd.DataFrame, *, by: Sequence[str] = ("model",), models: Sequence[str] | None = None, across: bool = False
 ) -> pd.DataFrame:
-    """Backtest metrics (docs/model_choice.md) per model (and ``by``), over the scored windows or, with ``across``,
-    over the windows predicted across the closures."""
+    """Tabulate the backtest metrics per model, rounded.
+
+    Backtest metrics (docs/model_choice.md) per model (and ``by``), over the scored windows or, with ``across``,
+    over the windows predicted across the closures.
+    """
     sc = score_rows(bt)
     if across:
         sc = sc[sc["across_regime"].astype(bool)].assign(across_regime=False)
@@ -317,6 +330,6 @@ def backtest_summary(
 
 
 def chosen_model_name() -> str:
-    """The backtest row label of the model the rule chose."""
+    """Return the backtest row label of the model the rule chose."""
     opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
     return ("pooled " if RECOMMENDED.get("pooled") else "") + candidate_name(opts)

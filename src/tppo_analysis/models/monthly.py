@@ -79,8 +79,11 @@ def complete_months(obs: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class MonthlyNBResults(Result):
-    """A fitted monthly NB2 model: statsmodels results in ``sm``, the design in ``data``; the result protocol
-    (``tidy``, ``conf_int``, ``summary``, ``plot``) and ``predict_window`` for any window of whole or part months."""
+    """A fitted monthly NB2 model.
+
+    A fitted monthly NB2 model: statsmodels results in ``sm``, the design in ``data``; the result protocol
+    (``tidy``, ``conf_int``, ``summary``, ``plot``) and ``predict_window`` for any window of whole or part months.
+    """
 
     sm: Any  # statsmodels NegativeBinomial results (untyped library)
     data: pd.DataFrame
@@ -104,14 +107,17 @@ class MonthlyNBResults(Result):
         names = [*self.terms, "alpha"]
         return pd.DataFrame(np.asarray(self.sm.cov_params()), index=names, columns=names)
 
-    @property
-    def title(self) -> str:
+    def __post_init__(self) -> None:
+        """Name the estimate (``title``)."""
         m = pd.to_datetime(self.data["month"])
-        return f"Monthly NB2 model: {len(self.data)} complete months, {m.min():%Y-%m} to {m.max():%Y-%m}"
+        self.title = f"Monthly NB2 model: {len(self.data)} complete months, {m.min():%Y-%m} to {m.max():%Y-%m}"
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per coefficient on the log scale (Wald intervals; ``alpha`` is in :meth:`notes`), with
-        ``identified`` by the interval models' rule (data-only 95% interval more than 100-fold wide: "no")."""
+        """Return the coefficients as a tidy frame (log scale, Wald intervals).
+
+        One row per coefficient on the log scale (Wald intervals; ``alpha`` is in :meth:`notes`), with
+        ``identified`` by the interval models' rule (data-only 95% interval more than 100-fold wide: "no").
+        """
         from .interval._predict import identification_label, mask_not_identified
 
         level = check_level(level)
@@ -133,6 +139,7 @@ class MonthlyNBResults(Result):
         return mask_not_identified(out)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term."""
         return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
 
     @property
@@ -141,9 +148,11 @@ class MonthlyNBResults(Result):
         return self.tidy(0.95)
 
     def notes(self) -> list[str]:
+        """Return the plain-language caveats shown under the summary."""
         return [f"NB2 dispersion alpha = {float(self.params['alpha']):.3g} (per month)."]
 
     def summary(self) -> Summary:
+        """Return a small, rounded, deterministic summary."""
         return Summary(self.title, round_frame(self.tidy()), tuple(self.notes()))
 
     def plot(self, ax=None):
@@ -164,8 +173,11 @@ class MonthlyNBResults(Result):
         return fig, ax
 
     def predict_window(self, start, end, level: float = 0.9, seed: int = 0, *, n_draws: int = 2000) -> dict:
-        """Predicted total over ``start``..``end`` (inclusive): the monthly predictive draws, prorated by the share
-        of each month's days in the window, summed. Returns mean, lower, upper."""
+        """Predict the total over any window of whole or part months.
+
+        Predicted total over ``start``..``end`` (inclusive): the monthly predictive draws, prorated by the share
+        of each month's days in the window, summed. Returns mean, lower, upper.
+        """
         level = check_level(level)
         start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
         months = pd.period_range(start.to_period("M"), end.to_period("M"), freq="M")
@@ -286,16 +298,21 @@ def fit_monthly_nb(
 
 
 class MonthlyNB:
-    """Benchmark of the backtest: :func:`fit_monthly_nb` (trend only by default) on the complete calendar months of
-    the training windows; ``fit`` raises :class:`~tppo_analysis.errors.InsufficientDataError` below ``min_months``."""
+    """Benchmark of the backtest: the monthly NB2 model on complete months.
+
+    Benchmark of the backtest: :func:`fit_monthly_nb` (trend only by default) on the complete calendar months of
+    the training windows; ``fit`` raises :class:`~tppo_analysis.errors.InsufficientDataError` below ``min_months``.
+    """
 
     def __init__(self, min_months: int = 6, regressors: Sequence[str] = ()):
         self.min_months, self.regressors = int(min_months), tuple(regressors)
 
     def __repr__(self) -> str:
+        """Show the options."""
         return f"MonthlyNB(min_months={self.min_months}, regressors={list(self.regressors)})"
 
     def fit(self, obs: pd.DataFrame) -> MonthlyNBResults:
+        """Fit to the windows ``obs`` and return the results."""
         months = complete_months(obs)
         if len(months) < self.min_months:
             raise InsufficientDataError(f"{len(months)} complete months; the monthly model needs {self.min_months}")

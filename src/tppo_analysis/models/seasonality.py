@@ -1,4 +1,6 @@
-"""Seasonality of the record from the interval models, for notebook 02: holiday effects with their identification,
+"""Seasonality of the record from the interval models, for notebook 02.
+
+Seasonality of the record from the interval models, for notebook 02: holiday effects with their identification,
 the month-by-month holiday factor, the observed complete months against the holiday-free expectation, and the
 figures of the seasonality power study (SYNTHETIC).
 
@@ -10,6 +12,7 @@ cannot separate shrinks towards 0 and is reported as not identified, never as a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,12 +30,13 @@ __all__ = [
 ]
 
 
-def holiday_effects_table(fits: Mapping[str, object], *, level: float = 0.95) -> pd.DataFrame:
+def holiday_effects_table(fits: Mapping[str, Any], *, level: float = 0.95) -> pd.DataFrame:
     """Holiday effects as rate ratios for a day in the period, one row per (fit, term).
 
     ``fits`` maps a label (e.g. "4 key series, pooled" or a series label) to a fitted interval model (single or
     pooled). Columns: fit, term, rate_ratio, ci_lower, ci_upper, level, identified, reliability, note; a term that
-    is not identified has no numbers and the note "not bounded"."""
+    is not identified has no numbers and the note "not bounded".
+    """
     rows = []
     for label, res in fits.items():
         ident = res.identification().set_index("term")
@@ -75,10 +79,13 @@ def _eta(res, days: pd.DatetimeIndex, betas: np.ndarray, series: str | None) -> 
 def seasonal_profile(
     res, year: int, *, series: str | None = None, n_draws: int = 2000, seed: int = 0, level: float = 0.95
 ) -> pd.DataFrame:
-    """Month-by-month holiday factor in ``year``: the expected monthly total divided by the same total with every
+    """Return the month-by-month holiday factor in ``year``.
+
+    Month-by-month holiday factor in ``year``: the expected monthly total divided by the same total with every
     holiday coefficient at 0 (trend kept); 1 = no holiday effect that month. Columns: month, factor, ci_lower,
     ci_upper (``level``, from ``n_draws`` posterior draws, seeded), identified ("no" when any holiday term of the
-    fit is not identified: the factor is then not shown)."""
+    fit is not identified: the factor is then not shown).
+    """
     idx = _holiday_index(res)
     if not idx:
         raise TppoError("the model has no holiday terms")
@@ -111,8 +118,11 @@ def seasonal_profile(
 
 
 def observed_vs_baseline(res, monthly: pd.DataFrame, *, series: str | None = None) -> pd.DataFrame:
-    """Observed complete-month totals (``month``, ``value``) against the fit's expectation for the month with every
-    holiday coefficient at 0: ``ratio`` = observed / baseline is the raw month-by-month seasonal signal."""
+    """Compare observed complete months with the holiday-free expectation.
+
+    Observed complete-month totals (``month``, ``value``) against the fit's expectation for the month with every
+    holiday coefficient at 0: ``ratio`` = observed / baseline is the raw month-by-month seasonal signal.
+    """
     idx = _holiday_index(res)
     b0 = res.beta.copy()
     b0[idx] = 0.0
@@ -126,14 +136,17 @@ def observed_vs_baseline(res, monthly: pd.DataFrame, *, series: str | None = Non
 
 
 def seasonal_profile_figure(profile: pd.DataFrame, raw: pd.DataFrame, *, title: str):
-    """Holiday factor by month (line and band) per year with the observed months' ratios (dots). Returns the
-    figure."""
+    """Plot the holiday factor by month with the observed months' ratios.
+
+    Holiday factor by month (line and band) per year with the observed months' ratios (dots). Returns the
+    figure.
+    """
     import matplotlib.pyplot as plt
 
     years = sorted(profile["month"].dt.year.unique())
     fig, axes = plt.subplots(1, len(years), figsize=(4.5 * len(years), 3.6), sharey=True, squeeze=False)
     names = [pd.Timestamp(2000, m, 1).strftime("%b") for m in range(1, 13)]
-    for ax, year in zip(axes[0], years):
+    for ax, year in zip(axes[0], years, strict=True):
         p = profile[profile["month"].dt.year == year]
         r = raw[raw["month"].dt.year == year]
         ax.fill_between(
@@ -158,19 +171,22 @@ def seasonal_profile_figure(profile: pd.DataFrame, raw: pd.DataFrame, *, title: 
 
 
 def power_table(path) -> pd.DataFrame:
-    """The committed seasonality power study (SYNTHETIC), rounded for display."""
+    """Return the committed seasonality power study (SYNTHETIC), rounded for display."""
     cols = ["data", "series", "n_windows", "alpha", "rate_ratio", "power_lr", "mc_se_lr", "power_wald", "mc_se_wald"]
     return round_frame(pd.read_csv(path)[cols])
 
 
 def power_figure(power: pd.DataFrame):
-    """Detection power by planted rate ratio and series (LR test solid with 2 MC SE bars, Wald dashed). Returns the
-    figure (the caller saves it with ``synthetic=True``)."""
+    """Plot detection power by planted rate ratio and series.
+
+    Detection power by planted rate ratio and series (LR test solid with 2 MC SE bars, Wald dashed). Returns the
+    figure (the caller saves it with ``synthetic=True``).
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
-    for (series, g), colour in zip(power.groupby("series", sort=False), colours):
+    for (series, g), colour in zip(power.groupby("series", sort=False), colours, strict=True):
         ax.errorbar(
             g["rate_ratio"],
             g["power_lr"],

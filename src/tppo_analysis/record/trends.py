@@ -10,6 +10,7 @@ is not identified is never shown.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -37,7 +38,6 @@ __all__ = [
     "full_year_coverage",
     "chosen_model_name",
     "passport_rate_table",
-    "notebook_tables",
     "KEY_SERIES",
     "KEY_MEASURE",
     "series_obs",
@@ -84,7 +84,7 @@ def series_label(key: str) -> str:
 
 
 def series_obs(obs: pd.DataFrame, series: str, measure: str = KEY_MEASURE) -> pd.DataFrame:
-    """The reconciled windows of one (series, measure), sorted by start; raises when there are none."""
+    """Return the reconciled windows of one (series, measure), sorted by start; raises when there are none."""
     o = obs[(obs["series"] == series) & (obs["measure"] == measure)].sort_values("period_start")
     if o.empty:
         raise TppoError(f"no observations for series {series!r}, measure {measure!r}")
@@ -92,7 +92,7 @@ def series_obs(obs: pd.DataFrame, series: str, measure: str = KEY_MEASURE) -> pd
 
 
 def series_table(obs: pd.DataFrame, specs: Sequence[tuple[str, str]]) -> pd.DataFrame:
-    """What each modelled series rests on: windows, first and last day, days reported, total reported."""
+    """Tabulate what each modelled series rests on: windows, first and last day, days reported, total reported."""
     rows = []
     for s, m in specs:
         o = series_obs(obs, s, m)
@@ -134,8 +134,11 @@ DEFAULT_EVENTS = {
 
 
 class BoundFit:
-    """One series of a fit (pooled or single) behind one interface: ``period_change``, ``period_rate``,
-    ``predict_window``, ``monthly`` and ``plot`` without the ``series=`` argument."""
+    """One series of a fit (pooled or single) behind one interface.
+
+    One series of a fit (pooled or single) behind one interface: ``period_change``, ``period_rate``,
+    ``predict_window``, ``monthly`` and ``plot`` without the ``series=`` argument.
+    """
 
     def __init__(self, res, series: str | None = None):
         self.res, self.series = res, series
@@ -144,26 +147,34 @@ class BoundFit:
         return {} if self.series is None else {"series": self.series}
 
     def period_change(self, before, after, level: float = 0.9) -> dict:
+        """Return the ratio of the expected mean daily rates of ``after`` and ``before``."""
         return self.res.period_change(before, after, level=level, **self._kw())
 
     def period_rate(self, start, end, level: float = 0.9) -> dict:
+        """Return the expected mean daily rate over ``start``..``end``."""
         return self.res.period_rate(start, end, level=level, **self._kw())
 
     def predict_window(self, start, end, level: float = 0.9, seed: int = 0) -> dict:
+        """Predict the total over ``start``..``end`` (see the pooled or single results)."""
         return self.res.predict_window(start, end, level=level, seed=seed, **self._kw())
 
     def monthly(self, level: float = 0.9, seed: int = 0) -> pd.DataFrame:
+        """Predict monthly totals."""
         return self.res.monthly(level=level, seed=seed, **self._kw())
 
     def plot(self, ax=None, **kw):
+        """Plot the reported windows under the monthly fit and its band."""
         return self.res.plot(ax=ax, **self._kw(), **kw)
 
 
 def trend_fits(
     obs: pd.DataFrame, specs: Sequence[tuple[str, str]] = TREND_SPECS, *, holidays=False, reopening=None
 ) -> dict[tuple[str, str], BoundFit]:
-    """Each (series, measure) fitted with the model the backtest chose: the key departure series together (pooled
-    when the rule says so), any other series alone."""
+    """Fit each (series, measure) with the model the backtest chose.
+
+    Each (series, measure) fitted with the model the backtest chose: the key departure series together (pooled
+    when the rule says so), any other series alone.
+    """
     keys = [s for s, m in specs if m == KEY_MEASURE]
     out: dict[tuple[str, str], BoundFit] = {}
     if keys:
@@ -178,8 +189,11 @@ def trend_fits(
 
 
 def event_lines(kinds: Sequence[str] = ("closure", "reopening", "institution")) -> dict[str, pd.Timestamp]:
-    """Dated events to draw on trend figures: from ``data/reference/events.csv`` when ``sources.events`` is there
-    (the starts of the trend regimes and of institutional events), else :data:`DEFAULT_EVENTS`."""
+    """Return the dated events to draw on trend figures.
+
+    Dated events to draw on trend figures: from ``data/reference/events.csv`` when ``sources.events`` is there
+    (the starts of the trend regimes and of institutional events), else :data:`DEFAULT_EVENTS`.
+    """
     try:
         from ..sources.events import regimes
     except ImportError:
@@ -193,8 +207,11 @@ def event_lines(kinds: Sequence[str] = ("closure", "reopening", "institution")) 
 
 
 def covered_periods(o: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timestamp]]:
-    """Per calendar year with reported days: (year, first, last) of the longest run of reported days that starts on
-    the year's first reported day."""
+    """Return, per calendar year, the first run of reported days.
+
+    Per calendar year with reported days: (year, first, last) of the longest run of reported days that starts on
+    the year's first reported day.
+    """
     days = covered_days(o)
     out = []
     for year in sorted(set(days.year)):
@@ -214,16 +231,19 @@ def _span_label(a: pd.Timestamp, b: pd.Timestamp) -> str:
 def period_changes(
     fits, obs: pd.DataFrame, series: Sequence[str] = KEY_SERIES, *, level: float = 0.9, measure: str = KEY_MEASURE
 ) -> pd.DataFrame:
-    """Change in the expected mean daily rate between consecutive reported years of each series, over the calendar
+    """Tabulate changes between consecutive reported years of each series.
+
+    Change in the expected mean daily rate between consecutive reported years of each series, over the calendar
     days both years report (their common within-year span), with a ``level`` interval (parameter uncertainty).
 
     Columns: series, measure, earlier, later, rate_earlier, rate_later (per day), ratio, ci_lower, ci_upper, level,
-    identified, reliability, note."""
+    identified, reliability, note.
+    """
     rows = []
     for (s, measure), fit in fits.items():
         o = series_obs(obs, s, measure)
         periods = covered_periods(o)
-        for (y0, a0, b0), (y1, a1, b1) in zip(periods[:-1], periods[1:]):
+        for (y0, a0, b0), (y1, a1, b1) in zip(periods[:-1], periods[1:], strict=True):
             start = max((a0.month, a0.day), (a1.month, a1.day))
             end = min((b0.month, b0.day), (b1.month, b1.day))
             if start > end:
@@ -283,7 +303,7 @@ def window_check(fit: BoundFit, o: pd.DataFrame, *, level: float = 0.9, seed: in
 
 
 def _latest_change(o: pd.DataFrame, reopening, level: float) -> dict:
-    """The change between the last two reported years of one series (over their common days), recommended model."""
+    """Return the change between the last two reported years of one series (over their common days), recommended model."""
     if len(o) < 2:
         return {"windows": len(o), "note": "no windows" if len(o) == 0 else "one window only"}
     o = o.assign(period_start=pd.to_datetime(o["period_start"]), period_end=pd.to_datetime(o["period_end"]))
@@ -318,15 +338,18 @@ def robustness_table(
     reopening=None,
     level: float = 0.9,
 ) -> pd.DataFrame:
-    """The latest period change of each (series, measure) under the other reconciliation rules and, where
+    """Tabulate the latest change of each series under the other reconciliation rules.
+
+    The latest period change of each (series, measure) under the other reconciliation rules and, where
     ``broader`` names one, on the broader measure (all reasons).
 
     Rules: vintage in {latest (headline), earliest} x conflicts in {set_aside (headline), prefer_longer (ignores the
     override table, so uses figures the headline sets aside)}. Columns: series, measure, rule, windows, earlier,
-    later, ratio, ci_lower, ci_upper, identified, note (why a row has no estimate)."""
+    later, ratio, ci_lower, ci_upper, identified, note (why a row has no estimate).
+    """
     from .reconciliation import reconcile
 
-    variants = [
+    variants: list[tuple[Literal["latest", "earliest"], Literal["set_aside", "prefer_longer"]]] = [
         ("latest", "set_aside"),
         ("earliest", "set_aside"),
         ("latest", "prefer_longer"),
@@ -394,8 +417,11 @@ def forecast_table(
 
 
 def break_table(o: pd.DataFrame, breaks: Mapping[str, object], *, reopening=None, level: float = 0.95) -> pd.DataFrame:
-    """Level shifts at known dates added to the recommended model: estimate as a rate ratio with its interval and
-    ``identified`` (a shift the windows cannot bound is shown as "not bounded")."""
+    """Tabulate level shifts at known dates added to the recommended model.
+
+    Level shifts at known dates added to the recommended model: estimate as a rate ratio with its interval and
+    ``identified`` (a shift the windows cannot bound is shown as "not bounded").
+    """
     base = recommended_interval_model(reopening=reopening)
     model = type(base)(
         base.family,
@@ -425,38 +451,6 @@ def passport_rate_table(obs: pd.DataFrame) -> pd.DataFrame:
     return round_frame(r[cols].reset_index(drop=True))
 
 
-def notebook_tables(figures: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Every table notebooks 01 and 02 compute from the record, by the same calls (for the perturbation test)."""
-    from ..models import seasonality
-    from .reconciliation import reconcile
-
-    obs = reconcile(figures)[0]
-    fits = trend_fits(obs, TREND_SPECS)
-    sh = series_obs(obs, "tpi:soekarno-hatta")
-    months = complete_months(sh)
-    pooled = fit_pooled_recommended(obs, KEY_SERIES, holidays=True)
-    sh_fit = recommended_interval_model(holidays=["ramadan", "post_idul_fitri"]).fit(sh)
-    return {
-        "01_trend_estimates": period_changes(fits, obs),
-        "01_national_windows": window_check(fits[("national", KEY_MEASURE)], series_obs(obs, "national")),
-        "01_trend_robustness": robustness_table(figures, TREND_SPECS, broader=BROADER),
-        "01_soekarno_hatta_monthly_forecast": forecast_table(
-            fits[("tpi:soekarno-hatta", KEY_MEASURE)], "Soekarno-Hatta airport"
-        ),
-        "01_monthly_model": fit_monthly_nb(months, regressors=["ramadan_share", "post_idul_fitri_days"])
-        .summary()
-        .table,
-        "01_ministry_split": break_table(sh, {"ministry_split": MINISTRY_SPLIT}),
-        "02_holiday_effects": seasonality.holiday_effects_table(
-            {"4 key series, pooled": pooled, "Soekarno-Hatta alone": sh_fit}
-        ),
-        "02_seasonal_profile_soekarno_hatta": pd.concat(
-            [seasonality.seasonal_profile(sh_fit, y) for y in (2023, 2024)], ignore_index=True
-        ),
-        "02_observed_vs_baseline": seasonality.observed_vs_baseline(sh_fit, months),
-    }
-
-
 def trend_figure(
     fits: Mapping[tuple[str, str], BoundFit],
     *,
@@ -464,13 +458,16 @@ def trend_figure(
     level: float = 0.9,
     seed: int = 0,
 ):
-    """One panel per departure series of ``fits``: reported windows under the reconstructed monthly series and its
-    band (log scale, months without reported days hatched, ``events`` as dashed lines). Returns the figure."""
+    """Plot one panel per departure series: windows, monthly fit and band.
+
+    One panel per departure series of ``fits``: reported windows under the reconstructed monthly series and its
+    band (log scale, months without reported days hatched, ``events`` as dashed lines). Returns the figure.
+    """
     import matplotlib.pyplot as plt
 
     specs = [k for k in fits if k[1] == KEY_MEASURE]
     fig, axes = plt.subplots(len(specs), 1, figsize=(8.5, 2.5 * len(specs)), sharex=True, squeeze=False)
-    for ax, spec in zip(axes[:, 0], specs):
+    for ax, spec in zip(axes[:, 0], specs, strict=True):
         fits[spec].plot(ax=ax, level=level, seed=seed, events=events)
         ax.set_title(series_label(spec[0]), loc="left", fontsize=9)
     axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)

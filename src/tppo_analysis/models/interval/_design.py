@@ -84,8 +84,11 @@ class Layout:
 
     # ----------------------------------------------------------------------------------------------------------
     def set_anchors(self, starts: np.ndarray, ends: np.ndarray) -> None:
-        """The spans whose mean level the forecast holds: the last (first) ``anchor_days`` days of the data, or the
-        last (first) window when it is longer."""
+        """Set the spans whose mean level the forecast holds.
+
+        The spans whose mean level the forecast holds: the last (first) ``anchor_days`` days of the data, or the
+        last (first) window when it is longer.
+        """
         i_last, i_first = int(np.argmax(ends)), int(np.argmin(starts))
         right = (int(min(ends[i_last] - self.anchor_days + 1, starts[i_last])), int(ends[i_last]))
         left = (int(starts[i_first]), int(max(starts[i_first] + self.anchor_days - 1, ends[i_first])))
@@ -95,8 +98,11 @@ class Layout:
         return [i for i, g in enumerate(self.groups) if g == "smooth"]
 
     def rows(self, days: pd.DatetimeIndex) -> np.ndarray:
-        """The daily design for ``days``; the smooth's columns are the basis clamped to the data span (the
-        forecast rule is applied in :meth:`eta`)."""
+        """Return the daily design rows for ``days``.
+
+        The daily design for ``days``; the smooth's columns are the basis clamped to the data span (the
+        forecast rule is applied in :meth:`eta`).
+        """
         cols = []
         if self.basis is not None:
             cols.append(self.basis.design(day_number(days)))
@@ -127,7 +133,8 @@ class Layout:
 
         Past the data span the smooth follows the forecast rule: its level is held at the mean rate of the anchor
         span (``log`` of the mean of ``exp(smooth)`` over it), plus for ``damped`` / ``linear`` the anchor span's mean
-        slope continued with decay time ``damping_days`` / for ever."""
+        slope continued with decay time ``damping_days`` / for ever.
+        """
         X = self.rows(days)
         E = X @ betas.T
         if self.basis is None:
@@ -155,7 +162,7 @@ class Layout:
         return E
 
     def penalty(self, lam: float | None) -> np.ndarray:
-        """The penalty matrix ``P`` of the penalized likelihood ``l - beta' P beta / 2``."""
+        """Return the penalty matrix ``P`` of the penalized likelihood ``l - beta' P beta / 2``."""
         k = len(self.names)
         P = np.zeros((k, k))
         s = self.smooth_index()
@@ -174,11 +181,14 @@ class Layout:
 
 
 def month_dispersion_weights(starts: Sequence, ends: Sequence) -> np.ndarray:
-    """``c_i = sum_k (d_ik / d_i)^2`` over the calendar months ``k`` a window touches (``d_ik`` its days in month
+    """Return each window's month-level dispersion weight.
+
+    ``c_i = sum_k (d_ik / d_i)^2`` over the calendar months ``k`` a window touches (``d_ik`` its days in month
     ``k``): one over the window's effective number of months. Month-level NB2 with dispersion ``alpha`` then
-    gives a window total the variance ``m + alpha * c * m^2`` (moment-matched, mean spread evenly over days)."""
+    gives a window total the variance ``m + alpha * c * m^2`` (moment-matched, mean spread evenly over days).
+    """
     out = np.empty(len(starts))
-    for i, (a, b) in enumerate(zip(starts, ends)):
+    for i, (a, b) in enumerate(zip(starts, ends, strict=True)):
         months = pd.date_range(a, b, freq="D").to_period("M")
         _, counts = np.unique(months.asi8, return_counts=True)
         share = counts / counts.sum()

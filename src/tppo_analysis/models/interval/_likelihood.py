@@ -49,36 +49,35 @@ def incidence(obs: pd.DataFrame, days: pd.DatetimeIndex) -> np.ndarray:
     return ((d[None, :] >= s) & (d[None, :] <= e)).astype(float)
 
 
-@dataclass
 class Problem:
-    """One fitting problem: counts ``y`` (n), incidence ``A`` (n x T days, exposure weights folded in), daily design
-    ``X`` (T x k, sparse), ``offset`` (T), dispersion multipliers ``c`` (n) and dispersion groups ``group`` (n)."""
+    """One fitting problem: counts, incidence, daily design, offsets, dispersion layout.
 
-    y: np.ndarray
-    A: np.ndarray | sparse.csr_matrix
-    X: np.ndarray | sparse.csr_matrix
-    offset: np.ndarray
-    c: np.ndarray | None = None
-    group: np.ndarray | None = None
+    Counts ``y`` (n), incidence ``A`` (n x T days, exposure weights folded in), daily design ``X`` (T x k),
+    ``offset`` (T), dispersion multipliers ``c`` (n, default 1) and dispersion groups ``group`` (n, default 0).
+    Small problems (one series) are kept dense, large ones (pooled series) sparse.
+    """
 
-    def __post_init__(self) -> None:
-        self.y = np.asarray(self.y, dtype=float)
-        # small problems (one series) are faster dense; large ones (pooled series) sparse
-        A = sparse.csr_matrix(self.A, dtype=float)
-        X = sparse.csr_matrix(self.X, dtype=float)
-        small = A.shape[0] * A.shape[1] <= 300_000 and X.shape[0] * X.shape[1] <= 300_000
-        self.A, self.X = (A.toarray(), X.toarray()) if small else (A, X)
-        self.offset = np.asarray(self.offset, dtype=float)
+    def __init__(self, y, A, X, offset, c=None, group=None) -> None:
+        self.y: np.ndarray = np.asarray(y, dtype=float)
+        As = sparse.csr_matrix(A, dtype=float)
+        Xs = sparse.csr_matrix(X, dtype=float)
+        small = As.shape[0] * As.shape[1] <= 300_000 and Xs.shape[0] * Xs.shape[1] <= 300_000
+        self.A = As.toarray() if small else As
+        self.X = Xs.toarray() if small else Xs
+        self.offset: np.ndarray = np.asarray(offset, dtype=float)
         n = len(self.y)
-        self.c = np.ones(n) if self.c is None else np.asarray(self.c, dtype=float)
-        self.group = np.zeros(n, dtype=int) if self.group is None else np.asarray(self.group, dtype=int)
+        self.c: np.ndarray = np.ones(n) if c is None else np.asarray(c, dtype=float)
+        self.group: np.ndarray = np.zeros(n, dtype=int) if group is None else np.asarray(group, dtype=int)
         self.n_groups = int(self.group.max()) + 1 if n else 1
 
 
 @dataclass
 class Fit:
-    """A penalized fit: coefficients, dispersion per group (0 = Poisson), window means, log-likelihood, the data's
-    Fisher information ``F`` and ``H = F + P``, effective degrees of freedom ``tr(H^-1 F)``."""
+    """A penalized fit and what inference needs from it.
+
+    A penalized fit: coefficients, dispersion per group (0 = Poisson), window means, log-likelihood, the data's
+    Fisher information ``F`` and ``H = F + P``, effective degrees of freedom ``tr(H^-1 F)``.
+    """
 
     beta: np.ndarray
     alpha: np.ndarray
@@ -115,7 +114,7 @@ def nb_loglik_terms(y: np.ndarray, m: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def nb_dl_da(y: np.ndarray, m: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Derivative of each window's NB2 log-likelihood in its dispersion ``a`` (> 0)."""
+    """Return the derivative of each window's NB2 log-likelihood in its dispersion ``a`` (> 0)."""
     r = 1.0 / a
     return r * r * (special.digamma(r) - special.digamma(y + r) + np.log1p(a * m)) + (y - m) / (a * (1 + a * m))
 
@@ -140,7 +139,7 @@ class Engine:
         return float(np.sum(nb_loglik_terms(self.p.y, m, self._a(alpha))))
 
     def objective(self, beta: np.ndarray, alpha: np.ndarray, P: np.ndarray) -> float:
-        """The penalized log-likelihood."""
+        """Return the penalized log-likelihood."""
         p = self.p
         m = p.A @ np.exp(np.clip(p.X @ beta + p.offset, -700.0, 700.0))
         return self.loglik(m, alpha) - 0.5 * float(beta @ P @ beta)
@@ -170,8 +169,11 @@ class Engine:
         maxiter: int = 500,
         tol: float = 1e-9,
     ) -> Fit:
-        """Maximise the penalized likelihood with penalty matrix ``P`` (k x k), from ``beta0`` (and, for NB2, the
-        dispersions ``alpha0``) if given."""
+        """Maximise the penalized likelihood with penalty matrix ``P``.
+
+        Maximise the penalized likelihood with penalty matrix ``P`` (k x k), from ``beta0`` (and, for NB2, the
+        dispersions ``alpha0``) if given.
+        """
         p, y = self.p, self.p.y
         G = p.n_groups
         if beta0 is None:
@@ -210,8 +212,11 @@ class Engine:
         return Fit(beta, alpha, m, self.loglik(m, alpha), F, H, edf, iters, conv)
 
     def _system(self, beta, theta, active, P, exact: bool):
-        """Gradient and minus the Hessian of the penalized log-likelihood in (beta, log alpha of active groups);
-        ``exact=False`` gives Fisher scoring."""
+        """Return the gradient and minus the Hessian of the penalized log-likelihood.
+
+        Gradient and minus the Hessian of the penalized log-likelihood in (beta, log alpha of active groups);
+        ``exact=False`` gives Fisher scoring.
+        """
         p, y = self.p, self.p.y
         mu, m, C = self.means(beta)
         a = self._a(np.where(active, np.exp(theta), 0.0))
@@ -239,8 +244,11 @@ class Engine:
         return g, M
 
     def _direction(self, beta, theta, active, P, exact: bool = True) -> np.ndarray | None:
-        """Newton (``exact``) or Fisher-scoring step in (beta, log alpha of the active groups); ``None`` when the
-        exact Hessian is not negative definite."""
+        """Return a Newton or a Fisher-scoring step.
+
+        Newton (``exact``) or Fisher-scoring step in (beta, log alpha of the active groups); ``None`` when the
+        exact Hessian is not negative definite.
+        """
         g, M = self._system(beta, theta, active, P, exact=exact)
         if exact:
             try:
@@ -249,7 +257,7 @@ class Engine:
                 return None
             return np.linalg.solve(L.T, np.linalg.solve(L, g))
         k = len(beta)
-        tail = [gi / Mi if Mi > 0 else float(np.sign(gi)) for gi, Mi in zip(g[k:], np.diag(M)[k:])]
+        tail = [gi / Mi if Mi > 0 else float(np.sign(gi)) for gi, Mi in zip(g[k:], np.diag(M)[k:], strict=True)]
         return np.concatenate([_solve(M[:k, :k], g[:k]), tail])
 
     def _line_search(self, beta, theta, active, P, obj, step):
@@ -267,9 +275,12 @@ class Engine:
         return None
 
     def _negligible(self, beta, theta, active, P, obj, factor: float = 1.0) -> bool:
-        """Whether what a full Newton (scoring) step still promises is below the rounding noise of the objective:
+        """Tell whether a full step would still gain more than rounding noise.
+
+        Whether what a full Newton (scoring) step still promises is below the rounding noise of the objective:
         1e-10 of it, or a thousand machine epsilons of the sum of the magnitudes of its terms (large counts make
-        the log-likelihood a small difference of large numbers)."""
+        the log-likelihood a small difference of large numbers).
+        """
         g, M = self._system(beta, theta, active, P, exact=False)
         _, m, _ = self.means(beta)
         y = self.p.y
@@ -278,8 +289,11 @@ class Engine:
         return float(g @ _solve(M, g)) < factor * limit
 
     def _newton(self, beta, theta, active, P, maxiter, tol):
-        """Newton with step halving, falling back to Fisher scoring when the Hessian is not negative definite or
-        the Newton step does not improve the objective. Converged when the full (undamped) step is below ``tol``."""
+        """Run Newton's method with step halving and a scoring fallback.
+
+        Newton with step halving, falling back to Fisher scoring when the Hessian is not negative definite or
+        the Newton step does not improve the objective. Converged when the full (undamped) step is below ``tol``.
+        """
         obj = self.objective(beta, np.where(active, np.exp(theta), 0.0), P)
         history = [obj]
         for it in range(1, maxiter + 1):
@@ -320,8 +334,11 @@ class Engine:
 
 
 def criterion(fit: Fit, n: int, kind: str) -> float:
-    """AIC, AICc (Hurvich, Simonoff & Tsai 1998) or BIC, counting the effective degrees of freedom of the mean plus
-    one per dispersion parameter; AICc is infinite when fewer than ``k + 2`` windows remain."""
+    """Return AIC, AICc or BIC of a penalized fit.
+
+    AIC, AICc (Hurvich, Simonoff & Tsai 1998) or BIC, counting the effective degrees of freedom of the mean plus
+    one per dispersion parameter; AICc is infinite when fewer than ``k + 2`` windows remain.
+    """
     k = fit.edf + fit.n_alpha
     if kind == "aicc":
         return -2.0 * fit.loglik + 2.0 * k + (2.0 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else math.inf)
@@ -331,10 +348,13 @@ def criterion(fit: Fit, n: int, kind: str) -> float:
 def select_lambda(
     engine: Engine, penalty: Callable[[float], np.ndarray], *, kind: str = "aicc", beta0: np.ndarray | None = None
 ) -> tuple[float, Fit]:
-    """The smoothing parameter minimising ``kind`` over a fixed grid of log10(lambda), from 6 down to -3 in steps of
+    """Choose the smoothing parameter by ``kind`` on a fixed grid.
+
+    The smoothing parameter minimising ``kind`` over a fixed grid of log10(lambda), from 6 down to -3 in steps of
     0.5, each fit warm-started from the previous (smoother) one. A fixed grid rather than a continuous search keeps
     the choice -- and every number downstream -- independent of the optimiser's last bits. Returns
-    (log10 lambda, fit); when the criterion is infinite everywhere (too few windows for AICc) the smoothest fit."""
+    (log10 lambda, fit); when the criterion is infinite everywhere (too few windows for AICc) the smoothest fit.
+    """
     n = len(engine.p.y)
     lo, hi = LOG10_LAMBDA_RANGE
     best: tuple[float, float, Fit] | None = None
@@ -345,6 +365,7 @@ def select_lambda(
         value = criterion(fit, n, kind)
         if best is None or value < best[0]:
             best = (value, float(l10), fit)
+    assert best is not None  # the grid is never empty
     return best[1], best[2]
 
 

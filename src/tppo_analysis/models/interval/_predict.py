@@ -1,4 +1,6 @@
-"""What single-series and pooled interval fits share: parameter draws, drift past the data, count noise, the
+"""What single-series and pooled interval fits share.
+
+What single-series and pooled interval fits share: parameter draws, drift past the data, count noise, the
 identification rule, period rates and changes (delta method), and the window-and-band panel their ``plot`` draws.
 
 **Identification rule.** For a log-scale coefficient with posterior variance ``v`` and ridge prior precision ``p``
@@ -40,8 +42,11 @@ _Z95 = float(stats.norm.ppf(0.975))
 
 
 def identification_label(se_data: float, shift: float = 0.0) -> str:
-    """``"yes"`` / ``"weak"`` / ``"no"`` from the data-only standard error of a log-scale quantity and the shift of
-    its estimate when its ridge is removed (see the module docstring)."""
+    """Label a log-scale quantity ``yes`` / ``weak`` / ``no``.
+
+    ``"yes"`` / ``"weak"`` / ``"no"`` from the data-only standard error of a log-scale quantity and the shift of
+    its estimate when its ridge is removed (see the module docstring).
+    """
     if not np.isfinite(se_data) or se_data > 50 or not np.isfinite(shift):
         return "no"
     fold = math.exp(2 * _Z95 * se_data)
@@ -51,13 +56,16 @@ def identification_label(se_data: float, shift: float = 0.0) -> str:
 
 
 def identification_table(engine, fit, cov: np.ndarray, names, groups, prior_sd: dict) -> pd.DataFrame:
-    """The rule of the module docstring for every coefficient in the groups ``breaks``, ``holidays``, ``fixed`` and
-    ``covariates`` (the latter two unpenalized: their shift is 0)."""
+    """Apply the identification rule to the coefficients of a fit.
+
+    The rule of the module docstring for every coefficient in the groups ``breaks``, ``holidays``, ``fixed`` and
+    ``covariates`` (the latter two unpenalized: their shift is 0).
+    """
     from ._design import VAGUE_PRECISION
 
     P = fit.H - fit.F
     rows = []
-    for j, (name, group) in enumerate(zip(names, groups)):
+    for j, (name, group) in enumerate(zip(names, groups, strict=True)):
         if group not in ("breaks", "holidays", "fixed", "covariates"):
             continue
         v = float(cov[j, j])
@@ -155,10 +163,17 @@ class Draws:
 class PeriodMixin:
     """Mean daily rates over periods and their ratios (delta method on the log scale: deterministic).
 
-    Subclasses provide ``_log_rate_and_gradient(days, **kw) -> (log mean daily rate, gradient in beta)``."""
+    Subclasses provide ``_log_rate_and_gradient(days, **kw) -> (log mean daily rate, gradient in beta)``.
+    """
+
+    beta: np.ndarray
+    cov: np.ndarray
+
+    def _log_rate_and_gradient(self, days: pd.DatetimeIndex, series: str | None = None) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
 
     def period_rate(self, start, end, level: float = 0.9, **kw) -> dict:
-        """Expected mean daily rate over ``start``..``end`` (inclusive) with a ``level`` interval."""
+        """Return the expected mean daily rate over ``start``..``end`` (inclusive) with a ``level`` interval."""
         level = check_level(level)
         est, g = self._log_rate_and_gradient(pd.date_range(pd.Timestamp(start), pd.Timestamp(end)), **kw)
         se = float(np.sqrt(max(g @ self.cov @ g, 0.0)))
@@ -173,8 +188,11 @@ class PeriodMixin:
         }
 
     def period_change(self, before, after, level: float = 0.9, **kw) -> dict:
-        """Ratio of the expected mean daily rate in ``after`` to that in ``before`` (each a (start, end) pair of
-        inclusive dates) with a ``level`` interval; parameter uncertainty only (no count noise)."""
+        """Return the ratio of the expected mean daily rates of two periods.
+
+        Ratio of the expected mean daily rate in ``after`` to that in ``before`` (each a (start, end) pair of
+        inclusive dates) with a ``level`` interval; parameter uncertainty only (no count noise).
+        """
         level = check_level(level)
         e0, g0 = self._log_rate_and_gradient(pd.date_range(*map(pd.Timestamp, before)), **kw)
         e1, g1 = self._log_rate_and_gradient(pd.date_range(*map(pd.Timestamp, after)), **kw)
@@ -204,14 +222,21 @@ class PeriodMixin:
 def covered_days(obs: pd.DataFrame) -> pd.DatetimeIndex:
     """Every day inside at least one window."""
     return pd.DatetimeIndex(
-        np.unique(np.concatenate([pd.date_range(a, b).values for a, b in zip(obs["period_start"], obs["period_end"])]))
+        np.unique(
+            np.concatenate(
+                [pd.date_range(a, b).values for a, b in zip(obs["period_start"], obs["period_end"], strict=True)]
+            )
+        )
     )
 
 
 def draw_panel(ax, obs: pd.DataFrame, mon: pd.DataFrame, *, level: float = 0.9, events=None, color: str = "#0072B2"):
-    """One panel: the reported windows as grey bars (daily average over each window) under the monthly fitted mean
+    """Draw one panel: reported windows under the monthly fit and its band.
+
+    One panel: the reported windows as grey bars (daily average over each window) under the monthly fitted mean
     and its ``level`` prediction band, log axis of deferrals per day; months without a reported day are hatched
-    ("no data": the band there is interpolation, not data); ``events`` (mapping label -> date) as dashed lines."""
+    ("no data": the band there is interpolation, not data); ``events`` (mapping label -> date) as dashed lines.
+    """
     for row in obs.itertuples(index=False):
         days = (row.period_end - row.period_start).days + 1
         ax.bar(
@@ -246,7 +271,7 @@ def draw_panel(ax, obs: pd.DataFrame, mon: pd.DataFrame, *, level: float = 0.9, 
     )
     ax.plot(mid, mon["mean"] / dim, color=color, linewidth=1.5, zorder=3, label="fitted mean")
     cov = covered_days(obs)
-    gap_label = "no reported data"
+    gap_label: str | None = "no reported data"
     for m0 in mon["month"]:
         m1 = m0 + pd.offsets.MonthEnd(0)
         if not ((cov >= m0) & (cov <= m1)).any():

@@ -1,4 +1,4 @@
-"""Counts observed only as totals over irregular windows: the interval (penalized composite-link) count model.
+r"""Counts observed only as totals over irregular windows: the interval (penalized composite-link) count model.
 
 Officials report deferrals as totals over windows that start and end on any day ("1 January to 3 August: 1,726").
 The model puts a daily mean under the record and links each reported total to the sum of the daily means over its
@@ -6,8 +6,8 @@ inclusive window (Eilers 2007; Rizzi, Gampe & Eilers 2015):
 
 .. math::
 
-    \\log \\mu_t = s(t) + x_t^\\top \\gamma + \\log e_t, \\qquad m_I = \\sum_{t \\in I} \\mu_t, \\qquad
-    y_I \\sim \\text{Poisson}(m_I) \\text{ or } \\text{NB2}(m_I, \\alpha c_I),
+    \log \mu_t = s(t) + x_t^\top \gamma + \log e_t, \qquad m_I = \sum_{t \in I} \mu_t, \qquad
+    y_I \sim \text{Poisson}(m_I) \text{ or } \text{NB2}(m_I, \alpha c_I),
 
 where ``s(t)`` is the trend -- a constant, a line or a quadratic in years, or a smooth (cubic B-splines with a knot
 about every quarter and a second-order difference penalty whose weight is chosen by AICc, AIC or BIC) -- ``x_t``
@@ -159,11 +159,12 @@ class IntervalCountModel:
         self.strict = bool(strict)
 
     def __repr__(self) -> str:
+        """Show the options."""
         return f"IntervalCountModel({', '.join(f'{k}={v!r}' for k, v in self.spec().items())})"
 
     def spec(self) -> dict:
-        """The options that define the model (for tables and the backtest)."""
-        out = {
+        """Return the options that define the model (for tables and the backtest)."""
+        out: dict[str, object] = {
             "family": self.family,
             "trend": self.trend,
             "holidays": list(self.holiday_terms),
@@ -181,11 +182,11 @@ class IntervalCountModel:
     def term_names(self) -> list[str]:
         """Names of the coefficients other than the smooth's B-spline coefficients."""
         lay = self.layout(pd.Timestamp("2000-01-01"), pd.Timestamp("2000-12-31"))
-        return [n for n, g in zip(lay.names, lay.groups) if g != "smooth"]
+        return [n for n, g in zip(lay.names, lay.groups, strict=True) if g != "smooth"]
 
     # ----------------------------------------------------------------------------------------------------------
     def layout(self, first: pd.Timestamp, last: pd.Timestamp) -> Layout:
-        """The daily design for a fit to windows spanning ``first``..``last``."""
+        """Return the daily design for a fit to windows spanning ``first``..``last``."""
         origin = self.origin if self.origin is not None else (first + (last - first) / 2).normalize()
         basis = None
         if self.trend == "smooth":
@@ -222,7 +223,7 @@ class IntervalCountModel:
     def problem(self, obs: pd.DataFrame, layout: Layout) -> Problem:
         """Incidence, daily design and dispersion weights on the days the windows cover."""
         s, e = day_number(obs["period_start"]), day_number(obs["period_end"])
-        covered = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in zip(s, e)]))
+        covered = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in zip(s, e, strict=True)]))
         days = pd.DatetimeIndex(pd.to_datetime(covered, unit="D"))
         weights = np.ones(len(obs))
         if "exposure" in obs.columns:
@@ -230,7 +231,7 @@ class IntervalCountModel:
                 raise TppoError("give exposure either per window (column exposure) or daily, not both")
             weights = obs["exposure"].to_numpy(dtype=float) / (e - s + 1)
         rows, cols, vals = [], [], []
-        for i, (a, b) in enumerate(zip(s, e)):
+        for i, (a, b) in enumerate(zip(s, e, strict=True)):
             j0, j1 = np.searchsorted(covered, a), np.searchsorted(covered, b, side="right")
             rows.append(np.full(j1 - j0, i))
             cols.append(np.arange(j0, j1))
@@ -262,16 +263,19 @@ class IntervalCountModel:
         return obs, layout, prob, fit, lam
 
     def max_loglike(self, obs: pd.DataFrame) -> float:
-        """The log-likelihood at the (penalized) optimum, for likelihood-ratio tests between nested models."""
+        """Return the log-likelihood at the (penalized) optimum, for likelihood-ratio tests between nested models."""
         return float(self._fit_engine(obs)[3].loglik)
 
     def fit(self, obs: pd.DataFrame):
-        """Fit to ``obs`` (``period_start``, ``period_end`` -- inclusive dates -- ``value`` and optionally
+        """Fit the model to reported windows.
+
+        Fit to ``obs`` (``period_start``, ``period_end`` -- inclusive dates -- ``value`` and optionally
         ``exposure``) and return :class:`~tppo_analysis.models.interval.results.IntervalCountResults`.
 
         Raises :class:`~tppo_analysis.errors.InsufficientDataError` for input no rate can be fitted to (no windows,
         only zeros, zero exposure) and :class:`~tppo_analysis.errors.DataValidationError` for malformed input; any
-        other data are fitted, with what they cannot support flagged (``identified``, ``no_overdispersion``)."""
+        other data are fitted, with what they cannot support flagged (``identified``, ``no_overdispersion``).
+        """
         from .results import IntervalCountResults
 
         obs, layout, prob, fit, lam = self._fit_engine(obs)
@@ -300,8 +304,11 @@ def _daily_frame(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 
 def validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
-    """The windows, checked: ``period_start``, ``period_end`` (inclusive dates), ``value`` (a count) and optionally
-    ``exposure`` (> 0). Problems are reported all at once with their line (header = line 1) and column."""
+    """Check and normalise the windows.
+
+    The windows, checked: ``period_start``, ``period_end`` (inclusive dates), ``value`` (a count) and optionally
+    ``exposure`` (> 0). Problems are reported all at once with their line (header = line 1) and column.
+    """
     if not isinstance(obs, pd.DataFrame):
         raise TppoError("obs must be a DataFrame with columns period_start, period_end, value")
     missing = [c for c in ("period_start", "period_end", "value") if c not in obs.columns]
@@ -315,31 +322,37 @@ def validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
     out = obs.reset_index(drop=True).copy()
     for col in ("period_start", "period_end"):
         parsed = pd.to_datetime(out[col], errors="coerce")
-        for i in np.flatnonzero(parsed.isna().to_numpy()):
-            problems.append(InputProblem(file, int(i) + 2, col, str(out[col].iloc[i]), "not a date"))
+        for bad in np.flatnonzero(parsed.isna().to_numpy()):
+            problems.append(InputProblem(file, int(bad) + 2, col, str(out[col].iloc[bad]), "not a date"))
         out[col] = parsed.dt.normalize()
     values = pd.to_numeric(out["value"], errors="coerce")
-    for i, (raw, v) in enumerate(zip(out["value"], values)):
+    for i, (raw, v) in enumerate(zip(out["value"], values, strict=True)):
         if pd.isna(v):
             problems.append(InputProblem(file, i + 2, "value", str(raw), "not a number"))
         elif v < 0 or v != np.floor(v):
             problems.append(InputProblem(file, i + 2, "value", str(raw), "count must be a non-negative integer"))
-    for i in np.flatnonzero((out["period_end"] < out["period_start"]).fillna(False).to_numpy()):
+    for bad in np.flatnonzero((out["period_end"] < out["period_start"]).fillna(False).to_numpy()):
         problems.append(
             InputProblem(
-                file, int(i) + 2, "period_end", str(out["period_end"].iloc[i].date()), "window ends before it starts"
+                file,
+                int(bad) + 2,
+                "period_end",
+                str(out["period_end"].iloc[bad].date()),
+                "window ends before it starts",
             )
         )
     if "exposure" in out.columns:
         ex = pd.to_numeric(out["exposure"], errors="coerce")
-        for i, (raw, v) in enumerate(zip(out["exposure"], ex)):
+        for i, (raw, v) in enumerate(zip(out["exposure"], ex, strict=True)):
             if pd.isna(v) or v < 0:
                 problems.append(InputProblem(file, i + 2, "exposure", str(raw), "exposure must be a number >= 0"))
         out["exposure"] = ex
     if problems:
         raise DataValidationError(problems, file=file)
     if "exposure" in out.columns and (out["exposure"] == 0).any():
-        i = int(np.flatnonzero(out["exposure"].to_numpy() == 0)[0])
-        raise InsufficientDataError(f"{file} line {i + 2}, column exposure: 0 exposure cannot be modelled as a rate")
+        first = int(np.flatnonzero(out["exposure"].to_numpy() == 0)[0])
+        raise InsufficientDataError(
+            f"{file} line {first + 2}, column exposure: 0 exposure cannot be modelled as a rate"
+        )
     out["value"] = values.astype(np.int64)
     return out.sort_values(["period_start", "period_end"], kind="stable").reset_index(drop=True)

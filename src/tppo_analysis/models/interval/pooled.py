@@ -62,7 +62,7 @@ class PooledLayout:
         names += list(model.breaks) + list(model.holiday_terms)
         groups += ["breaks"] * len(model.breaks) + ["holidays"] * len(model.holiday_terms)
         self.names, self.groups = names, groups
-        self.anchors: dict[str, tuple[int, int]] = {}
+        self.anchors: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
 
     def cols(self, group: str) -> list[int]:
         return [i for i, g in enumerate(self.groups) if g == group]
@@ -174,9 +174,9 @@ def fit_pooled(
     for g, s in enumerate(series):
         o = data[s]
         st, en = day_number(o["period_start"]), day_number(o["period_end"])
-        covered = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in zip(st, en)]))
+        covered = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in zip(st, en, strict=True)]))
         rows, cols = [], []
-        for i, (a, b) in enumerate(zip(st, en)):
+        for i, (a, b) in enumerate(zip(st, en, strict=True)):
             j0, j1 = np.searchsorted(covered, a), np.searchsorted(covered, b, side="right")
             rows.append(np.full(j1 - j0, i))
             cols.append(np.arange(j0, j1))
@@ -212,7 +212,7 @@ def fit_pooled(
     engine = Engine(prob, family)
     n = len(prob.y)
     cache: dict[tuple[float, float], tuple[float, object]] = {}
-    state = {"beta": None, "alpha": None}
+    state: dict[str, np.ndarray | None] = {"beta": None, "alpha": None}
 
     def crit(ls: float, ld: float) -> float:
         key = (round(ls, 6), round(ld, 6))
@@ -239,15 +239,20 @@ class PooledModel:
         self.options = options
 
     def __repr__(self) -> str:
+        """Show the options."""
         return f"PooledModel({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"
 
     def fit(self, obs: pd.DataFrame, series: Sequence[str]) -> PooledIntervalResults:
+        """Fit to the windows ``obs`` and return the results."""
         return fit_pooled(obs, series, **self.options)
 
 
 class PooledIntervalResults(Draws, PeriodMixin, Result):
-    """A pooled fit: ``predict_window(..., series=)``, ``monthly(series=)``, ``period_change(..., series=)`` and
-    the result protocol (``tidy`` has a ``series`` column; shared holiday and break terms have series "all")."""
+    """A pooled fit of several series.
+
+    A pooled fit: ``predict_window(..., series=)``, ``monthly(series=)``, ``period_change(..., series=)`` and
+    the result protocol (``tidy`` has a ``series`` column; shared holiday and break terms have series "all").
+    """
 
     def __init__(self, model, layout: PooledLayout, fit, data: dict, lams, prob: Problem):
         self.model, self.layout, self.fit_result, self.data, self.lams = model, layout, fit, data, lams
@@ -256,7 +261,7 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         self.beta = fit.beta
         self.edf = float(fit.edf)
         self.converged = bool(fit.converged)
-        self.alpha = {s: float(a) for s, a in zip(self.series, fit.alpha)}
+        self.alpha = {s: float(a) for s, a in zip(self.series, fit.alpha, strict=True)}
         self._problem = prob
         # per-series effective df: the trace of the hat matrix over the series' windows
         _, m, C = Engine(prob, self.family).means(self.beta)
@@ -271,6 +276,7 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         cov = np.linalg.inv(Hc)
         self.cov = 0.5 * (cov + cov.T)
         self._ident: pd.DataFrame | None = None
+        self.title = self._title()
 
     def _check(self, series: str | None) -> str:
         s = self.series[0] if series is None and len(self.series) == 1 else series
@@ -339,13 +345,16 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
             )
         return pd.DataFrame(rows)
 
-    def _log_rate_and_gradient(self, days: pd.DatetimeIndex, series: str | None = None):
+    def _log_rate_and_gradient(self, days: pd.DatetimeIndex, series: str | None = None) -> tuple[float, np.ndarray]:
         s = self._check(series)
         return self._log_rate_and_gradient_from(lambda b: self.layout.eta(s, days, b), days)
 
     def identification(self) -> pd.DataFrame:
-        """Shared holiday and break terms: estimate, se, data-only se, shift without the ridge and ``identified``
-        (the single-series rule)."""
+        """Return the identification of the shared holiday and break terms.
+
+        Shared holiday and break terms: estimate, se, data-only se, shift without the ridge and ``identified``
+        (the single-series rule).
+        """
         if self._ident is None:
             self._ident = identification_table(
                 Engine(self._problem, self.family),
@@ -357,8 +366,8 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
             )
         return self._ident.copy()
 
-    @property
-    def title(self) -> str:
+    def _title(self) -> str:
+        """One line naming the estimate."""
         fam = "Poisson" if self.family == "poisson" else f"NB2 ({self.model.dispersion}-level dispersion)"
         return (
             f"Pooled interval count model, {fam}, shared smooth shape + series deviations "
@@ -367,8 +376,11 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         )
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """Shared terms (series "all", log scale) and each series' expected mean daily rate per calendar year with
-        reported days (rate scale)."""
+        """Return shared terms and per-series yearly rates, per the protocol.
+
+        Shared terms (series "all", log scale) and each series' expected mean daily rate per calendar year with
+        reported days (rate scale).
+        """
         level = check_level(level)
         z = float(stats.norm.ppf(0.5 + level / 2))
         rows = [
@@ -413,11 +425,13 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         return mask_not_identified(pd.DataFrame(rows, columns=cols))
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term."""
         t = self.tidy(level)
         t.index = t["series"] + "/" + t["term"]
         return t[["ci_lower", "ci_upper"]]
 
     def notes(self) -> list[str]:
+        """Return the plain-language caveats shown under the summary."""
         out = []
         zero = [s for s, a in self.alpha.items() if a == 0 and self.family == "negbin"]
         if zero:
@@ -427,6 +441,7 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         return out
 
     def summary(self) -> Summary:
+        """Return a small, rounded, deterministic summary."""
         return Summary(self.title, round_frame(self.tidy()), tuple(self.notes()))
 
     def plot(self, ax=None, *, series: str | None = None, level: float = 0.9, seed: int = 0, events=None, labels=None):
@@ -442,7 +457,7 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
             axes = axes[:, 0]
         else:
             fig, axes = ax.figure, np.array([ax])
-        for a, s in zip(axes, names):
+        for a, s in zip(axes, names, strict=True):
             draw_panel(a, self.data[s], self.monthly(level=level, seed=seed, series=s), level=level, events=events)
             a.set_title((labels or {}).get(s, s), loc="left", fontsize=9)
         return fig, (axes[0] if len(axes) == 1 else axes)

@@ -48,6 +48,7 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         self.cov_ml = 0.5 * (cov_ml + cov_ml.T)
         self.cov = self._covariance()
         self._ident: pd.DataFrame | None = None
+        self.title = self._title()
 
     def _covariance(self) -> np.ndarray:
         """``(F + P)^-1`` with ``F`` at the corrected dispersion (plain ``H^-1`` for Poisson)."""
@@ -63,33 +64,42 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
     # -- statsmodels-like accessors ------------------------------------------------------------------------------
     @property
     def llf(self) -> float:
+        """Log-likelihood at the estimate."""
         return float(self.fit_result.loglik)
 
     @property
     def aic(self) -> float:
+        """AIC with the effective degrees of freedom (plus 1 for the NB2 dispersion)."""
         return -2 * self.llf + 2 * (self.edf + (self.alpha > 0))
 
     @property
     def bic(self) -> float:
+        """BIC with the effective degrees of freedom (plus 1 for the NB2 dispersion)."""
         return -2 * self.llf + math.log(len(self.obs)) * (self.edf + (self.alpha > 0))
 
     @property
     def params(self) -> pd.Series:
+        """Coefficients (log scale) and, for NB2, ``alpha``."""
         names = list(self.layout.names) + (["alpha"] if self.family == "negbin" else [])
         vals = list(self.beta) + ([self.alpha] if self.family == "negbin" else [])
         return pd.Series(vals, index=names, name="params")
 
     @property
     def bse(self) -> pd.Series:
+        """Standard errors of the coefficients (at the small-sample corrected dispersion)."""
         return pd.Series(np.sqrt(np.diag(self.cov)), index=self.layout.names, name="bse")
 
     def cov_params(self) -> pd.DataFrame:
+        """Covariance of the coefficients (at the small-sample corrected dispersion)."""
         return pd.DataFrame(self.cov, index=self.layout.names, columns=self.layout.names)
 
     @property
     def alpha_df_factor(self) -> float:
-        """``n / (n - edf - 1)``: the small-sample correction of the NB2 dispersion used for intervals (ML ``alpha``
-        is biased low when the windows are few relative to the effective number of parameters)."""
+        """Return the small-sample correction of the NB2 dispersion.
+
+        ``n / (n - edf - 1)``: the small-sample correction of the NB2 dispersion used for intervals (ML ``alpha``
+        is biased low when the windows are few relative to the effective number of parameters).
+        """
         if self.family != "negbin":
             return 1.0
         n = len(self.obs)
@@ -120,7 +130,8 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
 
         Returns a dict: ``mean`` (expected total at the estimates), ``lower`` / ``upper`` (prediction interval at
         ``level`` for the reported total: parameter uncertainty, drift past the data and count noise),
-        ``ci_lower`` / ``ci_upper`` (interval for the expected total), ``level``, ``n_draws``."""
+        ``ci_lower`` / ``ci_upper`` (interval for the expected total), ``level``, ``n_draws``.
+        """
         level = check_level(level)
         start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
         if end < start:
@@ -143,9 +154,12 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         }
 
     def monthly(self, level: float = 0.9, seed: int = 0, *, start=None, end=None, n_draws: int = 2000) -> pd.DataFrame:
-        """Predicted total for each calendar month from ``start`` to ``end`` (default: the months the windows touch):
+        """Predict the total of each calendar month.
+
+        Predicted total for each calendar month from ``start`` to ``end`` (default: the months the windows touch):
         month (first day), mean, lower, upper (prediction interval at ``level``), ci_lower, ci_upper (interval for
-        the expected total). One set of draws is shared by all months."""
+        the expected total). One set of draws is shared by all months.
+        """
         if self.per_obs_exposure:
             raise TppoError("monthly() needs a daily exposure; this model used per-window exposure")
         level = check_level(level)
@@ -171,20 +185,23 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         return pd.DataFrame(rows)
 
     def fitted_windows(self) -> pd.DataFrame:
-        """The windows with the fitted total (``fitted``) and Pearson residual (``pearson``)."""
+        """Return the windows with the fitted total (``fitted``) and Pearson residual (``pearson``)."""
         out = self.obs.copy()
         out["fitted"] = self.fit_result.m
         a = self.alpha * (self._problem.c if self.alpha > 0 else 0.0)
         out["pearson"] = (out["value"] - out["fitted"]) / np.sqrt(out["fitted"] * (1 + a * out["fitted"]))
         return out
 
-    def _log_rate_and_gradient(self, days: pd.DatetimeIndex) -> tuple[float, np.ndarray]:
+    def _log_rate_and_gradient(self, days: pd.DatetimeIndex, series: str | None = None) -> tuple[float, np.ndarray]:
         return self._log_rate_and_gradient_from(lambda b: self.layout.eta(days, b), days)
 
     # -- terms and the protocol -----------------------------------------------------------------------------------
     def identification(self) -> pd.DataFrame:
-        """Per coefficient other than the smooth's: estimate and se (log scale), the data-only se, the shift without
-        the term's ridge and ``identified`` (the rule is in :mod:`~tppo_analysis.models.interval._predict`)."""
+        """Return the identification of each coefficient other than the smooth's.
+
+        Per coefficient other than the smooth's: estimate and se (log scale), the data-only se, the shift without
+        the term's ridge and ``identified`` (the rule is in :mod:`~tppo_analysis.models.interval._predict`).
+        """
         if self._ident is None:
             self._ident = identification_table(
                 Engine(self._problem, self.family),
@@ -196,8 +213,8 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
             )
         return self._ident.copy()
 
-    @property
-    def title(self) -> str:
+    def _title(self) -> str:
+        """One line naming the estimate."""
         m = self.model
         trend = m.trend
         if m.trend == "smooth":
@@ -211,9 +228,12 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         )
 
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per coefficient (log scale) and, for a smooth trend, the expected mean daily rate of each calendar
+        """Return the estimates as a tidy frame (protocol columns plus identified, note).
+
+        One row per coefficient (log scale) and, for a smooth trend, the expected mean daily rate of each calendar
         year with reported days (``daily_rate:YYYY``, rate scale); columns of the protocol plus ``identified`` and
-        ``note``. Not-identified terms have no estimate (``note`` = "not bounded")."""
+        ``note``. Not-identified terms have no estimate (``note`` = "not bounded").
+        """
         level = check_level(level)
         z = float(stats.norm.ppf(0.5 + level / 2))
         rows = [
@@ -258,6 +278,7 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         )
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term."""
         return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
 
     @property
@@ -266,6 +287,7 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         return self.tidy(0.95)
 
     def notes(self) -> list[str]:
+        """Return the plain-language caveats shown under the summary."""
         out = []
         if self.no_overdispersion:
             out.append("NB2 dispersion estimated at 0 (no over-dispersion between windows): this is the Poisson fit.")
@@ -277,11 +299,15 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         return out
 
     def summary(self) -> Summary:
+        """Return a small, rounded, deterministic summary."""
         return Summary(self.title, round_frame(self.tidy()), tuple(self.notes()))
 
     def plot(self, ax=None, *, level: float = 0.9, seed: int = 0, events=None, start=None, end=None):
-        """Reported windows under the monthly fitted mean and its prediction band (log scale, no-data months
-        hatched, ``events`` as dashed lines). Returns ``(fig, ax)``."""
+        """Plot the reported windows under the monthly fit and its band.
+
+        Reported windows under the monthly fitted mean and its prediction band (log scale, no-data months
+        hatched, ``events`` as dashed lines). Returns ``(fig, ax)``.
+        """
         if ax is None:
             import matplotlib.pyplot as plt
 
