@@ -196,3 +196,37 @@ def test_fit_never_raises_on_the_record():
                     assert np.isfinite(p["mean"]) and p["lower"] <= p["upper"]
                     n += 1
     assert n >= 200
+
+
+def test_exposure_model_with_the_rates_definition_of_issue_15():
+    """Rates use record.rates (issue 15): national passport deferrals per passport issued, on the days both cover."""
+    from tppo_analysis.record import rates
+
+    obs, _ = tppo.reconcile(tppo.load_public_record())
+    exposure = rates.daily_exposure(obs, "passports_issued", "national")
+    num = obs[(obs["series"] == "national") & (obs["measure"] == "passport_deferral_pmi_suspected")]
+    days = set(exposure["date"])
+    inside = num[
+        [
+            all(d in days for d in pd.date_range(a, b))
+            for a, b in zip(num["period_start"], num["period_end"], strict=True)
+        ]
+    ]
+    assert len(inside) >= 2
+    res = IntervalCountModel("negbin", trend="smooth", holidays=False, daily_exposure=exposure).fit(inside)
+    rate = res.period_rate(inside["period_start"].min(), inside["period_end"].max())["estimate"]
+    raw = (
+        inside["value"].sum()
+        / exposure.set_index("date")
+        .loc[
+            sorted(
+                set().union(
+                    *(pd.date_range(a, b) for a, b in zip(inside["period_start"], inside["period_end"], strict=True))
+                )
+            )
+        ]["exposure"]
+        .sum()
+    )
+    assert 0.2 * raw < rate < 5 * raw  # deferrals per passport issued, same order as the raw ratio
+    with pytest.raises(TppoError, match="daily_exposure"):
+        res.predict_window("2010-01-01", "2010-01-31")
