@@ -25,15 +25,17 @@ import bench_aggregate  # noqa: E402
 import bench_etwfe  # noqa: E402
 import bench_national  # noqa: E402
 import bench_report  # noqa: E402
+import bench_trends  # noqa: E402
 from _util import machine  # noqa: E402
 
 RESULTS = BENCH / "results"
-NAMES = ("etwfe", "national", "aggregate", "report")
+NAMES = ("etwfe", "national", "aggregate", "report", "trends")
 TITLES = {
     "etwfe": "Poisson ETWFE: ours vs diff-diff and pyfixest (SYNTHETIC panels)",
     "national": "National panel 83,762 x 72: build, CS, Poisson ETWFE (SYNTHETIC outcomes)",
     "aggregate": "22 million records -> panels: DuckDB vs pandas (SYNTHETIC records)",
     "report": "End-to-end: report and nbval",
+    "trends": "Trend models: pooled fit of the key series and the whole backtest (public record)",
 }
 TARGETS = {
     "etwfe": "national Poisson ETWFE <= 10 s and <= 2 GB; >= 10x faster and >= 10x less memory than the best peer at "
@@ -41,6 +43,7 @@ TARGETS = {
     "national": "build + CS + Poisson ETWFE <= 60 s and <= 6 GB; (panel build + our CS) <= 1.2 x diff-diff's own CS",
     "aggregate": "guarded (identifier check over every cell) <= 5 s, <= 1 GB, >= 5x faster than pandas",
     "report": "make report <= 60 s; nbval <= 120 s",
+    "trends": "pooled fit of all key series <= 5 s; whole backtest <= 60 s (ratios to the linear fits of the same run)",
 }
 
 
@@ -53,6 +56,8 @@ def _run_one(name: str, tiny: bool) -> dict:
         return bench_national.bench(tiny=tiny, n_program=1000, mem_cap_gb=12, timeout=120 if tiny else 1200)
     if name == "aggregate":
         return bench_aggregate.bench(20_000 if tiny else 22_000_000, memory_limit="1GB", timeout=120 if tiny else 900)
+    if name == "trends":
+        return bench_trends.bench(tiny)
     return bench_report.bench(tiny)
 
 
@@ -62,6 +67,7 @@ def _markdown(name: str, res: dict) -> str:
         "national": bench_national.markdown,
         "aggregate": bench_aggregate.markdown,
         "report": bench_report.markdown,
+        "trends": bench_trends.markdown,
     }[name](res)
 
 
@@ -206,6 +212,19 @@ def _summary() -> list[str]:
                     label,
                     f"{x['seconds']:.1f} s ({x['status']}; {r.get('what', '')})",
                     x["seconds"] <= lim if x["status"] == "ok" else None,
+                )
+    t = _load("trends")
+    if t:
+        for k, lim, label in (
+            ("pooled", 5, "pooled fit of all key series <= 5 s"),
+            ("backtest", 60, "whole backtest <= 60 s"),
+        ):
+            x = t.get(k, {})
+            if x.get("seconds") is not None:
+                add(
+                    label,
+                    f"{x['seconds']:.1f} s ({x.get('ratio_to_linear', 0):,.0f}x the linear fits of the run)",
+                    x["seconds"] <= lim,
                 )
     if not rows:
         return []

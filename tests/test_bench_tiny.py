@@ -25,6 +25,7 @@ def test_run_all_tiny_runs_every_benchmark():
         "National panel",
         "DuckDB vs pandas",
         "report and nbval",
+        "Trend models",
     ):
         assert title in out
     # tiny run: estimates of ours and the peers agree, both aggregation paths give the same counts
