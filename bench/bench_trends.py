@@ -33,7 +33,8 @@ def _timed(fn) -> dict:
 def bench(tiny: bool = False) -> dict:
     """Run the timings; return seconds and ratios to the linear fits."""
     import tppo_analysis as tppo
-    from tppo_analysis.models.choice import benchmarks, fit_pooled_recommended, run_choice
+    from tppo_analysis.models.choice import benchmarks, run_choice
+    from tppo_analysis.models.fits import fit_pooled_recommended
     from tppo_analysis.models.interval import KEY_SERIES, IntervalCountModel
     from tppo_analysis.record.trends import series_obs
 

@@ -55,7 +55,13 @@ class NaivePersistence:
         return "NaivePersistence()"
 
     def fit(self, obs: pd.DataFrame) -> _NaiveResults:
-        """Fit to the windows ``obs`` and return the results."""
+        """Fit to the windows ``obs`` and return the results.
+
+        Parameters
+        ----------
+        obs : DataFrame
+            Training windows of one series.
+        """
         o = obs.sort_values("period_start")
         if len(o) == 0:
             raise InsufficientDataError("no windows")
@@ -90,7 +96,15 @@ class _NaiveResults:
 
 
 def regime_index(day, starts: Sequence[pd.Timestamp]) -> int:
-    """0 before the first regime start, 1 from it, 2 from the second, ..."""
+    """0 before the first regime start, 1 from it, 2 from the second, ...
+
+    Parameters
+    ----------
+    day : date-like
+        A day.
+    starts : sequence of Timestamp
+        First days of the regimes after the first, in order.
+    """
     return int(np.searchsorted(np.array([np.datetime64(s) for s in starts]), np.datetime64(day), side="right"))
 
 
@@ -112,6 +126,27 @@ def backtest(
     ``predict_window(start, end, level, seed)``, or a :class:`~tppo_analysis.models.interval.PooledModel`
     (fitted once per origin on all ``series``). A model that cannot be fitted at an origin gives rows with an
     empty prediction and the reason in ``note``.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+    models : mapping of str to model
+        Name -> unfitted model: anything with ``fit(obs)`` returning results with ``predict_window``, or a :class:`~tppo_analysis.models.interval.pooled.PooledModel`.
+    origins : sequence of date-like
+        Year ends at which the models are fitted.
+    series : sequence of str
+        Series keys to backtest.
+    measure : str
+        Measure of the windows (default: suspected non-procedural departure deferrals).
+    regime_starts : sequence of Timestamp, optional
+        First days of the closure and post-reopening regimes.
+    level : float
+        Confidence or prediction level, between 0 and 1.
+    seed : int
+        Seed of the random draws (results are reproducible).
+    progress : callable, optional
+        Called with each model name as its backtest starts.
     """
     data = {s: obs[(obs["series"] == s) & (obs["measure"] == measure)].sort_values("period_start") for s in series}
     origins = [pd.Timestamp(o) for o in origins]
@@ -183,6 +218,13 @@ def score_rows(bt: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
 
     Per-row metrics: abs_log_ratio, covered, width ((upper + 1) / (lower + 1)), interval_score_log (on log(x + 1))
     and interval_score (counts).
+
+    Parameters
+    ----------
+    bt : DataFrame
+        Backtest rows (:func:`tppo_analysis.models.backtest.backtest`).
+    level : float
+        Level of the prediction intervals.
     """
     b = bt.dropna(subset=["predicted"]).copy()
     a = 1.0 - level
@@ -197,7 +239,17 @@ def score_rows(bt: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
 
 
 def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windows: int = 3) -> pd.DataFrame:
-    """Metrics per group over the scored windows (not across regimes) of series with >= ``min_windows`` of them."""
+    """Metrics per group over the scored windows (not across regimes) of series with >= ``min_windows`` of them.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Rows of :func:`score_rows`.
+    by : sequence of str
+        Grouping columns.
+    min_windows : int
+        Series with fewer scored windows are left out.
+    """
     s = scored[~scored["across_regime"].astype(bool)]
     counts = s.groupby(["model", "series"]).size()
     ok = counts[counts >= min_windows].reset_index()[["model", "series"]]
@@ -226,6 +278,17 @@ def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=No
     Predicted against reported totals of the scored held-out windows, log-log, one panel per model (one ``ax``:
     the first model only), colour and marker by origin year; vertical bars are the 90% prediction intervals.
     Returns ``(fig, axes)``.
+
+    Parameters
+    ----------
+    bt : DataFrame
+        Backtest rows (:func:`tppo_analysis.models.backtest.backtest`).
+    models : sequence of str
+        Model names (rows of the backtest) to show.
+    ax : matplotlib Axes, optional
+        Axes for the first model only (a new figure with one panel per model when None).
+    labels : mapping of str to str, optional
+        Plain labels of the model names.
     """
     import matplotlib.pyplot as plt
 

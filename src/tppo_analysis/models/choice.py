@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 
 from ..errors import TppoError
-from ..protocol import round_frame
 from .backtest import NaivePersistence, backtest, score_rows, summarise
 from .interval.model import IntervalCountModel
 from .interval.pooled import PooledModel
@@ -65,7 +64,13 @@ RECOMMENDED: dict = {
 
 
 def candidate_name(opts: Mapping) -> str:
-    """Stable row label of a smooth candidate, e.g. ``smooth[aicc, flat, window, post_reopening, drift 0.5]``."""
+    """Stable row label of a smooth candidate, e.g. ``smooth[aicc, flat, window, post_reopening, drift 0.5]``.
+
+    Parameters
+    ----------
+    opts : mapping
+        Options of a candidate: smoothing, forecast, dispersion, breaks, drift_sd.
+    """
     return (
         f"smooth[{opts['smoothing']}, {opts['forecast']}, {opts['dispersion']}, {opts['breaks']}, "
         f"drift {float(opts['drift_sd']):g}]"
@@ -86,7 +91,19 @@ def _model_options(opts: Mapping, reopening: pd.Timestamp) -> dict:
 def candidate_model(
     opts: Mapping, *, family: str = "negbin", reopening=REOPENING, pooled: bool = False
 ) -> IntervalCountModel | PooledModel:
-    """Return the unfitted model of a candidate (single-series, or pooled over the key series)."""
+    """Return the unfitted model of a candidate (single-series, or pooled over the key series).
+
+    Parameters
+    ----------
+    opts : mapping
+        Options of a candidate: smoothing, forecast, dispersion, breaks, drift_sd.
+    family : {'negbin', 'poisson'}
+        Count distribution of a window total.
+    reopening : date-like, optional
+        Start of the post-reopening regime (default: the event table, else 1 April 2022).
+    pooled : bool
+        Return the pooled model over the key series instead.
+    """
     kw = _model_options(opts, pd.Timestamp(reopening))
     if pooled:
         return PooledModel(family=family, **kw)
@@ -94,7 +111,13 @@ def candidate_model(
 
 
 def benchmarks(*, reopening=REOPENING) -> dict[str, object]:
-    """Return the benchmark models of docs/model_choice.md §2 (the monthly NB is added by the caller when available)."""
+    """Return the benchmark models of docs/model_choice.md §2 (the monthly NB is added by the caller when available).
+
+    Parameters
+    ----------
+    reopening : date-like, optional
+        Start of the post-reopening regime (default: the event table, else 1 April 2022).
+    """
     return {
         "linear": IntervalCountModel("negbin", trend="linear", holidays=False),
         "naive persistence": NaivePersistence(),
@@ -131,6 +154,15 @@ def decide(scores: pd.DataFrame, eligible: Sequence[str], *, upto: str | None = 
 
     Returns one row per step (step, candidates, winner, reason) and the chosen options, with ``pooled`` when all
     steps ran (``upto=None``); with ``upto`` only the steps up to that one run and later options keep their start.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Pooled scores by model (:func:`~tppo_analysis.models.backtest.summarise`).
+    eligible : sequence of str
+        Smoothing criteria that passed step 0 (the planted-truth screen).
+    upto : str, optional
+        Run the steps up to this one only.
     """
     if not eligible:
         raise TppoError("no eligible smoothing criterion")
@@ -175,6 +207,23 @@ def run_choice(
     """Run the rule: benchmarks (and ``extra`` models), then each step's candidates, then the pooled model.
 
     Returns (backtest rows of every model run, decisions, chosen options).
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+    origins : sequence of date-like
+        Year ends at which the models are fitted.
+    eligible : sequence of str
+        Smoothing criteria that passed step 0 (the planted-truth screen).
+    reopening : date-like, optional
+        Start of the post-reopening regime (default: the event table, else 1 April 2022).
+    regime_starts : sequence of Timestamp, optional
+        First days of the closure and post-reopening regimes.
+    extra : mapping of str to model, optional
+        More benchmark models (e.g. the monthly NB).
+    progress : callable, optional
+        Called with each model name as its backtest starts.
     """
     kw = {} if regime_starts is None else {"regime_starts": regime_starts}
     done: dict[str, pd.DataFrame] = {}
@@ -209,6 +258,15 @@ def recommended_interval_model(family: str = "negbin", *, holidays=False, reopen
     backtest (:data:`RECOMMENDED`), with ``holidays`` as for :class:`IntervalCountModel` (the backtest ran without).
     ``reopening``: start of the post-reopening regime (default: from the event table when it is there, else
     :data:`REOPENING`).
+
+    Parameters
+    ----------
+    family : {'negbin', 'poisson'}
+        Count distribution of a window total.
+    holidays : bool or sequence of str
+        Holiday terms, as for :class:`~tppo_analysis.models.interval.model.IntervalCountModel`.
+    reopening : date-like, optional
+        Start of the post-reopening regime (default: the event table, else 1 April 2022).
     """
     if reopening is None:
         reopening = _reopening_from_events()
@@ -216,25 +274,6 @@ def recommended_interval_model(family: str = "negbin", *, holidays=False, reopen
     kw = _model_options(opts, pd.Timestamp(reopening))
     kw["holidays"] = holidays
     return IntervalCountModel(family, trend="smooth", **kw)
-
-
-def fit_pooled_recommended(
-    obs: pd.DataFrame,
-    series: Sequence[str],
-    *,
-    family: str = "negbin",
-    holidays=False,
-    reopening=None,
-    measure: str = "dep_deferral_wni_pmi_suspected",
-):
-    """:func:`~tppo_analysis.models.interval.fit_pooled` with the options the rule chose."""
-    from .interval.pooled import fit_pooled
-
-    if reopening is None:
-        reopening = _reopening_from_events()
-    kw = _model_options({k: v for k, v in RECOMMENDED.items() if k != "pooled"}, pd.Timestamp(reopening))
-    kw["holidays"] = holidays
-    return fit_pooled(obs, series, family=family, measure=measure, **kw)
 
 
 def _reopening_from_events() -> pd.Timestamp:
@@ -248,88 +287,3 @@ def _reopening_from_events() -> pd.Timestamp:
         return REOPENING
     row = r[r["regime"] == "post_reopening"]
     return pd.Timestamp(row["start"].iloc[0]) if len(row) else REOPENING
-
-
-class SeriesFits:
-    """Single-series fits of several series behind the pooled fit's interface (``series=`` selects one)."""
-
-    def __init__(self, fits: Mapping[str, object]):
-        self.fits = dict(fits)
-        self.series = list(self.fits)
-
-    def __getitem__(self, series: str):
-        return self.fits[series]
-
-    def _one(self, series: str | None):
-        if series not in self.fits:
-            raise TppoError(f"series must be one of {self.series}, got {series!r}")
-        return self.fits[series]
-
-    def predict_window(self, start, end, level: float = 0.9, seed: int = 0, *, series: str, **kw) -> dict:
-        return self._one(series).predict_window(start, end, level=level, seed=seed, **kw)
-
-    def monthly(self, level: float = 0.9, seed: int = 0, *, series: str, **kw) -> pd.DataFrame:
-        return self._one(series).monthly(level=level, seed=seed, **kw)
-
-    def period_change(self, before, after, level: float = 0.9, *, series: str) -> dict:
-        return self._one(series).period_change(before, after, level=level)
-
-    def period_rate(self, start, end, level: float = 0.9, *, series: str) -> dict:
-        return self._one(series).period_rate(start, end, level=level)
-
-    def plot(self, ax=None, *, series: str, **kw):
-        return self._one(series).plot(ax=ax, **kw)
-
-
-def fit_recommended(
-    obs: pd.DataFrame,
-    series: Sequence[str],
-    *,
-    family: str = "negbin",
-    holidays=False,
-    measure: str = "dep_deferral_wni_pmi_suspected",
-    reopening=None,
-):
-    """Fit the key series as the rule chose (pooled or one model per series).
-
-    The key series fitted as the rule chose: one pooled fit (``RECOMMENDED["pooled"]``) or one recommended model
-    per series (:class:`SeriesFits`). Both answer ``predict_window``, ``monthly``, ``period_change`` with
-    ``series=``.
-    """
-    if reopening is None:
-        reopening = _reopening_from_events()
-    if RECOMMENDED.get("pooled"):
-        return fit_pooled_recommended(
-            obs, series, family=family, holidays=holidays, reopening=reopening, measure=measure
-        )
-    fits = {}
-    for s in series:
-        o = obs[(obs["series"] == s) & (obs["measure"] == measure)]
-        fits[s] = recommended_interval_model(family, holidays=holidays, reopening=reopening).fit(o)
-    return SeriesFits(fits)
-
-
-def backtest_summary(
-    bt: pd.DataFrame, *, by: Sequence[str] = ("model",), models: Sequence[str] | None = None, across: bool = False
-) -> pd.DataFrame:
-    """Tabulate the backtest metrics per model, rounded.
-
-    Backtest metrics (docs/model_choice.md) per model (and ``by``), over the scored windows or, with ``across``,
-    over the windows predicted across the closures.
-    """
-    sc = score_rows(bt)
-    if across:
-        sc = sc[sc["across_regime"].astype(bool)].assign(across_regime=False)
-    else:
-        sc = sc[~sc["across_regime"].astype(bool)]
-    out = summarise(sc, by)
-    if models is not None:
-        out = out[out["model"].isin(models)]
-    out["windows"] = out["windows"].astype(int)
-    return round_frame(out.sort_values("interval_score_log").reset_index(drop=True))
-
-
-def chosen_model_name() -> str:
-    """Return the backtest row label of the model the rule chose."""
-    opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
-    return ("pooled " if RECOMMENDED.get("pooled") else "") + candidate_name(opts)

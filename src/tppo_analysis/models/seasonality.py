@@ -36,6 +36,13 @@ def holiday_effects_table(fits: Mapping[str, Any], *, level: float = 0.95) -> pd
     ``fits`` maps a label (e.g. "4 key series, pooled" or a series label) to a fitted interval model (single or
     pooled). Columns: fit, term, rate_ratio, ci_lower, ci_upper, level, identified, reliability, note; a term that
     is not identified has no numbers and the note "not bounded".
+
+    Parameters
+    ----------
+    fits : mapping of str to fit
+        Label -> a fitted interval model (single or pooled) with holiday terms.
+    level : float
+        Confidence or prediction level, between 0 and 1.
     """
     rows = []
     for label, res in fits.items():
@@ -85,6 +92,21 @@ def seasonal_profile(
     holiday coefficient at 0 (trend kept); 1 = no holiday effect that month. Columns: month, factor, ci_lower,
     ci_upper (``level``, from ``n_draws`` posterior draws, seeded), identified ("no" when any holiday term of the
     fit is not identified: the factor is then not shown).
+
+    Parameters
+    ----------
+    res : IntervalCountResults or PooledIntervalResults
+        A fit with holiday terms.
+    year : int
+        Calendar year.
+    series : str, optional
+        Series key for a pooled fit.
+    n_draws : int
+        Number of parameter and count draws.
+    seed : int
+        Seed of the random draws (results are reproducible).
+    level : float
+        Confidence or prediction level, between 0 and 1.
     """
     idx = _holiday_index(res)
     if not idx:
@@ -122,6 +144,15 @@ def observed_vs_baseline(res, monthly: pd.DataFrame, *, series: str | None = Non
 
     Observed complete-month totals (``month``, ``value``) against the fit's expectation for the month with every
     holiday coefficient at 0: ``ratio`` = observed / baseline is the raw month-by-month seasonal signal.
+
+    Parameters
+    ----------
+    res : IntervalCountResults or PooledIntervalResults
+        A fit with holiday terms.
+    monthly : DataFrame
+        Complete months: ``month`` (first day) and ``value``.
+    series : str, optional
+        Series key for a pooled fit.
     """
     idx = _holiday_index(res)
     b0 = res.beta.copy()
@@ -140,6 +171,15 @@ def seasonal_profile_figure(profile: pd.DataFrame, raw: pd.DataFrame, *, title: 
 
     Holiday factor by month (line and band) per year with the observed months' ratios (dots). Returns the
     figure.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        Rows of :func:`seasonal_profile` for one or more years.
+    raw : DataFrame
+        Rows of :func:`observed_vs_baseline`.
+    title : str
+        Figure title.
     """
     import matplotlib.pyplot as plt
 
@@ -171,7 +211,13 @@ def seasonal_profile_figure(profile: pd.DataFrame, raw: pd.DataFrame, *, title: 
 
 
 def power_table(path) -> pd.DataFrame:
-    """Return the committed seasonality power study (SYNTHETIC), rounded for display."""
+    """Return the committed seasonality power study (SYNTHETIC), rounded for display.
+
+    Parameters
+    ----------
+    path : path-like
+        The study's CSV file.
+    """
     cols = ["data", "series", "n_windows", "alpha", "rate_ratio", "power_lr", "mc_se_lr", "power_wald", "mc_se_wald"]
     return round_frame(pd.read_csv(path)[cols])
 
@@ -181,6 +227,11 @@ def power_figure(power: pd.DataFrame):
 
     Detection power by planted rate ratio and series (LR test solid with 2 MC SE bars, Wald dashed). Returns the
     figure (the caller saves it with ``synthetic=True``).
+
+    Parameters
+    ----------
+    power : DataFrame
+        Rows of the seasonality power study.
     """
     import matplotlib.pyplot as plt
 

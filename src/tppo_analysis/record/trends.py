@@ -16,19 +16,21 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
-from ..models.backtest import plot_backtest
-from ..models.choice import (
-    RECOMMENDED,
+from ..models.choice import recommended_interval_model
+from ..models.fits import (
+    BoundFit,
+    backtest_figure,
     backtest_summary,
     chosen_model_name,
     fit_pooled_recommended,
-    fit_recommended,
-    recommended_interval_model,
+    fit_specs,
+    trend_figure,
 )
 from ..models.interval import KEY_MEASURE, KEY_SERIES
 from ..models.interval._predict import NOT_BOUNDED, covered_days
 from ..models.monthly import MINISTRY_SPLIT, complete_months, fit_monthly_nb, full_year_coverage
 from ..protocol import round_frame
+from .summary import series_label
 
 __all__ = [
     "SOURCE",
@@ -65,26 +67,19 @@ __all__ = [
 #: Source line of the tables and figures built on the public record.
 SOURCE = "public statements compiled in data/public; reconciled by tppo.reconcile"
 
-_LABELS = {
-    "national": "Indonesia, all checkpoints",
-    "tpi:soekarno-hatta": "Soekarno-Hatta airport",
-    "tpi:juanda": "Juanda airport (Surabaya)",
-    "tpi:batam-seaports": "Batam seaports",
-}
-
-
-def series_label(key: str) -> str:
-    """Plain label of a series key (``record.summary.series_label`` when it exists, else a short built-in one)."""
-    from . import summary
-
-    lookup = getattr(summary, "series_label", None)
-    if lookup is not None:
-        return str(lookup(key))
-    return _LABELS.get(key, key)
-
 
 def series_obs(obs: pd.DataFrame, series: str, measure: str = KEY_MEASURE) -> pd.DataFrame:
-    """Return the reconciled windows of one (series, measure), sorted by start; raises when there are none."""
+    """Return the reconciled windows of one (series, measure), sorted by start; raises when there are none.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+    series : str
+        Series key.
+    measure : str
+        Measure of the windows (default: suspected non-procedural departure deferrals).
+    """
     o = obs[(obs["series"] == series) & (obs["measure"] == measure)].sort_values("period_start")
     if o.empty:
         raise TppoError(f"no observations for series {series!r}, measure {measure!r}")
@@ -92,7 +87,15 @@ def series_obs(obs: pd.DataFrame, series: str, measure: str = KEY_MEASURE) -> pd
 
 
 def series_table(obs: pd.DataFrame, specs: Sequence[tuple[str, str]]) -> pd.DataFrame:
-    """Tabulate what each modelled series rests on: windows, first and last day, days reported, total reported."""
+    """Tabulate what each modelled series rests on: windows, first and last day, days reported, total reported.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+    specs : sequence of (str, str)
+        (series, measure) pairs.
+    """
     rows = []
     for s, m in specs:
         o = series_obs(obs, s, m)
@@ -133,59 +136,29 @@ DEFAULT_EVENTS = {
 }
 
 
-class BoundFit:
-    """One series of a fit (pooled or single) behind one interface.
-
-    One series of a fit (pooled or single) behind one interface: ``period_change``, ``period_rate``,
-    ``predict_window``, ``monthly`` and ``plot`` without the ``series=`` argument.
-    """
-
-    def __init__(self, res, series: str | None = None):
-        self.res, self.series = res, series
-
-    def _kw(self) -> dict:
-        return {} if self.series is None else {"series": self.series}
-
-    def period_change(self, before, after, level: float = 0.9) -> dict:
-        """Return the ratio of the expected mean daily rates of ``after`` and ``before``."""
-        return self.res.period_change(before, after, level=level, **self._kw())
-
-    def period_rate(self, start, end, level: float = 0.9) -> dict:
-        """Return the expected mean daily rate over ``start``..``end``."""
-        return self.res.period_rate(start, end, level=level, **self._kw())
-
-    def predict_window(self, start, end, level: float = 0.9, seed: int = 0) -> dict:
-        """Predict the total over ``start``..``end`` (see the pooled or single results)."""
-        return self.res.predict_window(start, end, level=level, seed=seed, **self._kw())
-
-    def monthly(self, level: float = 0.9, seed: int = 0) -> pd.DataFrame:
-        """Predict monthly totals."""
-        return self.res.monthly(level=level, seed=seed, **self._kw())
-
-    def plot(self, ax=None, **kw):
-        """Plot the reported windows under the monthly fit and its band."""
-        return self.res.plot(ax=ax, **self._kw(), **kw)
-
-
 def trend_fits(
     obs: pd.DataFrame, specs: Sequence[tuple[str, str]] = TREND_SPECS, *, holidays=False, reopening=None
 ) -> dict[tuple[str, str], BoundFit]:
-    """Fit each (series, measure) with the model the backtest chose.
+    """Fit each (series, measure) with the model the backtest chose (:func:`tppo_analysis.models.fits.fit_specs`).
 
-    Each (series, measure) fitted with the model the backtest chose: the key departure series together (pooled
-    when the rule says so), any other series alone.
+    Parameters
+    ----------
+    obs : DataFrame
+        Reconciled windows of several series (columns ``series``, ``measure``, ``period_start``, ``period_end``,
+        ``value``).
+    specs : sequence of (str, str)
+        (series, measure) pairs; the key departure series are fitted together when the rule pools them.
+    holidays : bool or sequence of str
+        Holiday terms, as for :class:`~tppo_analysis.models.interval.model.IntervalCountModel`.
+    reopening : date-like, optional
+        Start of the post-reopening regime (default: the event table, else 1 April 2022).
+
+    Returns
+    -------
+    dict
+        (series, measure) -> :class:`~tppo_analysis.models.fits.BoundFit`.
     """
-    keys = [s for s, m in specs if m == KEY_MEASURE]
-    out: dict[tuple[str, str], BoundFit] = {}
-    if keys:
-        key_fits = fit_recommended(obs, keys, holidays=holidays, reopening=reopening)
-        for s in keys:
-            out[(s, KEY_MEASURE)] = BoundFit(key_fits, s) if RECOMMENDED.get("pooled") else BoundFit(key_fits[s])
-    for s, m in specs:
-        if m != KEY_MEASURE:
-            model = recommended_interval_model(reopening=reopening)
-            out[(s, m)] = BoundFit(model.fit(series_obs(obs, s, m)))
-    return {spec: out[spec] for spec in specs}
+    return fit_specs(obs, specs, holidays=holidays, reopening=reopening)
 
 
 def event_lines(kinds: Sequence[str] = ("closure", "reopening", "institution")) -> dict[str, pd.Timestamp]:
@@ -193,6 +166,11 @@ def event_lines(kinds: Sequence[str] = ("closure", "reopening", "institution")) 
 
     Dated events to draw on trend figures: from ``data/reference/events.csv`` when ``sources.events`` is there
     (the starts of the trend regimes and of institutional events), else :data:`DEFAULT_EVENTS`.
+
+    Parameters
+    ----------
+    kinds : sequence of str
+        Event kinds drawn (when the event table is there).
     """
     try:
         from ..sources.events import regimes
@@ -211,6 +189,11 @@ def covered_periods(o: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timesta
 
     Per calendar year with reported days: (year, first, last) of the longest run of reported days that starts on
     the year's first reported day.
+
+    Parameters
+    ----------
+    o : DataFrame
+        The windows of one series.
     """
     days = covered_days(o)
     out = []
@@ -228,9 +211,7 @@ def _span_label(a: pd.Timestamp, b: pd.Timestamp) -> str:
     return f"{a.day} {a:%b} - {b.day} {b:%b %Y}"
 
 
-def period_changes(
-    fits, obs: pd.DataFrame, series: Sequence[str] = KEY_SERIES, *, level: float = 0.9, measure: str = KEY_MEASURE
-) -> pd.DataFrame:
+def period_changes(fits: Mapping[tuple[str, str], BoundFit], obs: pd.DataFrame, *, level: float = 0.9) -> pd.DataFrame:
     """Tabulate changes between consecutive reported years of each series.
 
     Change in the expected mean daily rate between consecutive reported years of each series, over the calendar
@@ -238,6 +219,15 @@ def period_changes(
 
     Columns: series, measure, earlier, later, rate_earlier, rate_later (per day), ratio, ci_lower, ci_upper, level,
     identified, reliability, note.
+
+    Parameters
+    ----------
+    fits : mapping of (str, str) to BoundFit
+        Fits by (series, measure), as from :func:`trend_fits`.
+    obs : DataFrame
+        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+    level : float
+        Confidence or prediction level, between 0 and 1.
     """
     rows = []
     for (s, measure), fit in fits.items():
@@ -284,7 +274,19 @@ def period_changes(
 
 
 def window_check(fit: BoundFit, o: pd.DataFrame, *, level: float = 0.9, seed: int = 0) -> pd.DataFrame:
-    """Every reported window ``o`` of one series with the fitted total and its ``level`` prediction interval."""
+    """Every reported window ``o`` of one series with the fitted total and its ``level`` prediction interval.
+
+    Parameters
+    ----------
+    fit : BoundFit
+        One series of a fit.
+    o : DataFrame
+        The windows of one series.
+    level : float
+        Confidence or prediction level, between 0 and 1.
+    seed : int
+        Seed of the random draws (results are reproducible).
+    """
     rows = []
     for w in o.itertuples(index=False):
         p = fit.predict_window(w.period_start, w.period_end, level=level, seed=seed)
@@ -346,6 +348,19 @@ def robustness_table(
     Rules: vintage in {latest (headline), earliest} x conflicts in {set_aside (headline), prefer_longer (ignores the
     override table, so uses figures the headline sets aside)}. Columns: series, measure, rule, windows, earlier,
     later, ratio, ci_lower, ci_upper, identified, note (why a row has no estimate).
+
+    Parameters
+    ----------
+    figures : DataFrame
+        The public record as loaded by :func:`tppo_analysis.load_public_record`.
+    specs : sequence of (str, str)
+        (series, measure) pairs.
+    broader : mapping of str to str, optional
+        Measure -> its broader measure.
+    reopening : date-like, optional
+        Start of the post-reopening regime (default: the event table, else 1 April 2022).
+    level : float
+        Confidence or prediction level, between 0 and 1.
     """
     from .reconciliation import reconcile
 
@@ -397,7 +412,21 @@ def forecast_table(
     level: float = 0.9,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Predicted totals for future ``windows`` ((start, end) pairs): mean and ``level`` interval."""
+    """Predicted totals for future ``windows`` ((start, end) pairs): mean and ``level`` interval.
+
+    Parameters
+    ----------
+    fit : BoundFit
+        One series of a fit.
+    label : str
+        Plain label of the series.
+    windows : sequence of (str, str)
+        (first, last) day of each future window.
+    level : float
+        Confidence or prediction level, between 0 and 1.
+    seed : int
+        Seed of the random draws (results are reproducible).
+    """
     rows = []
     for a, b in windows:
         p = fit.predict_window(a, b, level=level, seed=seed)
@@ -421,6 +450,17 @@ def break_table(o: pd.DataFrame, breaks: Mapping[str, object], *, reopening=None
 
     Level shifts at known dates added to the recommended model: estimate as a rate ratio with its interval and
     ``identified`` (a shift the windows cannot bound is shown as "not bounded").
+
+    Parameters
+    ----------
+    o : DataFrame
+        The windows of one series.
+    breaks : mapping of str to date
+        Level shifts (name -> first day of the new level).
+    reopening : date-like, optional
+        Start of the post-reopening regime (default: the event table, else 1 April 2022).
+    level : float
+        Confidence or prediction level, between 0 and 1.
     """
     base = recommended_interval_model(reopening=reopening)
     model = type(base)(
@@ -442,48 +482,16 @@ def break_table(o: pd.DataFrame, breaks: Mapping[str, object], *, reopening=None
 
 
 def passport_rate_table(obs: pd.DataFrame) -> pd.DataFrame:
-    """Passport deferrals per 10,000 passports issued where an office reported both for the same window (rounded)."""
+    """Passport deferrals per 10,000 passports issued where an office reported both for the same window (rounded).
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+    """
     from .rates import rates
 
     r = rates(obs, "passport_deferrals_per_10k_issued")
     r = r[r["status"] == "rate"].astype({"denominator": "int64"})
     cols = ["series", "period_start", "period_end", "numerator", "denominator", "estimate", "ci_lower", "ci_upper"]
     return round_frame(r[cols].reset_index(drop=True))
-
-
-def trend_figure(
-    fits: Mapping[tuple[str, str], BoundFit],
-    *,
-    events: Mapping[str, object] | None = None,
-    level: float = 0.9,
-    seed: int = 0,
-):
-    """Plot one panel per departure series: windows, monthly fit and band.
-
-    One panel per departure series of ``fits``: reported windows under the reconstructed monthly series and its
-    band (log scale, months without reported days hatched, ``events`` as dashed lines). Returns the figure.
-    """
-    import matplotlib.pyplot as plt
-
-    specs = [k for k in fits if k[1] == KEY_MEASURE]
-    fig, axes = plt.subplots(len(specs), 1, figsize=(8.5, 2.5 * len(specs)), sharex=True, squeeze=False)
-    for ax, spec in zip(axes[:, 0], specs, strict=True):
-        fits[spec].plot(ax=ax, level=level, seed=seed, events=events)
-        ax.set_title(series_label(spec[0]), loc="left", fontsize=9)
-    axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
-    axes[-1, 0].set_xlabel("date")
-    fig.suptitle(
-        "Departure deferrals (suspected non-procedural migrant workers) per day:\nreported windows and the "
-        f"reconstructed monthly series with its {int(round(level * 100))}% band",
-        fontsize=10,
-    )
-    fig.tight_layout()
-    return fig
-
-
-def backtest_figure(bt: pd.DataFrame, models: Sequence[str], labels: Mapping[str, str] | None = None):
-    """Predicted against reported held-out windows (log scale, by origin) for ``models``. Returns the figure."""
-    fig, _ = plot_backtest(bt, models, labels=labels)
-    fig.suptitle("Backtest on the record: predicted vs reported held-out windows (log scales)", fontsize=10)
-    fig.tight_layout()
-    return fig

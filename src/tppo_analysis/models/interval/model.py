@@ -186,7 +186,15 @@ class IntervalCountModel:
 
     # ----------------------------------------------------------------------------------------------------------
     def layout(self, first: pd.Timestamp, last: pd.Timestamp) -> Layout:
-        """Return the daily design for a fit to windows spanning ``first``..``last``."""
+        """Return the daily design for a fit to windows spanning ``first``..``last``.
+
+        Parameters
+        ----------
+        first : Timestamp
+            First day of the fitted windows.
+        last : Timestamp
+            Last day of the fitted windows.
+        """
         origin = self.origin if self.origin is not None else (first + (last - first) / 2).normalize()
         basis = None
         if self.trend == "smooth":
@@ -208,7 +216,13 @@ class IntervalCountModel:
         )
 
     def log_exposure(self, days: pd.DatetimeIndex) -> np.ndarray:
-        """Log daily exposure for ``days`` (0 without exposure)."""
+        """Log daily exposure for ``days`` (0 without exposure).
+
+        Parameters
+        ----------
+        days : DatetimeIndex
+            Days.
+        """
         if self.daily_exposure is None:
             return np.zeros(len(days))
         e = self.daily_exposure.reindex(days)
@@ -221,7 +235,15 @@ class IntervalCountModel:
         return np.log(e.to_numpy(dtype=float))
 
     def problem(self, obs: pd.DataFrame, layout: Layout) -> Problem:
-        """Incidence, daily design and dispersion weights on the days the windows cover."""
+        """Incidence, daily design and dispersion weights on the days the windows cover.
+
+        Parameters
+        ----------
+        obs : DataFrame
+            Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+        layout : Layout
+            The daily design of the fit.
+        """
         s, e = day_number(obs["period_start"]), day_number(obs["period_end"])
         covered = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in zip(s, e, strict=True)]))
         days = pd.DatetimeIndex(pd.to_datetime(covered, unit="D"))
@@ -263,7 +285,13 @@ class IntervalCountModel:
         return obs, layout, prob, fit, lam
 
     def max_loglike(self, obs: pd.DataFrame) -> float:
-        """Return the log-likelihood at the (penalized) optimum, for likelihood-ratio tests between nested models."""
+        """Return the log-likelihood at the (penalized) optimum, for likelihood-ratio tests between nested models.
+
+        Parameters
+        ----------
+        obs : DataFrame
+            Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+        """
         return float(self._fit_engine(obs)[3].loglik)
 
     def fit(self, obs: pd.DataFrame):
@@ -275,6 +303,11 @@ class IntervalCountModel:
         Raises :class:`~tppo_analysis.errors.InsufficientDataError` for input no rate can be fitted to (no windows,
         only zeros, zero exposure) and :class:`~tppo_analysis.errors.DataValidationError` for malformed input; any
         other data are fitted, with what they cannot support flagged (``identified``, ``no_overdispersion``).
+
+        Parameters
+        ----------
+        obs : DataFrame
+            Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
         """
         from .results import IntervalCountResults
 
@@ -308,6 +341,13 @@ def validate_obs(obs: pd.DataFrame, file: str = "<obs>") -> pd.DataFrame:
 
     The windows, checked: ``period_start``, ``period_end`` (inclusive dates), ``value`` (a count) and optionally
     ``exposure`` (> 0). Problems are reported all at once with their line (header = line 1) and column.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
+    file : str
+        Name used in error messages.
     """
     if not isinstance(obs, pd.DataFrame):
         raise TppoError("obs must be a DataFrame with columns period_start, period_end, value")

@@ -13,21 +13,18 @@ well-reported ones; what they cannot support, the deviation penalty pulls toward
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
-from scipy.special import logsumexp
 
 from ...errors import TppoError
 from ...protocol import Result, Summary, check_level, round_frame
-from ...sources.calendar import daily_holiday_indicators
-from ._design import VAGUE_PRECISION, day_number, month_dispersion_weights
+from ._design import day_number, month_dispersion_weights
 from ._likelihood import Engine, Problem, criterion
+from ._pooled_design import PooledLayout
 from ._predict import Draws, PeriodMixin, covered_days, draw_panel, identification_table, mask_not_identified
-from ._spline import TimeBasis, difference_penalty
 from .model import IntervalCountModel, validate_obs
 
 __all__ = ["fit_pooled", "PooledIntervalResults", "PooledModel", "KEY_SERIES", "KEY_MEASURE"]
@@ -35,99 +32,6 @@ __all__ = ["fit_pooled", "PooledIntervalResults", "PooledModel", "KEY_SERIES", "
 #: The key departure series of docs/CONTRACTS.md §3 and their measure (defaults of the pooled fit and the backtest).
 KEY_SERIES = ("national", "tpi:soekarno-hatta", "tpi:juanda", "tpi:batam-seaports")
 KEY_MEASURE = "dep_deferral_wni_pmi_suspected"
-
-
-class PooledLayout:
-    """Columns of the pooled daily design (shape | levels | deviations | breaks | holidays) and their penalties."""
-
-    def __init__(self, model: IntervalCountModel, series: list[str], first, last):
-        self.model, self.series = model, list(series)
-        d0, d1 = day_number([first, last])
-        self.basis = TimeBasis(d0, d1, knot_days=model.knot_days)
-        self.first, self.last = first, last
-        q = self.basis.n_basis
-        # identifiability: the first B-spline coefficient of the shape and of every deviation is fixed at 0 (the
-        # likelihood and the difference penalties do not change when a constant moves between a level and a
-        # smooth, so this is the same fit as centring, and it keeps the design sparse)
-        self.Z = np.eye(q)[:, 1:]
-        S = len(series)
-        self.k_shape = q - 1
-        names = [f"shape{j}" for j in range(q - 1)]
-        groups = ["shape"] * (q - 1)
-        names += [f"level:{s}" for s in series]
-        groups += ["level"] * S
-        for s in series:
-            names += [f"dev:{s}:{j}" for j in range(q - 1)]
-            groups += [f"dev:{s}"] * (q - 1)
-        names += list(model.breaks) + list(model.holiday_terms)
-        groups += ["breaks"] * len(model.breaks) + ["holidays"] * len(model.holiday_terms)
-        self.names, self.groups = names, groups
-        self.anchors: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
-
-    def cols(self, group: str) -> list[int]:
-        return [i for i, g in enumerate(self.groups) if g == group]
-
-    def rows(self, s: str, days: pd.DatetimeIndex) -> np.ndarray:
-        B = self.basis.design(day_number(days))[:, 1:]
-        X = np.zeros((len(days), len(self.names)))
-        X[:, self.cols("shape")] = B
-        X[:, self.names.index(f"level:{s}")] = 1.0
-        X[:, self.cols(f"dev:{s}")] = B
-        m = self.model
-        j = len(self.names) - len(m.breaks) - len(m.holiday_terms)
-        for when in m.breaks.values():
-            X[:, j] = np.asarray(days >= when, dtype=float)
-            j += 1
-        if m.holiday_terms:
-            cal = daily_holiday_indicators(days.min(), days.max()).set_index("date").reindex(days)
-            X[:, j:] = cal[list(m.holiday_terms)].to_numpy(dtype=float)
-        return X
-
-    def eta(self, s: str, days: pd.DatetimeIndex, betas: np.ndarray) -> np.ndarray:
-        """Daily log-mean of series ``s`` for coefficient draws; flat at the series' anchor level past the span."""
-        X = self.rows(s, days)
-        E = X @ betas.T
-        t = day_number(days)
-        smooth = self.cols("shape") + self.cols(f"dev:{s}") + [self.names.index(f"level:{s}")]
-        for side, mask in ((1, t > self.basis.last), (0, t < self.basis.first)):
-            if not mask.any():
-                continue
-            a, b = self.anchors[s][side]
-            span = pd.DatetimeIndex(pd.to_datetime(np.arange(a, b + 1), unit="D"))
-            Xa = self.rows(s, span)[:, smooth]
-            level = logsumexp(Xa @ betas[:, smooth].T, axis=0) - math.log(len(span))
-            E[mask] += level[None, :] - X[mask][:, smooth] @ betas[:, smooth].T
-            rule = self.model.forecast
-            if rule != "flat":
-                dB = self.basis.design(np.arange(a, b + 1), derivative=True)[:, 1:].mean(axis=0)
-                sm = self.cols("shape") + self.cols(f"dev:{s}")
-                slope = np.concatenate([dB, dB]) @ betas[:, sm].T
-                edge = self.basis.last if side == 1 else self.basis.first
-                h = np.abs(t[mask] - edge).astype(float)
-                if rule == "damped":
-                    g = self.model.damping_days * (1.0 - np.exp(-h / self.model.damping_days))
-                else:
-                    g = h + abs(edge - 0.5 * (a + b))
-                E[mask] += (1.0 if side == 1 else -1.0) * g[:, None] * slope[None, :]
-        return E
-
-    def penalty(self, lam_shape: float, lam_dev: float) -> np.ndarray:
-        k = len(self.names)
-        P = np.zeros((k, k))
-        q = self.basis.n_basis
-        D2 = self.Z.T @ difference_penalty(q, 2) @ self.Z
-        D1 = self.Z.T @ difference_penalty(q, 1) @ self.Z
-        sh = self.cols("shape")
-        P[np.ix_(sh, sh)] = lam_shape * D2 + VAGUE_PRECISION * np.eye(len(sh))
-        for s in self.series:
-            dv = self.cols(f"dev:{s}")
-            P[np.ix_(dv, dv)] = lam_dev * D1 + VAGUE_PRECISION * np.eye(len(dv))
-        for i, g in enumerate(self.groups):
-            if g == "level":
-                P[i, i] = VAGUE_PRECISION
-            elif g in ("breaks", "holidays"):
-                P[i, i] = 1.0 / self.model.prior_sd[g] ** 2
-        return P
 
 
 def fit_pooled(
@@ -143,16 +47,32 @@ def fit_pooled(
 ) -> PooledIntervalResults:
     """Fit the key series jointly: a shared smooth shape, a level and a penalized smooth deviation per series.
 
+    Holiday and break terms are shared by all series; NB2 dispersion is estimated per series.
+
     Parameters
     ----------
     obs : DataFrame
         Reconciled observations (columns series, measure, period_start, period_end, value).
     series : sequence of str
         Series keys to pool (each needs at least 2 windows of ``measure``).
-    family, holidays, smoothing, options
-        As for :class:`~tppo_analysis.models.interval.model.IntervalCountModel` (``breaks``, ``dispersion``,
-        ``forecast``, ``drift_sd``, ``knot_days``, ...); ``trend`` must be ``"smooth"``. Holiday and break terms are
-        shared by all series; NB2 dispersion is estimated per series.
+    family : {'negbin', 'poisson'}
+        Count distribution of a window total.
+    trend : str
+        Must be ``'smooth'``.
+    holidays : bool or sequence of str
+        Holiday terms, as for :class:`~tppo_analysis.models.interval.model.IntervalCountModel`.
+    measure : str
+        Measure of the windows.
+    smoothing : str
+        Criterion choosing both smoothing parameters (``'aicc'``, ``'aic'``, ``'bic'``).
+    **options : dict
+        Further options of :class:`~tppo_analysis.models.interval.model.IntervalCountModel` (``breaks``,
+        ``dispersion``, ``forecast``, ``drift_sd``, ``knot_days``, ...).
+
+    Returns
+    -------
+    PooledIntervalResults
+        The fit.
     """
     if trend != "smooth":
         raise TppoError("fit_pooled pools smooth trends: trend must be 'smooth'")
@@ -233,7 +153,13 @@ def fit_pooled(
 
 
 class PooledModel:
-    """An unfitted pooled model for :func:`~tppo_analysis.models.backtest.backtest`: ``fit(obs, series)``."""
+    """An unfitted pooled model for :func:`~tppo_analysis.models.backtest.backtest`: ``fit(obs, series)``.
+
+    Parameters
+    ----------
+    **options : dict
+        Passed to :func:`fit_pooled`.
+    """
 
     def __init__(self, **options):
         self.options = options
@@ -243,7 +169,15 @@ class PooledModel:
         return f"PooledModel({', '.join(f'{k}={v!r}' for k, v in self.options.items())})"
 
     def fit(self, obs: pd.DataFrame, series: Sequence[str]) -> PooledIntervalResults:
-        """Fit to the windows ``obs`` and return the results."""
+        """Fit to the windows ``obs`` and return the results.
+
+        Parameters
+        ----------
+        obs : DataFrame
+            Training windows of all series.
+        series : sequence of str
+            Series keys to pool.
+        """
         return fit_pooled(obs, series, **self.options)
 
 
@@ -252,6 +186,21 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
 
     A pooled fit: ``predict_window(..., series=)``, ``monthly(series=)``, ``period_change(..., series=)`` and
     the result protocol (``tidy`` has a ``series`` column; shared holiday and break terms have series "all").
+
+    Parameters
+    ----------
+    model : IntervalCountModel
+        Options of the fit.
+    layout : PooledLayout
+        The pooled design.
+    fit : Fit
+        The engine's fit.
+    data : dict
+        Windows per series.
+    lams : tuple of float
+        Smoothing parameters (shape, deviation).
+    prob : Problem
+        The fitting problem.
     """
 
     def __init__(self, model, layout: PooledLayout, fit, data: dict, lams, prob: Problem):
@@ -296,7 +245,23 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
     def predict_window(
         self, start, end, level: float = 0.9, seed: int = 0, *, series: str | None = None, n_draws: int = 2000
     ) -> dict:
-        """As :meth:`IntervalCountResults.predict_window`, for one of the pooled ``series``."""
+        """As :meth:`IntervalCountResults.predict_window`, for one of the pooled ``series``.
+
+        Parameters
+        ----------
+        start : date-like
+            First day (inclusive).
+        end : date-like
+            Last day (inclusive).
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        seed : int
+            Seed of the random draws (results are reproducible).
+        series : str, optional
+            Series key (required unless one series is pooled).
+        n_draws : int
+            Number of parameter and count draws.
+        """
         level, s = check_level(level), self._check(series)
         start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
         if end < start:
@@ -321,7 +286,23 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
     def monthly(
         self, level: float = 0.9, seed: int = 0, *, series: str | None = None, start=None, end=None, n_draws: int = 2000
     ) -> pd.DataFrame:
-        """Monthly predicted totals of one series (columns as :meth:`IntervalCountResults.monthly`)."""
+        """Monthly predicted totals of one series (columns as :meth:`IntervalCountResults.monthly`).
+
+        Parameters
+        ----------
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        seed : int
+            Seed of the random draws (results are reproducible).
+        series : str, optional
+            Series key (required unless one series is pooled).
+        start : date-like, optional
+            First month (default: the series' first window).
+        end : date-like, optional
+            Last month (default: the series' last window).
+        n_draws : int
+            Number of parameter and count draws.
+        """
         level, s = check_level(level), self._check(series)
         o = self.data[s]
         first = pd.Timestamp(start if start is not None else o["period_start"].min()).to_period("M")
@@ -380,6 +361,11 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
 
         Shared terms (series "all", log scale) and each series' expected mean daily rate per calendar year with
         reported days (rate scale).
+
+        Parameters
+        ----------
+        level : float
+            Confidence or prediction level, between 0 and 1.
         """
         level = check_level(level)
         z = float(stats.norm.ppf(0.5 + level / 2))
@@ -425,7 +411,13 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         return mask_not_identified(pd.DataFrame(rows, columns=cols))
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term."""
+        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term.
+
+        Parameters
+        ----------
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        """
         t = self.tidy(level)
         t.index = t["series"] + "/" + t["term"]
         return t[["ci_lower", "ci_upper"]]
@@ -445,7 +437,23 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         return Summary(self.title, round_frame(self.tidy()), tuple(self.notes()))
 
     def plot(self, ax=None, *, series: str | None = None, level: float = 0.9, seed: int = 0, events=None, labels=None):
-        """One panel per series (``ax=None``), or ``series`` (default: the first) on ``ax``; returns ``(fig, axes)``."""
+        """One panel per series (``ax=None``), or ``series`` (default: the first) on ``ax``; returns ``(fig, axes)``.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on (a new figure when None).
+        series : str, optional
+            One series (default: all, or the first on ``ax``).
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        seed : int
+            Seed of the random draws (results are reproducible).
+        events : mapping of str to date, optional
+            Events drawn as dashed vertical lines (label -> date).
+        labels : mapping, optional
+            Panel titles by series key.
+        """
         import matplotlib.pyplot as plt
 
         if series is not None:

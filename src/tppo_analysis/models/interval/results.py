@@ -31,6 +31,21 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
     windows show none, then ``no_overdispersion`` is True), ``edf`` (effective degrees of freedom of the mean),
     ``lam`` (the smooth's penalty weight), ``converged``. ``params``, ``bse``, ``cov_params()``, ``llf``, ``aic``,
     ``bic`` as in statsmodels; ``table`` / ``tidy()`` / ``conf_int()`` / ``summary()`` / ``plot()`` per the protocol.
+
+    Parameters
+    ----------
+    model : IntervalCountModel
+        The model.
+    layout : Layout
+        The daily design.
+    fit : Fit
+        The engine's fit.
+    obs : DataFrame
+        The fitted windows.
+    lam : float or None
+        Smoothing parameter of a smooth trend.
+    problem : Problem
+        The fitting problem.
     """
 
     def __init__(self, model, layout: Layout, fit: Fit, obs: pd.DataFrame, lam: float | None, problem: Problem):
@@ -131,6 +146,21 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         Returns a dict: ``mean`` (expected total at the estimates), ``lower`` / ``upper`` (prediction interval at
         ``level`` for the reported total: parameter uncertainty, drift past the data and count noise),
         ``ci_lower`` / ``ci_upper`` (interval for the expected total), ``level``, ``n_draws``.
+
+        Parameters
+        ----------
+        start : date-like
+            First day (inclusive).
+        end : date-like
+            Last day (inclusive).
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        seed : int
+            Seed of the random draws (results are reproducible).
+        n_draws : int
+            Number of parameter and count draws.
+        exposure : float, optional
+            Total exposure of the window, for models fitted with per-window exposure.
         """
         level = check_level(level)
         start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
@@ -159,6 +189,19 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         Predicted total for each calendar month from ``start`` to ``end`` (default: the months the windows touch):
         month (first day), mean, lower, upper (prediction interval at ``level``), ci_lower, ci_upper (interval for
         the expected total). One set of draws is shared by all months.
+
+        Parameters
+        ----------
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        seed : int
+            Seed of the random draws (results are reproducible).
+        start : date-like, optional
+            First month (default: the first window).
+        end : date-like, optional
+            Last month (default: the last window).
+        n_draws : int
+            Number of parameter and count draws.
         """
         if self.per_obs_exposure:
             raise TppoError("monthly() needs a daily exposure; this model used per-window exposure")
@@ -233,6 +276,11 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         One row per coefficient (log scale) and, for a smooth trend, the expected mean daily rate of each calendar
         year with reported days (``daily_rate:YYYY``, rate scale); columns of the protocol plus ``identified`` and
         ``note``. Not-identified terms have no estimate (``note`` = "not bounded").
+
+        Parameters
+        ----------
+        level : float
+            Confidence or prediction level, between 0 and 1.
         """
         level = check_level(level)
         z = float(stats.norm.ppf(0.5 + level / 2))
@@ -278,7 +326,13 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
         )
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term."""
+        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term.
+
+        Parameters
+        ----------
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        """
         return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
 
     @property
@@ -307,6 +361,21 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
 
         Reported windows under the monthly fitted mean and its prediction band (log scale, no-data months
         hatched, ``events`` as dashed lines). Returns ``(fig, ax)``.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axes to draw on (a new figure when None).
+        level : float
+            Confidence or prediction level, between 0 and 1.
+        seed : int
+            Seed of the random draws (results are reproducible).
+        events : mapping of str to date, optional
+            Events drawn as dashed vertical lines (label -> date).
+        start : date-like, optional
+            First month shown.
+        end : date-like, optional
+            Last month shown.
         """
         if ax is None:
             import matplotlib.pyplot as plt
