@@ -303,7 +303,7 @@ def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=No
         fig, axes, models = ax.figure, [ax], models[:1]
     b = bt.dropna(subset=["predicted"])
     b = b[~b["across_regime"].astype(bool) & b["model"].isin(models)]
-    colours = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]
+    colours = ["#0072B2", "#E69F00", "#000000", "#56B4E9", "#D55E00", "#F0E442"]
     markers = ["o", "s", "^", "D", "v", "P"]
     origins = sorted(pd.to_datetime(b["origin"]).dt.year.unique())
     hi = max(float(b[["reported", "predicted"]].max().max()), 10.0) * 3

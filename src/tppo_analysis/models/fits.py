@@ -17,9 +17,10 @@ from ..protocol import round_frame
 from ..sources.labels import series_label
 from .backtest import plot_backtest, score_rows, summarise
 from .choice import RECOMMENDED, _model_options, _reopening_from_events, candidate_name, recommended_interval_model
-from .interval.pooled import KEY_MEASURE
+from .interval.pooled import KEY_MEASURE, KEY_SERIES
 
 __all__ = [
+    "figure_fields",
     "trend_figure",
     "backtest_figure",
     "SeriesFits",
@@ -430,3 +431,50 @@ def backtest_figure(bt: pd.DataFrame, models: Sequence[str], labels: Mapping[str
     fig.suptitle("Backtest on the record: predicted vs reported held-out windows (log scales)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def figure_fields(name: str, obs: pd.DataFrame, bt: pd.DataFrame | None = None) -> dict:
+    """Return the structured sidecar fields of notebook 01's figures (``tppo.save_figure(fig, name, **fields)``).
+
+    Parameters
+    ----------
+    name : str
+        ``"01_trend_fits"`` or ``"01_backtest"``.
+    obs : DataFrame
+        Reconciled observations.
+    bt : DataFrame, optional
+        Backtest rows, for ``"01_backtest"``.
+
+    Returns
+    -------
+    dict
+        ``source``, ``what``, ``series``, ``period``, ``n``, ``interval``, ``model`` and ``caveat``.
+    """
+    model = chosen_model_name()
+    if name == "01_trend_fits":
+        n = int((obs["series"].isin(KEY_SERIES) & (obs["measure"] == KEY_MEASURE)).sum())
+        return {
+            "source": "public statements compiled in data/public, reconciled by tppo.reconcile",
+            "what": "Departure deferrals of suspected non-procedural migrant workers per day: reported windows "
+            "(daily averages, grey bars) and the reconstructed monthly series",
+            "series": [series_label(s) for s in KEY_SERIES],
+            "period": "January 2017 to April 2025",
+            "n": f"{n} reconciled windows",
+            "interval": "90% prediction band (parameter, drift and count noise)",
+            "model": f"interval count model chosen by backtest, {model}",
+            "caveat": "hatched months have no reported day: the band there is interpolation, not data",
+        }
+    if name == "01_backtest" and bt is not None:
+        scored = bt[~bt["across_regime"].astype(bool) & bt["predicted"].notna()]
+        per_model = scored.groupby("model").size()
+        return {
+            "source": "results/studies/backtest.csv (scripts/backtest_study.py), data/public",
+            "what": "Held-out windows predicted from the windows before each origin, against what was reported",
+            "series": sorted({series_label(s) for s in scored["series"]}),
+            "period": "origins 31 December 2019-2024; held-out windows in the regime of their training data",
+            "n": f"{int(per_model.max())} scored windows per model",
+            "interval": "90% prediction intervals (vertical bars)",
+            "model": f"chosen model ({model}), the linear trend published before, naive persistence",
+            "caveat": "log scales; dotted line = perfect prediction",
+        }
+    raise TppoError(f"no figure fields for {name!r}")

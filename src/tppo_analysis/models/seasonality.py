@@ -26,7 +26,9 @@ __all__ = [
     "seasonal_profile",
     "observed_vs_baseline",
     "seasonal_profile_figure",
+    "power_table",
     "power_figure",
+    "figure_fields",
 ]
 
 
@@ -236,7 +238,7 @@ def power_figure(power: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
-    colours = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
+    colours = ["#0072B2", "#E69F00", "#000000", "#56B4E9"]
     for (series, g), colour in zip(power.groupby("series", sort=False), colours, strict=True):
         ax.errorbar(
             g["rate_ratio"],
@@ -263,3 +265,44 @@ def power_figure(power: pd.DataFrame):
     ax.set_title("SYNTHETIC: power to detect a post-Idul-Fitri effect on the record's windows", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def figure_fields(name: str, n_windows: int | None = None) -> dict:
+    """Return the structured sidecar fields of notebook 02's figures (``tppo.save_figure(fig, name, **fields)``).
+
+    Parameters
+    ----------
+    name : str
+        ``"02_seasonal_profile"`` or ``"02_seasonality_power"``.
+    n_windows : int, optional
+        Number of Soekarno-Hatta windows, for ``"02_seasonal_profile"``.
+
+    Returns
+    -------
+    dict
+        ``source``, ``what``, ``series``, ``period``, ``n``, ``interval``, ``model`` (and ``synthetic``).
+    """
+    if name == "02_seasonal_profile":
+        return {
+            "source": "public statements compiled in data/public, reconciled by tppo.reconcile",
+            "what": "Holiday factor by month (expected total over the holiday-free expectation) with the observed "
+            "complete months relative to that expectation (dots)",
+            "series": ["Soekarno-Hatta airport (Tangerang, Banten)"],
+            "period": "2023 and 2024",
+            "n": f"{n_windows} reconciled windows",
+            "interval": "95% intervals from 2,000 parameter draws",
+            "model": "interval count model chosen by backtest, with Ramadan and post-Idul-Fitri terms",
+        }
+    if name == "02_seasonality_power":
+        return {
+            "source": "results/studies/seasonality_power.csv (scripts/interval_coverage_study.py --power)",
+            "what": "Share of simulated records in which a planted post-Idul-Fitri effect is detected (p < 0.05), "
+            "by planted rate ratio; likelihood-ratio test solid, Wald test dashed",
+            "series": ["each series' own reconciled windows and noise level"],
+            "period": "the record's windows, 2017-2025",
+            "n": "200 replications per rate ratio",
+            "interval": "bars: 2 Monte Carlo standard errors",
+            "model": "interval count model, NB2, linear trend",
+            "synthetic": True,
+        }
+    raise TppoError(f"no figure fields for {name!r}")
