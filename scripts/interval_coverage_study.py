@@ -227,7 +227,7 @@ def power_baseline(obs: pd.DataFrame, series: str, measure: str) -> dict:
     """Return the baseline a power replication simulates from.
 
     The baseline a power replication simulates from: a negbin fit with a linear trend and no holiday terms to the
-    real series (intercept, trend, window-level alpha, origin, windows). ``tests/test_seasonality_power.py`` checks
+    real series (intercept, trend, window-level alpha, origin, windows). ``tests/test_studies_issue12.py`` checks
     that the committed study used the current record's fit.
     """
     o = obs[(obs["series"] == series) & (obs["measure"] == measure)]
@@ -283,9 +283,12 @@ def write_power_markdown(table: pd.DataFrame, path: Path, reps: int, seed: int) 
         f"Script: `scripts/interval_coverage_study.py --power --reps {reps} --seed {seed}`. For each series, the "
         "reconciled windows of the public record are kept as they are; counts are simulated from a negbin fit to the "
         f"series (trend + window-level alpha) with a planted `{POWER_TERM}` rate ratio, and the interval model "
-        "(negbin, linear trend, that one holiday term) is refitted. Power = share of replications with p < 0.05, by "
-        "the Wald test (fits at the boundary cannot be tested and count as not detected: failed fits) and by the "
-        "likelihood-ratio test (valid at the boundary). Rate ratio 1 gives the false-positive rate.",
+        "(negbin, linear trend, that one holiday term with the model's default ridge prior, log-effect sd 1, as the "
+        "holiday effects of notebook 02 are fitted) is refitted by `design.power.detection_power`. Power = share of "
+        "replications with p < 0.05, by the Wald test on the penalized estimate and its standard error (a fit that "
+        "raises counts as not detected: failed fits) and by the likelihood-ratio test (log-likelihoods at the "
+        "penalized optima, chi-squared with 1 df). Both are conservative under the prior's shrinkage; rate ratio 1 "
+        "gives the false-positive rate.",
         "",
         "| series | measure | windows | alpha | rate ratio | power (Wald) | MC SE | power (LR) | MC SE | failed fits |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
