@@ -132,17 +132,23 @@ def fit_pooled(
     engine = Engine(prob, family)
     n = len(prob.y)
     cache: dict[tuple[float, float], tuple[float, object]] = {}
-    state: dict[str, np.ndarray | None] = {"beta": None, "alpha": None}
 
     def crit(ls: float, ld: float) -> float:
+        # The NB2 likelihood with a dispersion per series can have several local optima (a series' alpha at 0 or
+        # inside). Each grid point is fitted from a cold start and from the fit at the nearest point already
+        # computed, and the higher penalized likelihood is kept, so the choice does not depend on the search path.
         key = (round(ls, 6), round(ld, 6))
         if key not in cache:
-            f = engine.fit(lay.penalty(10.0**ls, 10.0**ld), beta0=state["beta"], alpha0=state["alpha"])
-            state["beta"], state["alpha"] = f.beta, f.alpha
+            P = lay.penalty(10.0**ls, 10.0**ld)
+            fits = [engine.fit(P)]
+            if cache:
+                near = min(cache, key=lambda k: (abs(k[0] - key[0]) + abs(k[1] - key[1]), k))
+                fits.append(engine.fit(P, beta0=cache[near][1].beta, alpha0=cache[near][1].alpha))
+            f = max(fits, key=lambda f: round(f.loglik - 0.5 * float(f.beta @ P @ f.beta), 6))
             cache[key] = (criterion(f, n, smoothing), f)
         return cache[key][0]
 
-    # coordinate search on a grid of log10 lambdas (shape, then deviation, twice), smooth to rough, warm-started
+    # coordinate search on a grid of log10 lambdas (shape, then deviation, twice), smooth to rough
     grid = np.arange(8.0, -3.01, -1.0)
     ls = ld = 2.0
     for _ in range(2):
