@@ -57,23 +57,23 @@ CASES: dict[str, tuple[str, int | None]] = {
     ),
     "IntervalCountResults (poisson)": (
         _WINDOWS + 'res = tppo.IntervalCountModel("poisson", trend="linear", holidays=False).fit(obs)',
-        12,
+        None,
     ),
     "IntervalCountResults (negbin)": (
         _WINDOWS + 'res = tppo.IntervalCountModel("negbin", trend="linear", holidays=False).fit(obs)',
-        12,
+        None,
     ),
     "PooledIntervalResults": (
         'import tppo_analysis as tppo\nobs = tppo.load_data("observations")\n'
         'res = tppo.fit_pooled(obs, ["tpi:soekarno-hatta", "tpi:juanda", "tpi:batam-seaports"])',
-        12,
+        None,
     ),
     "MonthlyNBResults": (
         _WINDOWS
         + "from tppo_analysis.models.monthly import fit_monthly_nb\n"
         + 'monthly = pd.DataFrame({"month": starts, "value": obs["value"]})\n'
         + "res = fit_monthly_nb(monthly)",
-        12,
+        None,
     ),
 }
 

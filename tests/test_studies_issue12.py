@@ -105,3 +105,22 @@ def test_committed_power_study_uses_the_current_record():
         b = study.power_baseline(obs, series, measure)
         assert (g["n_windows"] == b["n_windows"]).all(), series
         assert g["alpha"].iloc[0] == pytest.approx(b["alpha"], rel=1e-4), series
+
+
+def test_power_table_and_figure_draw_the_committed_study():
+    """Notebook 02's power table and figure read the committed study: one line per series, power in [0, 1]."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tppo_analysis.models import seasonality
+
+    table = seasonality.power_table(STUDIES / "seasonality_power.csv")
+    assert table["series"].nunique() == 3
+    numeric = table.select_dtypes("number")
+    assert ((numeric.filter(like="power") >= 0) & (numeric.filter(like="power") <= 1)).all().all()
+    fig = seasonality.power_figure(table)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert sum("LR test" in t for t in labels) == 3
+    plt.close(fig)

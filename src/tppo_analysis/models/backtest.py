@@ -9,6 +9,7 @@ daily rate carried forward) and :class:`MonthlyNB` (the monthly NB2 model of not
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,7 +22,16 @@ from .interval.pooled import KEY_MEASURE, KEY_SERIES, PooledModel
 #: default regime boundaries (closure, reopening) when no event table is given
 DEFAULT_REGIME_STARTS = (pd.Timestamp("2020-03-20"), pd.Timestamp("2022-04-01"))
 LEVEL = 0.9
-__all__ = ["backtest", "score_rows", "summarise", "NaivePersistence", "regime_index", "plot_backtest", "COLUMNS"]
+__all__ = [
+    "backtest",
+    "score_rows",
+    "summarise",
+    "in_scores",
+    "NaivePersistence",
+    "regime_index",
+    "plot_backtest",
+    "COLUMNS",
+]
 COLUMNS = [
     "model",
     "series",
@@ -238,6 +248,22 @@ def score_rows(bt: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     return b
 
 
+def in_scores(rows: pd.DataFrame, *, min_windows: int = 3) -> pd.DataFrame:
+    """Return the rows the scores use: predicted, within the regime, of series with >= ``min_windows`` such rows.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Backtest rows (:func:`backtest`) or scored rows (:func:`score_rows`).
+    min_windows : int
+        Series (per model) with fewer such windows are left out.
+    """
+    s = rows[~rows["across_regime"].astype(bool) & rows["predicted"].notna()]
+    counts = s.groupby(["model", "series"]).size()
+    ok = counts[counts >= min_windows].reset_index()[["model", "series"]]
+    return s.merge(ok, on=["model", "series"])
+
+
 def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windows: int = 3) -> pd.DataFrame:
     """Metrics per group over the scored windows (not across regimes) of series with >= ``min_windows`` of them.
 
@@ -250,10 +276,7 @@ def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windo
     min_windows : int
         Series with fewer scored windows are left out.
     """
-    s = scored[~scored["across_regime"].astype(bool)]
-    counts = s.groupby(["model", "series"]).size()
-    ok = counts[counts >= min_windows].reset_index()[["model", "series"]]
-    s = s.merge(ok, on=["model", "series"])
+    s = in_scores(scored, min_windows=min_windows)
 
     def one(g):
         long = g[g["days"] >= 30]
@@ -275,7 +298,7 @@ def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windo
 def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=None):
     """Plot predicted against reported totals of the scored held-out windows.
 
-    Predicted against reported totals of the scored held-out windows, log-log, one panel per model (one ``ax``:
+    Predicted against reported totals of the scored held-out windows (:func:`in_scores`), log-log, one panel per model (one ``ax``:
     the first model only), colour and marker by origin year; vertical bars are the 90% prediction intervals.
     Returns ``(fig, axes)``.
 
@@ -301,8 +324,7 @@ def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=No
         axes = list(grid[0])
     else:
         fig, axes, models = ax.figure, [ax], models[:1]
-    b = bt.dropna(subset=["predicted"])
-    b = b[~b["across_regime"].astype(bool) & b["model"].isin(models)]
+    b = in_scores(bt[bt["model"].isin(models)])
     colours = ["#0072B2", "#E69F00", "#000000", "#56B4E9", "#D55E00", "#F0E442"]
     markers = ["o", "s", "^", "D", "v", "P"]
     origins = sorted(pd.to_datetime(b["origin"]).dt.year.unique())
@@ -327,7 +349,7 @@ def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=No
         a.set_xscale("log")
         a.set_yscale("log")
         a.set_ylim(0.5, hi)
-        a.set_title((labels or {}).get(name, name), fontsize=8, loc="left")
+        a.set_title(textwrap.fill((labels or {}).get(name, name), 40), fontsize=8, loc="left")
         a.set_xlabel("reported total")
     axes[0].set_ylabel("predicted total (90% interval)")
     axes[0].legend(fontsize=7, loc="upper left")

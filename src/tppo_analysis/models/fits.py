@@ -15,7 +15,7 @@ import pandas as pd
 from ..errors import TppoError
 from ..protocol import round_frame
 from ..sources.labels import series_label
-from .backtest import plot_backtest, score_rows, summarise
+from .backtest import in_scores, plot_backtest, score_rows, summarise
 from .choice import RECOMMENDED, _model_options, _reopening_from_events, candidate_name, recommended_interval_model
 from .interval.pooled import KEY_MEASURE, KEY_SERIES
 
@@ -465,7 +465,7 @@ def figure_fields(name: str, obs: pd.DataFrame, bt: pd.DataFrame | None = None) 
             "caveat": "hatched months have no reported day: the band there is interpolation, not data",
         }
     if name == "01_backtest" and bt is not None:
-        scored = bt[~bt["across_regime"].astype(bool) & bt["predicted"].notna()]
+        scored = in_scores(bt)
         per_model = scored.groupby("model").size()
         return {
             "source": "results/studies/backtest.csv (scripts/backtest_study.py), data/public",

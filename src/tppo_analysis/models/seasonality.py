@@ -239,7 +239,10 @@ def power_figure(power: pd.DataFrame):
 
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     colours = ["#0072B2", "#E69F00", "#000000", "#56B4E9"]
-    for (series, g), colour in zip(power.groupby("series", sort=False), colours, strict=True):
+    groups = list(power.groupby("series", sort=False))
+    if len(groups) > len(colours):
+        raise TppoError(f"power_figure draws at most {len(colours)} series, got {len(groups)}")
+    for (series, g), colour in zip(groups, colours[: len(groups)], strict=True):
         ax.errorbar(
             g["rate_ratio"],
             g["power_lr"],

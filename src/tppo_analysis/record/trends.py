@@ -32,6 +32,7 @@ from ..models.interval._predict import NOT_BOUNDED, covered_days
 from ..models.monthly import MINISTRY_SPLIT, complete_months, fit_monthly_nb, full_year_coverage
 from ..protocol import round_frame
 from .summary import series_label
+from .trend_context import DEFAULT_EVENTS, event_lines, passport_rate_table
 
 __all__ = [
     "SOURCE",
@@ -55,6 +56,7 @@ __all__ = [
     "recommended_interval_model",
     "trend_fits",
     "event_lines",
+    "DEFAULT_EVENTS",
     "covered_periods",
     "period_changes",
     "window_check",
@@ -129,13 +131,6 @@ BROADER = {
 FORECAST_WINDOWS = tuple(
     (f"2025-{m:02d}-01", str((pd.Timestamp(f"2025-{m:02d}-01") + pd.offsets.MonthEnd(0)).date())) for m in range(1, 7)
 )
-#: Dates drawn on the trend figure when no event table is at hand.
-DEFAULT_EVENTS = {
-    "placements suspended": "2020-03-20",
-    "Malaysia reopens": "2022-04-01",
-    "Satgas TPPO": "2023-06-05",
-    "ministry split": "2024-10-21",
-}
 
 
 def trend_fits(
@@ -161,29 +156,6 @@ def trend_fits(
         (series, measure) -> :class:`~tppo_analysis.models.fits.BoundFit`.
     """
     return fit_specs(obs, specs, holidays=holidays, reopening=reopening)
-
-
-def event_lines(kinds: Sequence[str] = ("closure", "reopening", "institution")) -> dict[str, pd.Timestamp]:
-    """Return the dated events to draw on trend figures.
-
-    Dated events to draw on trend figures: from ``data/reference/events.csv`` when ``sources.events`` is there
-    (the starts of the trend regimes and of institutional events), else :data:`DEFAULT_EVENTS`.
-
-    Parameters
-    ----------
-    kinds : sequence of str
-        Event kinds drawn (when the event table is there).
-    """
-    try:
-        from ..sources.events import regimes
-    except ImportError:
-        return {k: pd.Timestamp(v) for k, v in DEFAULT_EVENTS.items()}
-    r = regimes()
-    return {
-        str(row.regime).replace("_", " "): pd.Timestamp(row.start)
-        for row in r.itertuples(index=False)
-        if pd.notna(row.start)
-    }
 
 
 def covered_periods(o: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timestamp]]:
@@ -251,6 +223,7 @@ def period_changes(fits: Mapping[tuple[str, str], BoundFit], obs: pd.DataFrame, 
             rows.append(
                 {
                     "series": series_label(s),
+                    "measure": measure,
                     "earlier": _span_label(*p0),
                     "later": _span_label(*p1),
                     "rate_earlier": r0,
@@ -306,9 +279,9 @@ def window_check(fit: BoundFit, o: pd.DataFrame, *, level: float = 0.9, seed: in
     return round_frame(pd.DataFrame(rows))
 
 
-def _latest_change(o: pd.DataFrame, reopening, level: float) -> dict:
-    """Return the change between the last two reported years of one series (over their common days), recommended model."""
-    if len(o) < 2:
+def _latest_change(o: pd.DataFrame, fit: BoundFit | None, level: float) -> dict:
+    """Return the change between the last two reported years of one series (over their common days) under ``fit``."""
+    if len(o) < 2 or fit is None:
         return {"windows": len(o), "note": "no windows" if len(o) == 0 else "one window only"}
     o = o.assign(period_start=pd.to_datetime(o["period_start"]), period_end=pd.to_datetime(o["period_end"]))
     periods = covered_periods(o)
@@ -320,7 +293,7 @@ def _latest_change(o: pd.DataFrame, reopening, level: float) -> dict:
         return {"windows": len(o), "note": "the last two reported years share no reported days"}
     p0 = (pd.Timestamp(y0, *start), pd.Timestamp(y0, *end))
     p1 = (pd.Timestamp(y1, *start), pd.Timestamp(y1, *end))
-    ch = recommended_interval_model(reopening=reopening).fit(o).period_change(p0, p1, level=level)
+    ch = fit.period_change(p0, p1, level=level)
     ok = ch["identified"] != "no"
     return {
         "windows": len(o),
@@ -345,7 +318,8 @@ def robustness_table(
     """Tabulate the latest change of each series under the other reconciliation rules.
 
     The latest period change of each (series, measure) under the other reconciliation rules and, where
-    ``broader`` names one, on the broader measure (all reasons).
+    ``broader`` names one, on the broader measure (all reasons), fitted as the headline table is (the key series
+    pooled when the rule pools them).
 
     Rules: vintage in {latest (headline), earliest} x conflicts in {set_aside (headline), prefer_longer (ignores the
     override table, so uses figures the headline sets aside)}. Columns: series, measure, rule, windows, earlier,
@@ -377,19 +351,20 @@ def robustness_table(
         obs = reconcile(figures, vintage=vintage, conflicts=conflicts, overrides=conflicts == "set_aside")[0]
         headline = vintage == "latest" and conflicts == "set_aside"
         rule = f"vintage={vintage}, conflicts={conflicts}" + (" (headline)" if headline else "")
-        for s, m in specs:
-            o = obs[(obs["series"] == s) & (obs["measure"] == m)]
-            rows.append({"series": series_label(s), "measure": m, "rule": rule, **_latest_change(o, reopening, level)})
-            if headline and broader and m in broader:
-                o = obs[(obs["series"] == s) & (obs["measure"] == broader[m])]
-                rows.append(
-                    {
-                        "series": series_label(s),
-                        "measure": broader[m],
-                        "rule": "broader measure, headline rules",
-                        **_latest_change(o, reopening, level),
-                    }
-                )
+        todo = [(s, m, rule) for s, m in specs]
+        if headline and broader:
+            todo = [
+                row
+                for s, m in specs
+                for row in [(s, m, rule)]
+                + ([(s, broader[m], "broader measure, headline rules")] if m in broader else [])
+            ]
+        sel = {(s, m): obs[(obs["series"] == s) & (obs["measure"] == m)] for s, m, _ in todo}
+        # the same fits as the headline table: the key series pooled when the rule pools them
+        fits = fit_specs(obs, [k for k, o in sel.items() if len(o) >= 2], reopening=reopening)
+        for s, m, r in todo:
+            change = _latest_change(sel[(s, m)], fits.get((s, m)), level)
+            rows.append({"series": series_label(s), "measure": m, "rule": r, **change})
     cols = [
         "series",
         "measure",
@@ -481,19 +456,3 @@ def break_table(o: pd.DataFrame, breaks: Mapping[str, object], *, reopening=None
         tab[c] = np.exp(tab[c])
     tab["scale"] = "ratio"
     return round_frame(tab[["term", "estimate", "ci_lower", "ci_upper", "scale", "level", "identified", "note"]])
-
-
-def passport_rate_table(obs: pd.DataFrame) -> pd.DataFrame:
-    """Passport deferrals per 10,000 passports issued where an office reported both for the same window (rounded).
-
-    Parameters
-    ----------
-    obs : DataFrame
-        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
-    """
-    from .rates import rates
-
-    r = rates(obs, "passport_deferrals_per_10k_issued")
-    r = r[r["status"] == "rate"].astype({"denominator": "int64"})
-    cols = ["series", "period_start", "period_end", "numerator", "denominator", "estimate", "ci_lower", "ci_upper"]
-    return round_frame(r[cols].reset_index(drop=True))
