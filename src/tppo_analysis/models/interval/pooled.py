@@ -22,7 +22,7 @@ from scipy import sparse, stats
 from ...errors import TppoError
 from ...protocol import Result, Summary, check_level, round_frame
 from ._design import day_number, month_dispersion_weights
-from ._likelihood import Engine, Problem, criterion
+from ._likelihood import Engine, Fit, Problem, criterion
 from ._pooled_design import PooledLayout
 from ._predict import Draws, PeriodMixin, covered_days, draw_panel, identification_table, mask_not_identified
 from .model import IntervalCountModel, validate_obs
@@ -131,7 +131,7 @@ def fit_pooled(
     )
     engine = Engine(prob, family)
     n = len(prob.y)
-    cache: dict[tuple[float, float], tuple[float, object]] = {}
+    cache: dict[tuple[float, float], tuple[float, Fit]] = {}
 
     def crit(ls: float, ld: float) -> float:
         # The NB2 likelihood with a dispersion per series can have several local optima (a series' alpha at 0 or
