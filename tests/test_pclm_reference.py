@@ -29,10 +29,10 @@ pytestmark = pytest.mark.reference
 REF = Path(__file__).resolve().parent / "reference" / "pclm"
 SHA256 = {
     "pclm_ungroup_input.csv": "3a2bddb8a5e6b62cf7775320aa74f510b717d1bba683fa2078bfce6ceaa04a85",
-    "pclm_ungroup_reference.csv": "1fc891dbd7ae55381938e6b018d25521089ce26f4cc2ca8123348090792ed6da",
+    "pclm_ungroup_reference.csv": "5908db03c48cc176fa93698281a1f0a6f1576fc9d1b29e0956520edc715b23c2",
     "pclm_ungroup_fits.csv": "31ede885bb20fa2f05f3b86c5e4c73b7605a3b80bb57de20d0affadac0c8fe7b",
     "pclm_ungroup_windows_input.csv": "4fba1b0c9f6960ddc3c2bdfc722be1b3bf4bef3ed2efd540b25a94955a004817",
-    "pclm_ungroup_windows_reference.csv": "24f7c79653a3ac7e19fdfbdec096bb240959b2bfa9f5e9dc9e7d079f2758b16e",
+    "pclm_ungroup_windows_reference.csv": "c7348e1c9fd5f36d049b71a706c30dd5ec53baf0d13a10126817f4365d56459d",
     "pclm_ungroup_windows_fits.csv": "2c290c2fe9fb48bd206db8b780d85c8b12c579a5ccedfd46d6bcdd3deeb033d3",
 }
 
