@@ -11,7 +11,7 @@ cannot separate shrinks towards 0 and is reported as not identified, never as a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -86,9 +86,15 @@ def _eta(res, days: pd.DatetimeIndex, betas: np.ndarray, series: str | None) -> 
 
 
 def seasonal_profile(
-    res, year: int, *, series: str | None = None, n_draws: int = 2000, seed: int = 0, level: float = 0.95
+    res,
+    year: int | Sequence[int],
+    *,
+    series: str | None = None,
+    n_draws: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
 ) -> pd.DataFrame:
-    """Return the month-by-month holiday factor in ``year``.
+    """Return the month-by-month holiday factor in ``year`` (or in each of several years, one after the other).
 
     Month-by-month holiday factor in ``year``: the expected monthly total divided by the same total with every
     holiday coefficient at 0 (trend kept); 1 = no holiday effect that month. Columns: month, factor, ci_lower,
@@ -99,8 +105,8 @@ def seasonal_profile(
     ----------
     res : IntervalCountResults or PooledIntervalResults
         A fit with holiday terms.
-    year : int
-        Calendar year.
+    year : int or sequence of int
+        Calendar year, or years (the tables of each year concatenated; the same ``seed`` for each).
     series : str, optional
         Series key for a pooled fit.
     n_draws : int
@@ -110,6 +116,9 @@ def seasonal_profile(
     level : float
         Confidence or prediction level, between 0 and 1.
     """
+    if not isinstance(year, int | np.integer):
+        kw = {"series": series, "n_draws": n_draws, "seed": seed, "level": level}
+        return pd.concat([seasonal_profile(res, int(y), **kw) for y in year], ignore_index=True)
     idx = _holiday_index(res)
     if not idx:
         raise TppoError("the model has no holiday terms")
