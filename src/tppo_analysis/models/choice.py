@@ -59,7 +59,7 @@ RECOMMENDED: dict = {
     "dispersion": "window",
     "breaks": "post_reopening",
     "drift_sd": 0.5,
-    "pooled": True,
+    "pooled": False,
 }
 
 
