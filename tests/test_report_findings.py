@@ -133,7 +133,8 @@ def test_first_screen_shows_findings_that_equal_their_table_cells(real_report):
     assert len(page.findings) >= 3
     for f in page.findings:
         cols = {c["col"] for c in f["cells"]}
-        assert {"estimate", "ci_lower", "ci_upper"} <= cols, f["id"]
+        # a point estimate (an ``estimate``, or a trend table's ``ratio``) and its interval
+        assert {"ci_lower", "ci_upper"} <= cols and cols & {"estimate", "ratio"}, f["id"]
     assert check_findings_against_tables(page.findings, REPO / "results") == []
 
 
