@@ -117,8 +117,8 @@ def seasonal_profile(
         Confidence or prediction level, between 0 and 1.
     """
     if not isinstance(year, int | np.integer):
-        kw = {"series": series, "n_draws": n_draws, "seed": seed, "level": level}
-        return pd.concat([seasonal_profile(res, int(y), **kw) for y in year], ignore_index=True)
+        parts = [seasonal_profile(res, int(y), series=series, n_draws=n_draws, seed=seed, level=level) for y in year]
+        return pd.concat(parts, ignore_index=True)
     idx = _holiday_index(res)
     if not idx:
         raise TppoError("the model has no holiday terms")
