@@ -31,6 +31,9 @@ __all__ = [
     "check_options",
     "check_output",
     "inside",
+    "RECORD_EXTRAS",
+    "extra_problem_condition",
+    "iso_countries",
 ]
 
 _MEMORY = re.compile(r"^\s*\d+(?:\.\d+)?\s*(?:B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
@@ -38,6 +41,48 @@ _MAX_PROBLEMS = 50
 #: Kemendagri village code, dotted; the first year a record date may have.
 VILLAGE_PATTERN = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$"
 FIRST_YEAR = 2000
+
+
+def iso_countries() -> tuple[str, ...]:
+    """Return the assigned ISO 3166-1 alpha-2 codes, from the IANA tz database's ``iso3166.tab`` (shipped by ``tzdata``).
+
+    Read from the installed database rather than typed here, so that a new or withdrawn code follows ``tzdata``.
+    """
+    from importlib.resources import files
+
+    text = (files("tzdata") / "zoneinfo" / "iso3166.tab").read_text(encoding="utf-8")
+    return tuple(sorted({ln.split("\t", 1)[0] for ln in text.splitlines() if ln and not ln.startswith("#")}))
+
+
+def _extras() -> dict[str, tuple[str, str]]:
+    country = "(" + "|".join(iso_countries()) + ")"
+    return {
+        "destination_country": (f"^{country}$", "not an ISO 3166 alpha-2 country code in capitals (e.g. MY, KH)"),
+        "visa_type": ("^(work|visa_free|tourist|other|none)$", "not one of work, visa_free, tourist, other, none"),
+        "route": (
+            f"^{country}(>{country})*$",
+            "not transit countries as ISO 3166 alpha-2 codes in capitals separated by '>' (e.g. MY>KH)",
+        ),
+    }
+
+
+#: Optional columns of record-level extracts (requested by issue 14): column -> (anchored regular expression a
+#: non-empty value must match in full, the reason shown when it does not). Empty cells are allowed (not known). The
+#: same expression is used by pandera (pandas), DuckDB (``regexp_full_match``) and Spark (``RLIKE``), so the three
+#: paths accept and refuse the same values.
+RECORD_EXTRAS: dict[str, tuple[str, str]] = _extras()
+
+
+def extra_problem_condition(column: str, quoted: str, cast: str = "VARCHAR", match: str = "regexp_full_match") -> str:
+    """Return the SQL condition true for a non-empty value of a :data:`RECORD_EXTRAS` column that breaks its rule.
+
+    ``quoted`` is the column as the engine quotes it; ``cast``/``match`` name the engine's text type and regular
+    expression test (DuckDB: ``VARCHAR``/``regexp_full_match``; Spark: ``STRING`` and ``RLIKE`` via ``match="rlike"``).
+    """
+    pattern = RECORD_EXTRAS[column][0]
+    v = f"CAST({quoted} AS {cast})"
+    test = f"{v} RLIKE '{pattern}'" if match == "rlike" else f"{match}({v}, '{pattern}')"
+    return f"({quoted} IS NOT NULL AND {v} <> '' AND NOT coalesce({test}, false))"
 
 
 def slug(value: object) -> str:

@@ -26,7 +26,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import TppoError
+from ._extract_io import RECORD_EXTRAS
 from ._pandera import pa
+from ._restricted import COLUMN_DOCS
 
 __all__ = [
     "MEASURES",
@@ -309,46 +311,6 @@ def _code_or_blank(pattern: str) -> pa.Check:
 _DATE_CHECK = pa.Check(_valid_dates, error="not a real date YYYY-MM-DD between 2000-01-01 and the end of next year")
 _VILLAGE_CHECK = _code_or_blank(_VILLAGE)
 
-COLUMN_DOCS: dict[str, dict[str, str]] = {
-    "deferral_records": {
-        "record_id": "unique id of the deferral record within the extract (any text without personal data)",
-        "person_key": "pseudonymous person key: lower-case hex sha256 of the NIK with a secret salt (64 characters, or "
-        "its first 16 with at least one letter a-f), made inside the ministry; lets repeat attempts be counted "
-        "without identifying anyone. Never the NIK itself",
-        "deferral_date": "date of the deferral, YYYY-MM-DD (local date at the checkpoint)",
-        "checkpoint": "TPI name with its kind (e.g. 'Bandara Soekarno-Hatta', 'Pelabuhan Tanjung Perak')",
-        "checkpoint_type": "airport | seaport | land_border",
-        "immigration_office": "Kanim responsible for the TPI",
-        "reason": "suspected_pmi_nonprosedural | incomplete_documents | inconsistent_purpose | other",
-        "village_code": "Kemendagri code PP.KK.CC.VVVV of the village of residence (KTP address); empty if not "
-        "mapped (then match_quality = unmatched)",
-        "match_quality": "how the address was mapped: exact | fuzzy | district_only | unmatched",
-        "age_band": "age at deferral in 5-year bands ('15-19', '20-24', ... '60+'), or empty",
-        "sex": "F | M | empty",
-    },
-    "passport_records": {
-        "record_id": "unique id of the application record within the extract",
-        "person_key": "pseudonymous person key (as in deferral_records, same salt so the two can be linked)",
-        "application_date": "date the passport application was lodged, YYYY-MM-DD",
-        "decision_date": "date of the deferral/refusal decision, YYYY-MM-DD",
-        "decision": "deferred | refused | withdrawn",
-        "immigration_office": "Kanim or ULP that took the decision",
-        "suspected_pmi_nonprosedural": "1 if the decision cites suspected non-procedural migrant work, else 0",
-        "village_code": "Kemendagri code PP.KK.CC.VVVV of the applicant's village (KTP address), empty if not mapped",
-        "match_quality": "exact | fuzzy | district_only | unmatched",
-        "age_band": "age band as in deferral_records, or empty",
-        "sex": "F | M | empty",
-    },
-    "village_panel": {
-        "village_code": "Kemendagri code PP.KK.CC.VVVV (every village of the geography, not only villages with events)",
-        "month": "calendar month YYYY-MM",
-        "deferrals": "departure deferrals of residents on suspicion of PMI nonprosedural in the month (integer >= 0)",
-        "passport_deferrals": "passport applications of residents deferred/refused on that suspicion (integer >= 0)",
-        "passports_issued": "ordinary passports issued to residents in the month (integer >= 0; the denominator); "
-        "may be empty if not available",
-    },
-}
-
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "deferral_records": (
         "record_id",
@@ -383,6 +345,19 @@ def _match_consistent(df: pd.DataFrame) -> pd.Series:
     return (df["village_code"] == "") == (df["match_quality"].isin(["unmatched", "district_only"]))
 
 
+_MATCH_CHECK = pa.Check(
+    _match_consistent, error="village_code must be empty exactly when match_quality is unmatched or district_only"
+)
+
+
+def _extra_columns() -> dict[str, pa.Column]:
+    """Return the optional issue-14 columns of record files: empty, or a full match of the rule in ``RECORD_EXTRAS``."""
+    return {
+        c: _text(pa.Check(lambda s, p=pat: (s == "") | s.str.fullmatch(p), error=f"{why} (or empty)"), required=False)
+        for c, (pat, why) in RECORD_EXTRAS.items()
+    }
+
+
 def _deferral_schema() -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {
@@ -397,13 +372,9 @@ def _deferral_schema() -> pa.DataFrameSchema:
             "match_quality": _text(pa.Check.isin(list(MATCH_QUALITY))),
             "age_band": _text(_AGE, required=False),
             "sex": _text(_SEX, required=False),
+            **_extra_columns(),
         },
-        checks=[
-            pa.Check(
-                _match_consistent,
-                error="village_code must be empty exactly when match_quality is unmatched or district_only",
-            )
-        ],
+        checks=[_MATCH_CHECK],
         strict=True,
         coerce=False,
     )
@@ -423,12 +394,10 @@ def _passport_schema() -> pa.DataFrameSchema:
             "match_quality": _text(pa.Check.isin(list(MATCH_QUALITY))),
             "age_band": _text(_AGE, required=False),
             "sex": _text(_SEX, required=False),
+            **_extra_columns(),
         },
         checks=[
-            pa.Check(
-                _match_consistent,
-                error="village_code must be empty exactly when match_quality is unmatched or district_only",
-            ),
+            _MATCH_CHECK,
             pa.Check(
                 lambda df: (
                     ~(_valid_dates(df["application_date"]) & _valid_dates(df["decision_date"]))
@@ -442,6 +411,13 @@ def _passport_schema() -> pa.DataFrameSchema:
     )
 
 
+def _one_population(df: pd.DataFrame) -> pd.Series:
+    """Return True where ``population`` is the village's one value in every month (True without the column)."""
+    if "population" not in df:
+        return pd.Series(True, index=df.index)
+    return df.groupby("village_code")["population"].transform("nunique") <= 1
+
+
 def _panel_schema() -> pa.DataFrameSchema:
     count = pa.Check.str_matches(_INT)
     return pa.DataFrameSchema(
@@ -453,9 +429,15 @@ def _panel_schema() -> pa.DataFrameSchema:
             "passports_issued": _text(
                 pa.Check(lambda s: (s == "") | s.str.fullmatch(_INT), error="integer >= 0 or empty"), required=False
             ),
+            "population": _text(pa.Check.str_matches(r"^[1-9]\d*$", error="not an integer > 0"), required=False),
         },
         unique=["village_code", "month"],
         checks=[
+            pa.Check(  # named after its column: schema_problems reports it there only, not on every column of the row
+                _one_population,
+                name="population",
+                error="population differs between months of one village: write one value per village",
+            ),
             pa.Check(
                 lambda df: df.groupby("village_code")["month"].transform("size") == df["month"].nunique(),
                 error="panel is not balanced: every village needs every month (write zeros)",
@@ -492,7 +474,8 @@ def markdown_tables() -> str:
     for kind, cols in COLUMN_DOCS.items():
         out.append(f"### `{kind}`\n\n| column | required | meaning |\n|---|---|---|")
         for col, doc in cols.items():
-            req = "yes" if col in REQUIRED_COLUMNS[kind] else "optional"
+            requested = col in RECORD_EXTRAS or col == "population"
+            req = "yes" if col in REQUIRED_COLUMNS[kind] else "requested (issue 14)" if requested else "optional"
             out.append(f"| `{col}` | {req} | {doc} |")
         out.append("")
     return "\n".join(out)

@@ -128,7 +128,11 @@ def schema_problems(df: pd.DataFrame, schema: pa.DataFrameSchema, file: str) -> 
     except pa.errors.SchemaErrors as exc:
         problems = []
         fc = exc.failure_cases
+        # a frame-wide check named after a column (e.g. "population") is reported on that column only
+        focus = {c.error: c.name for c in schema.checks if c.error and c.name in schema.columns}
         for row in fc.itertuples(index=False):
+            if str(row.check) in focus and row.column != focus[str(row.check)]:
+                continue
             idx = row.index
             line = None if idx is None or pd.isna(idx) else line_of(int(idx), df)
             column = None if row.column is None or pd.isna(row.column) else str(row.column)
