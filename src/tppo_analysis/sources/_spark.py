@@ -118,6 +118,7 @@ def spark_aggregate(
     file lines; run ``tppo aggregate`` on a copy for them).
     """
     from ..privacy.identifiers import candidate_pattern, find_identifiers, identifier_column_kind
+    from ._extract_io import RECORD_EXTRAS, extra_problem_condition
     from .extracts import FIRST_YEAR, KINDS, VILLAGE_COLUMN, VILLAGE_PATTERN, _slug, cluster_sql
 
     files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
@@ -174,24 +175,19 @@ def spark_aggregate(
     key_bad = f"{k} IS NULL OR trim(CAST({k} AS STRING)) = ''"
     if key == VILLAGE_COLUMN:
         key_bad += f" OR NOT CAST({k} AS STRING) RLIKE '{VILLAGE_PATTERN}'"
-    n, bad_d, bad_k = spark.sql(f"SELECT count(*), count_if({date_bad}), count_if({key_bad}) FROM {view}").collect()[0]
-    if n == 0 or bad_d or bad_k:
-        raise DataValidationError(
-            [
-                Problem(shown, None, c, None, why)
-                for c, cnt, why in (
-                    (None, n == 0, "no data rows"),
-                    (
-                        date,
-                        bad_d,
-                        f"{bad_d:,} records with a date that is not YYYY-MM-DD between {FIRST_YEAR} and {last}",
-                    ),
-                    (key, bad_k, f"{bad_k:,} records with a missing or malformed {key}"),
-                )
-                if cnt
-            ],
-            file=shown,
-        )
+    # the optional issue-14 columns, by the same expressions as the pandera schemas and DuckDB
+    extras = {c: extra_problem_condition(c, _q(c), cast="STRING", match="rlike") for c in RECORD_EXTRAS if c in columns}
+    sel = "".join(f", count_if({cond})" for cond in extras.values())
+    n, bad_d, bad_k, *bad_x = spark.sql(
+        f"SELECT count(*), count_if({date_bad}), count_if({key_bad}){sel} FROM {view}"
+    ).collect()[0]
+    checks = [
+        (None, n == 0, "no data rows"),
+        (date, bad_d, f"{bad_d:,} records with a date that is not YYYY-MM-DD between {FIRST_YEAR} and {last}"),
+        (key, bad_k, f"{bad_k:,} records with a missing or malformed {key}"),
+    ] + [(c, b, f"{b:,} records: {RECORD_EXTRAS[c][1]} (or empty)") for c, b in zip(extras, bad_x, strict=True)]
+    if any(cnt for _, cnt, _ in checks):
+        raise DataValidationError([Problem(shown, None, c, None, why) for c, cnt, why in checks if cnt], file=shown)
     counted: list[str | None] = []
     if category in columns:
         rows = spark.sql(f"SELECT DISTINCT CAST({_q(category)} AS STRING) v FROM {view} ORDER BY v").collect()

@@ -288,7 +288,7 @@ def aggregate_records(
         has_category = category in columns
 
         # 2. validate dates and keys (one scan)
-        say(f"[2/4] checking {date!r} and {key!r} of every record")
+        say(f"[2/4] checking {date!r}, {key!r} and the optional coded columns of every record")
         kq = f"CAST({_quote(key)} AS VARCHAR)"
         blank = f"({_quote(key)} IS NULL OR TRIM({kq}) = '')"
         where = None
@@ -300,11 +300,16 @@ def aggregate_records(
         else:
             key_bad = blank
         date_bad = date_problem_sql(date, types[date])
-        n_date_bad, n_key_bad, n_blank = con.sql(
+        extras = {c: xio.extra_problem_condition(c, _quote(c)) for c in xio.RECORD_EXTRAS if c in columns}
+        counts = con.sql(
             f"SELECT COUNT(*) FILTER (WHERE {date_bad}), COUNT(*) FILTER (WHERE {key_bad}), "
-            f"COUNT(*) FILTER (WHERE {blank}) FROM {source}"
+            f"COUNT(*) FILTER (WHERE {blank})"
+            + "".join(f", COUNT(*) FILTER (WHERE {cond})" for cond in extras.values())
+            + f" FROM {source}"
         ).fetchall()[0]
-        if n_date_bad or n_key_bad:
+        n_date_bad, n_key_bad, n_blank = counts[:3]
+        n_extra_bad = dict(zip(extras, counts[3:], strict=True))
+        if n_date_bad or n_key_bad or any(n_extra_bad.values()):
             last = dt.date.today().year + 1
             problems = []
             if n_date_bad:
@@ -323,7 +328,10 @@ def aggregate_records(
                     else "missing office/TPI code"
                 )
                 problems += _locate(con, source, key_bad, key, dialects, reason)
-            total = int(n_date_bad) + int(n_key_bad)
+            for c, n_bad in n_extra_bad.items():  # the issue-14 columns, by the rules of the pandera schemas
+                if n_bad:
+                    problems += _locate(con, source, extras[c], c, dialects, f"{xio.RECORD_EXTRAS[c][1]} (or empty)")
+            total = int(n_date_bad) + int(n_key_bad) + sum(int(n) for n in n_extra_bad.values())
             if total > len(problems):
                 problems.append(Problem(shown, None, None, None, f"{total:,} bad values in all (first ones listed)"))
             raise DataValidationError(problems, file=shown)
