@@ -29,6 +29,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from tppo_analysis.design import coverage
+from tppo_analysis.output.tables import write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 PLAN = {"19": 1000, "73": 1000, "185": 300, "19_sparse": 300}
@@ -68,21 +69,14 @@ def main(argv=None) -> int:
             )
             if len(buf) == args.chunk or k == len(todo) - 1:
                 chunk = coverage.label(pd.DataFrame(buf))
-                chunk.to_csv(
-                    reps_path,
-                    mode="a",
-                    header=not reps_path.exists(),
-                    index=False,
-                    float_format="%.6g",
-                    lineterminator="\n",
-                )
+                write_csv(chunk, reps_path, mode="a", header=not reps_path.exists())
                 buf = []
         if todo:
             print(f"design {design}: {len(todo)} replications, {time.process_time() - t0:.0f} s CPU", file=sys.stderr)
         done = pd.read_csv(reps_path, dtype={"design": str}) if reps_path.exists() else done
     reps = done[done["design"].isin(args.designs)] if len(done) else done
     summary = coverage.summarise(reps)
-    summary.to_csv(args.out / "effects_coverage.csv", index=False, float_format="%.6g", lineterminator="\n")
+    write_csv(summary, args.out / "effects_coverage.csv")
     (args.out / "effects_coverage.md").write_text(_markdown(summary), encoding="utf-8")
     print(summary.to_string(index=False))
     return 0

@@ -27,6 +27,7 @@ from tppo_analysis.design.power import detection_power
 from tppo_analysis.design.synthetic.windows import ALPHA, ORIGIN, TRUTH, simulate_totals, true_daily_mean
 from tppo_analysis.errors import TppoError
 from tppo_analysis.models import IntervalCountModel
+from tppo_analysis.output.tables import write_csv
 
 # The planted truth (TRUTH, ORIGIN, ALPHA) and its simulation (true_daily_mean, simulate_totals) are the documented
 # DGP of tppo_analysis.design.synthetic.windows; the observed and held-out windows below are this study's design.
@@ -201,13 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.power:
         table = run_power(args.reps, seed=args.seed)
         table.insert(0, "data", "SYNTHETIC")
-        table.to_csv(out / "seasonality_power.csv", index=False, float_format="%.6g", lineterminator="\n")
+        write_csv(table, out / "seasonality_power.csv")
         write_power_markdown(table, out / "seasonality_power.md", args.reps, args.seed)
         return 0
     reps = run_coverage(args.reps, seed=args.seed)
     summary = summarise(reps)
     summary.insert(0, "data", "SYNTHETIC")
-    summary.to_csv(out / "interval_coverage.csv", index=False, float_format="%.6g", lineterminator="\n")
+    write_csv(summary, out / "interval_coverage.csv")
     write_markdown(summary, out / "interval_coverage.md", args.reps, args.seed)
     primary = summary[(summary["family"] == "poisson") & summary["required"]]
     return 0 if bool(primary["within_2_mc_se"].all()) else 1

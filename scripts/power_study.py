@@ -27,6 +27,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from tppo_analysis.design import power
+from tppo_analysis.output.tables import write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 EFFECTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
@@ -76,13 +77,11 @@ def main(argv=None) -> int:
         if len(table):
             table = table[~((table["effect_rr"] == e) & (table["n_program"] == n) & (table["base_rate"] == r))]
         table = pd.concat([table, power._label(pd.DataFrame([row]))], ignore_index=True)
-        table.sort_values(["n_program", "base_rate", "effect_rr"]).to_csv(
-            path, index=False, float_format="%.6g", lineterminator="\n"
-        )
+        write_csv(table.sort_values(["n_program", "base_rate", "effect_rr"]), path)
     print(f"{time.process_time() - t0:.0f} s CPU", file=sys.stderr)
     table = pd.read_csv(path)
     mde = power.realistic_mde(table)
-    mde.to_csv(args.out / "power_mde.csv", index=False, float_format="%.6g", lineterminator="\n")
+    write_csv(mde, args.out / "power_mde.csv")
     print(mde.to_string(index=False))
     return 0
 

@@ -29,6 +29,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from tppo_analysis.design import stress_tests
+from tppo_analysis.output.tables import write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = 20261202
@@ -56,15 +57,15 @@ def main(argv=None) -> int:
                 old = pd.read_csv(path) if path.exists() else None
                 new = pd.DataFrame(buf)
                 both = new if old is None else pd.concat([old, new], ignore_index=True)
-                stress_tests.label(both).to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+                write_csv(stress_tests.label(both), path)
                 buf = []
         if todo:
             print(f"{world}: {len(todo)} replications, {time.process_time() - t0:.0f} s CPU", file=sys.stderr)
     reps = pd.read_csv(path)
     reps = reps[reps["world"].isin(args.worlds)]
     bias, flags = stress_tests.summarise_stress(reps)
-    bias.to_csv(args.out / "stress_tests_bias.csv", index=False, float_format="%.6g", lineterminator="\n")
-    flags.to_csv(args.out / "stress_tests_flags.csv", index=False, float_format="%.6g", lineterminator="\n")
+    write_csv(bias, args.out / "stress_tests_bias.csv")
+    write_csv(flags, args.out / "stress_tests_flags.csv")
     (args.out / "stress_tests.md").write_text(_markdown(bias, flags), encoding="utf-8")
     print(bias.to_string(index=False))
     print(flags.to_string(index=False))

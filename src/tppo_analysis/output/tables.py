@@ -15,7 +15,8 @@ Every table meant for publication goes through :func:`save_table`:
   combining them (:func:`tppo_analysis.privacy.granularity.check_linked`); a table that would give one away is not
   written and ``DisclosureError`` says why;
 * text cells that a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a carriage return) get a
-  leading apostrophe (:func:`neutralise_formulas`); numbers, negative ones included, stay numbers.
+  leading apostrophe (:func:`neutralise_formulas`, applied by :func:`write_csv`, which the study scripts use too);
+  numbers, negative ones included, stay numbers.
 
 Tables built from simulated data carry a ``SYNTHETIC`` marker (first column ``data = "SYNTHETIC"`` and
 ``synthetic: true`` in the sidecar); tables from a restricted extract say ``RESTRICTED`` the same way.
@@ -36,7 +37,7 @@ from ..privacy.granularity import LinkedTable, check_linked, check_table_granula
 from ..privacy.suppression import default_count_columns, suppress
 from ..provenance import package_version
 
-__all__ = ["save_table", "neutralise_formulas", "linked_tables", "SavedPath", "with_reliability"]
+__all__ = ["save_table", "neutralise_formulas", "write_csv", "linked_tables", "SavedPath", "with_reliability"]
 
 # Whole column names that are keys or design sizes, not counts of people (matched on the full name only).
 _KEY_NAMES = re.compile(
@@ -57,8 +58,17 @@ def _default_counts(df: pd.DataFrame) -> list[str]:
     ]
 
 
+def _risky(text: pd.Series) -> pd.Series:
+    """Return True for text a spreadsheet would run as a formula: starts with ``= + - @``/tab/CR and is no number."""
+    text = text.astype("string")
+    return text.str.startswith(_FORMULA_START).fillna(False) & pd.to_numeric(text, errors="coerce").isna()
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Give text cells starting with ``= + - @`` (or tab / carriage return) a leading apostrophe; numbers stay.
+
+    Text is every cell of an object, string or categorical column, and every column name (a header row is read by a
+    spreadsheet too); a number written as text (``"-3"``, ``"-1.5e3"``) and every numeric column stay as they are.
 
     Parameters
     ----------
@@ -73,13 +83,51 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for c in out.columns:
         s = out[c]
-        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype(object)
+        elif not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        text = s.astype("string")
-        risky = text.str.startswith(_FORMULA_START).fillna(False) & pd.to_numeric(text, errors="coerce").isna()
+        risky = _risky(s)
         if risky.any():
-            out[c] = s.where(~risky, "'" + text)
+            out[c] = s.where(~risky, "'" + s.astype("string"))
+    names = pd.Series([str(c) for c in out.columns])
+    header = _risky(names) & pd.Series([isinstance(c, str) for c in out.columns])
+    if header.any():
+        out.columns = ["'" + str(c) if r else c for c, r in zip(out.columns, header, strict=True)]
     return out
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.6g", **to_csv: object) -> Path:
+    """Write ``df`` as CSV with formula-like text neutralised: the one writer of result and study CSV files.
+
+    :func:`save_table` and the resumable study scripts (``scripts/*_study.py``) write through it, so that every CSV
+    the project writes from data opens in a spreadsheet without running a cell (:func:`neutralise_formulas`).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table.
+    path : str or Path
+        The CSV file.
+    float_format : str
+        printf-style format of floats.
+    **to_csv
+        Passed to :meth:`pandas.DataFrame.to_csv` (e.g. ``mode="a"``, ``header=False`` to append a chunk).
+        A carriage return inside a text cell is written as a line feed (quoted), so every row reads back whole.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    opts: dict = {"index": False, "lineterminator": "\n", **to_csv}
+    out = neutralise_formulas(df)
+    for c in out.columns:  # a carriage return inside a cell is written as a line feed, which the writer quotes: with
+        s = out[c]  # "\n" as line terminator Python's csv leaves a bare "\r" unquoted and the row splits on reading
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            out[c] = s.map(lambda v: v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v)
+    out.to_csv(path, float_format=float_format, **opts)
+    return Path(path)
 
 
 class SavedPath(type(Path())):  # type: ignore[misc]  # the concrete Path class of this platform
@@ -275,7 +323,7 @@ def save_table(
     if synthetic or restricted:
         table.insert(0, "data", "SYNTHETIC" if synthetic else "RESTRICTED")
     path = out / f"{name}.csv"
-    neutralise_formulas(table).to_csv(path, index=False, float_format=float_format, lineterminator="\n")
+    write_csv(table, path, float_format=float_format)
     meta = {
         "name": name,
         "source": source,
