@@ -212,3 +212,24 @@ def test_spark_refuses_the_same_columns_and_counts_the_same_valid_panel(spark, t
     a, b = f"read_parquet('{tmp_path / 'duck.parquet'}')", f"read_parquet('{tmp_path / 'spark'}/*.parquet')"
     for x, y in ((a, b), (b, a)):
         assert duckdb.sql(f"SELECT count(*) FROM (SELECT * FROM {x} EXCEPT ALL SELECT * FROM {y})").fetchall() == [(0,)]
+
+
+def test_the_restricted_loader_checks_the_record_columns_and_keeps_them_out_of_the_panel(tmp_path, regency):
+    folder = tmp_path / "restricted"
+    folder.mkdir()
+    df = _records(12)
+    df["village_code"] = [regency[i % 5] for i in range(12)]
+    df.to_csv(folder / "deferral_records.csv", index=False, lineterminator="\n")
+    pd.DataFrame({"village_code": regency[:1], "launch_date": ["2023-06-01"]}).to_csv(
+        folder / "desa_binaan.csv", index=False, lineterminator="\n"
+    )
+    rp = load_restricted_panel(tmp_path)
+    assert rp is not None and int(rp.panel["deferrals"].sum()) == 6  # half the records are suspected PMI-NP
+    assert not [c for c in rp.panel.columns if c.startswith(("destination", "visa", "route"))]
+    df.loc[4, "route"] = "MY KH"
+    df.to_csv(folder / "deferral_records.csv", index=False, lineterminator="\n")
+    with pytest.raises(DataValidationError) as err:
+        load_restricted_panel(tmp_path)
+    assert [(p.file, p.line, p.column, p.value) for p in err.value.problems] == [
+        ("restricted/deferral_records.csv", 6, "route", "MY KH")
+    ]
