@@ -19,69 +19,10 @@ import pandas as pd
 from ..errors import DataValidationError, Problem
 from ._extract_io import FIRST_YEAR, VILLAGE_PATTERN, slug
 
-__all__ = [
-    "RestrictedPanel",
-    "restricted_files",
-    "load_restricted_panel",
-    "RESTRICTED_OUTCOMES",
-    "RESTRICTED_LABEL",
-    "COLUMN_DOCS",
-]
+__all__ = ["RestrictedPanel", "restricted_files", "load_restricted_panel", "RESTRICTED_OUTCOMES", "RESTRICTED_LABEL"]
 
 _MAX_PROBLEMS = 50
 # ------------------------------------------------------------------------------------------------------------------
-
-#: kind -> column -> meaning, the text of the format tables of ``docs/restricted_extract_formats.md`` (the schemas
-#: that check them are in :mod:`tppo_analysis.sources.schemas`, which re-exports this).
-COLUMN_DOCS: dict[str, dict[str, str]] = {
-    "deferral_records": {
-        "record_id": "unique id of the deferral record within the extract (any text without personal data)",
-        "person_key": "pseudonymous person key: lower-case hex sha256 of the NIK with a secret salt (64 characters, or "
-        "its first 16 with at least one letter a-f), made inside the ministry; lets repeat attempts be counted "
-        "without identifying anyone. Never the NIK itself",
-        "deferral_date": "date of the deferral, YYYY-MM-DD (local date at the checkpoint)",
-        "checkpoint": "TPI name with its kind (e.g. 'Bandara Soekarno-Hatta', 'Pelabuhan Tanjung Perak')",
-        "checkpoint_type": "airport | seaport | land_border",
-        "immigration_office": "Kanim responsible for the TPI",
-        "reason": "suspected_pmi_nonprosedural | incomplete_documents | inconsistent_purpose | other",
-        "village_code": "Kemendagri code PP.KK.CC.VVVV of the village of residence (KTP address); empty if not "
-        "mapped (then match_quality = unmatched)",
-        "match_quality": "how the address was mapped: exact | fuzzy | district_only | unmatched",
-        "age_band": "age at deferral in 5-year bands ('15-19', '20-24', ... '60+'), or empty",
-        "sex": "F | M | empty",
-        "destination_country": "destination stated or found at the checkpoint (ISO 3166 alpha-2, e.g. MY, KH), or "
-        "empty",
-        "visa_type": "visa or entry type held: work | visa_free | tourist | other | none, or empty",
-        "route": "transit countries in order, ISO alpha-2 separated by '>' (e.g. 'MY>KH'), or empty",
-    },
-    "passport_records": {
-        "record_id": "unique id of the application record within the extract",
-        "person_key": "pseudonymous person key (as in deferral_records, same salt so the two can be linked)",
-        "application_date": "date the passport application was lodged, YYYY-MM-DD",
-        "decision_date": "date of the deferral/refusal decision, YYYY-MM-DD",
-        "decision": "deferred | refused | withdrawn",
-        "immigration_office": "Kanim or ULP that took the decision",
-        "suspected_pmi_nonprosedural": "1 if the decision cites suspected non-procedural migrant work, else 0",
-        "village_code": "Kemendagri code PP.KK.CC.VVVV of the applicant's village (KTP address), empty if not mapped",
-        "match_quality": "exact | fuzzy | district_only | unmatched",
-        "age_band": "age band as in deferral_records, or empty",
-        "sex": "F | M | empty",
-        "destination_country": "destination stated on the application (ISO 3166 alpha-2), or empty",
-        "visa_type": "visa type held or applied for, as in deferral_records, or empty",
-        "route": "planned transit countries, as in deferral_records, or empty",
-    },
-    "village_panel": {
-        "village_code": "Kemendagri code PP.KK.CC.VVVV (every village of the geography, not only villages with events)",
-        "month": "calendar month YYYY-MM",
-        "deferrals": "departure deferrals of residents on suspicion of PMI nonprosedural in the month (integer >= 0)",
-        "passport_deferrals": "passport applications of residents deferred/refused on that suspicion (integer >= 0)",
-        "passports_issued": "ordinary passports issued to residents in the month (integer >= 0; the denominator); "
-        "may be empty if not available",
-        "population": "working-age residents (15-64) of the village, the exposure offset of docs/pre_analysis_plan.md; "
-        "one value per village (repeated every month), integer > 0",
-    },
-}
-
 
 #: outcome column -> (record file, record kind, category column, value counted)
 RESTRICTED_OUTCOMES = {

@@ -26,9 +26,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import TppoError
-from ._extract_io import RECORD_EXTRAS
+from ._extract_io import COLUMN_DOCS, RECORD_EXTRAS
 from ._pandera import pa
-from ._restricted import COLUMN_DOCS
 
 __all__ = [
     "MEASURES",
