@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from tppo_analysis.output.tables import write_csv
+
 ORIGINS = [f"{y}-12-31" for y in range(2019, 2025)]
 
 
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         extra={"monthly NB": MonthlyNB()},
         progress=progress,
     )
-    bt.to_csv(out / "backtest.csv", index=False, float_format="%.6g", lineterminator="\n")
+    write_csv(bt, out / "backtest.csv")
     (out / "backtest.md").write_text(markdown(bt, decisions, chosen, eligible, source), encoding="utf-8")
     print(decisions.to_string(index=False))
     print("RECOMMENDED =", chosen)

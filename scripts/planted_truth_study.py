@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from tppo_analysis.models import IntervalCountModel
+from tppo_analysis.output.tables import write_csv
 from tppo_analysis.sources.calendar import daily_holiday_indicators
 
 ALPHA = 0.05
@@ -170,7 +171,7 @@ def run(
             bar.update(1)
         if len(rows) == 20 or k == len(todo) - 1:  # checkpoint
             done = pd.concat([done, pd.DataFrame(rows)], ignore_index=True)
-            done.to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+            write_csv(done, path)
             rows = []
     if bar:
         bar.close()
@@ -181,7 +182,7 @@ def write_outputs(out: Path) -> pd.DataFrame:
     reps = pd.read_csv(out / "planted_truth_reps.csv")
     table = pd.concat([summarise(g).assign(study=s) for s, g in reps.groupby("study", sort=False)], ignore_index=True)
     table.insert(0, "data", "SYNTHETIC")
-    table.to_csv(out / "planted_truth.csv", index=False, float_format="%.6g", lineterminator="\n")
+    write_csv(table, out / "planted_truth.csv")
     lines = [
         "# Planted-truth study of the smooth interval model (SYNTHETIC data)",
         "",
