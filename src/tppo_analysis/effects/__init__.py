@@ -38,9 +38,9 @@ diff-diff (the one file to review when the ``diff-diff`` pin moves).
 
 from .api import fit
 from .compare import bacon_summary, compare
-from .honestdid import honest_bounds
+from .honestdid import breakdown_m, honest_bounds
 from .placebo import permutation_test, placebo_shift, ring_exposure
-from .pretrend import honest_ratio, pretrend
+from .pretrend import breakdown_table, honest_ratio, pretrend
 from .result import AGGREGATIONS, EffectResult
 from .twfe import bacon
 
@@ -51,6 +51,8 @@ __all__ = [
     "bacon_summary",
     "pretrend",
     "honest_ratio",
+    "breakdown_table",
+    "breakdown_m",
     "bacon",
     "honest_bounds",
     "ring_exposure",

@@ -19,7 +19,7 @@ from ..errors import TppoError
 from ..protocol import check_level
 from . import _diffdiff
 
-__all__ = ["honest_bounds"]
+__all__ = ["honest_bounds", "breakdown_m"]
 
 
 def _rm_A(num_pre, num_post, mbar, s, max_positive):
@@ -84,6 +84,8 @@ def _arp_reject(y, X, sigma, alpha, kappa, cv):
     e1[0] = 1
     v_B = e1 @ inv @ S_B
     s2 = v_B @ sigma @ v_B
+    if not s2 > 1e-12:  # a vertex whose direction has no variance (rounding): the dual form handles it
+        return _arp_dual_reject(y, X, sigma, eta, lam, cv, mod_size)
     sB = np.sqrt(s2)
     rho = Gamma_B @ sigma @ v_B / s2
     mm = (-Gamma_B @ y) / rho + v_B @ y
@@ -123,11 +125,11 @@ def _bisect_edge(inside, a: float, b: float, iters: int = 40) -> float:
 def _arp_dual_reject(y, X, sigma, eta, g, cv, mod_size):
     sd = np.sqrt(np.diag(sigma))
     W = np.column_stack([sd, X])
-    gsg = g @ sigma @ g
+    gsg = float(g @ sigma @ g)
+    if not gsg >= 1e-20:  # no variance in the test direction (or a rounding-negative one): eta is known exactly
+        return bool(eta > 0)
     s_T = y - sigma @ g * (g @ y) / gsg
     sB = np.sqrt(gsg)
-    if sB < 1e-10:
-        return bool(eta > 0)
     lo0, hi0 = min(-100, eta - 20 * sB), max(100, eta + 20 * sB)
     if not _is_sol(eta, s_T, g, sigma, W):
         vlo, vup = eta, np.inf
@@ -279,3 +281,77 @@ def honest_bounds(
     out["original_estimate"] = float(l_vec @ post)
     out["original_se"] = float(np.sqrt(l_vec @ sigma[num_pre:, num_pre:] @ l_vec))
     return out
+
+
+def breakdown_m(
+    betahat: np.ndarray,
+    sigma: np.ndarray,
+    num_pre: int,
+    num_post: int,
+    *,
+    method: Literal["smoothness", "relative_magnitude"] = "relative_magnitude",
+    null: float = 0.0,
+    step: float = 0.05,
+    m_max: float = 4.0,
+    level: float = 0.95,
+    l_vec: np.ndarray | None = None,
+) -> float:
+    """Return the breakdown value: the smallest M (or Mbar) on a grid of ``step`` whose robust interval includes ``null``.
+
+    The robust intervals of :func:`honest_bounds` nest in M, so the breakdown is found by bisection over the grid
+    points ``0, step, 2 step, ... m_max`` (about log2(m_max / step) interval computations; each Delta^RM C-LF
+    interval takes seconds). The value is a grid point, so it does not depend on the last bits of the search: it is
+    exact to ``step``. Returns 0.0 when the interval includes ``null`` without any violation allowed, and ``inf``
+    when it excludes ``null`` even at ``m_max`` (the breakdown is then above ``m_max``).
+
+    Parameters
+    ----------
+    betahat : numpy.ndarray
+        Pre-period (reference period excluded) then post-period event-study coefficients.
+    sigma : numpy.ndarray
+        Their covariance.
+    num_pre : int
+        Number of pre-period coefficients.
+    num_post : int
+        Number of post-period coefficients.
+    method : {"smoothness", "relative_magnitude"}
+        Delta^SD (M) or Delta^RM (Mbar).
+    null : float
+        The value of the target the interval is checked against (0 = no effect on the log scale).
+    step : float
+        Resolution of the breakdown value.
+    m_max : float
+        Largest value searched.
+    level : float
+        Confidence level.
+    l_vec : numpy.ndarray, optional
+        Weights of the post-period target (default: the average of the post periods).
+
+    Returns
+    -------
+    float
+        The breakdown value (a multiple of ``step``), 0.0, or inf.
+    """
+    if step <= 0 or m_max < step:
+        raise TppoError("breakdown_m needs 0 < step <= m_max")
+
+    def includes(k: int) -> bool:
+        r = honest_bounds(
+            betahat, sigma, num_pre, num_post, method=method, m_values=(k * step,), l_vec=l_vec, level=level
+        )
+        lo, hi = float(r["lb"].iloc[0]), float(r["ub"].iloc[0])
+        return bool(lo <= null <= hi)  # an empty interval (NaN ends: every value rejected) excludes it
+
+    if includes(0):
+        return 0.0
+    k_hi = int(round(m_max / step))
+    if not includes(k_hi):
+        return float("inf")
+    k_lo = 0  # excludes at k_lo, includes at k_hi
+    while k_hi - k_lo > 1:
+        mid = (k_lo + k_hi) // 2
+        if includes(mid):
+            k_hi = mid
+        else:
+            k_lo = mid
+    return round(k_hi * step, 10)

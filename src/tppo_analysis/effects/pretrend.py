@@ -7,11 +7,13 @@ saturated and do not affect them). Under ratio-scale parallel trends and no anti
 
 * :func:`pretrend` — the rate ratio of the ``leads`` pre-launch months (and per lead), with the valid interval and
   p-value of "ratio = 1" (:mod:`._wild`); a selection on a transitory pre-launch spike shows here.
-* :func:`ratio_event_study` — log rate ratios for e = -leads .. lags - 1 relative to e = -1, with their
-  covariance (event-pooled cluster-robust contributions), the input HonestDiD needs.
-* :func:`honest_ratio` — HonestDiD (smoothness restriction Delta^SD, Rambachan & Roth 2023) on that ratio-scale
-  event study: robust intervals of the average of the first ``lags`` post-launch log ratios for each M (change in
-  the slope of the log-ratio trend per month), and the breakdown M at which the interval first includes a ratio of 1.
+* :func:`ratio_event_study` — log rate ratios for e = -leads .. lags - 1 relative to the last pre-launch bin (event
+  times binned by ``bin_width`` months), with their covariance (event-pooled cluster-robust contributions), the
+  input HonestDiD needs.
+* :func:`honest_ratio` — HonestDiD (Rambachan & Roth 2023; smoothness Delta^SD or relative magnitudes Delta^RM) on
+  that ratio-scale event study: robust intervals of the average post-launch log ratio for each M (or Mbar), and the
+  breakdown value at which the interval first includes a ratio of 1; :func:`breakdown_table` puts runs side by
+  side with ``identified``, ``reliability`` and ``note``.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from ..errors import TppoError
 from ..protocol import Result, check_level
 from . import _valid
 from ._panel import prepare
-from .honestdid import honest_bounds
+from .honestdid import breakdown_m, honest_bounds
 
-__all__ = ["pretrend", "ratio_event_study", "honest_ratio", "PretrendResult"]
+__all__ = ["pretrend", "ratio_event_study", "honest_ratio", "breakdown_table", "PretrendResult", "M_VALUES"]
 
 
 def _shifted(panel: pd.DataFrame, cohort: str, leads: int) -> pd.DataFrame:
@@ -199,6 +201,17 @@ def pretrend(
     return PretrendResult(table, float(p), leads, level, vi)
 
 
+def _bins(leads: int, lags: int, bin_width: int) -> np.ndarray:
+    """Return the first event time of each bin: -leads, -leads + w, ..., lags - w (w = ``bin_width`` months)."""
+    if bin_width < 1 or leads % bin_width or lags % bin_width:
+        raise TppoError(
+            f"leads ({leads}) and lags ({lags}) must be multiples of bin_width ({bin_width}), which is >= 1"
+        )
+    if leads < 2 * bin_width:
+        raise TppoError("leads must cover at least two bins: the reference bin and one pre-launch bin")
+    return np.arange(-leads, lags, bin_width)
+
+
 def ratio_event_study(
     panel: pd.DataFrame,
     outcome: str,
@@ -208,10 +221,17 @@ def ratio_event_study(
     *,
     leads: int = 6,
     lags: int = 6,
+    bin_width: int = 1,
     time_fe_by: str | None = None,
     cluster: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the ratio-scale event study relative to e = -1, with its covariance.
+    """Return the ratio-scale event study relative to the last pre-launch bin, with its covariance.
+
+    Event times are grouped into bins of ``bin_width`` months (1 = one coefficient per month). A bin's rate ratio is
+    observed over counterfactual deferrals summed over its cells (the same aggregate as the overall effect), so a
+    month without treated events no longer makes the study unidentified as long as its bin has events: at 19
+    program villages and about 0.25 deferrals per village-month a single month often has none, a quarter rarely.
+    The reference is the bin ending at e = -1 (e = -bin_width .. -1).
 
     Parameters
     ----------
@@ -220,35 +240,43 @@ def ratio_event_study(
     outcome, unit, time, cohort : str
         Columns as in :func:`tppo_analysis.effects.fit`.
     leads : int
-        Months before launch examined.
+        Months before launch examined (a multiple of ``bin_width``, at least two bins).
     lags : int
-        Months from launch kept (e = 0 .. lags - 1).
+        Months from launch kept (e = 0 .. lags - 1; a multiple of ``bin_width``).
+    bin_width : int
+        Months per event-time bin.
     time_fe_by, cluster : str, optional
         As in :func:`tppo_analysis.effects.fit`.
 
     Returns
     -------
     tuple
-        (event times, log rate ratios, covariance) for e = -leads .. lags - 1 except e = -1.
+        (first event time of each bin, log rate ratios, covariance) for every bin except the reference.
     """
+    es = _bins(leads, lags, bin_width)
     _, vi = _build(panel, outcome, unit, time, cohort, leads, time_fe_by, cluster, "cluster_robust")
-    es = np.arange(-leads, lags)
     betas, vecs = [], []
+    inv = None if vi.cluster is None else np.unique(vi.cluster, return_inverse=True)[1]
     for e in es:
-        p = vi.fit.pieces(lambda tab, e=e: tab == e + leads)
+        p = vi.fit.pieces(lambda tab, e=e: (tab >= e + leads) & (tab < e + leads + bin_width))
         if not (p.theta > 0 and np.isfinite(p.theta)):
-            raise TppoError(f"event time {e}: no treated events, the ratio-scale event study is not identified")
+            span = f"event time {e}" if bin_width == 1 else f"event times {e}..{e + bin_width - 1}"
+            raise TppoError(f"{span}: no treated events, the ratio-scale event study is not identified")
         betas.append(np.log(p.theta))
-        inv = np.arange(len(p.treated)) if vi.cluster is None else np.unique(vi.cluster, return_inverse=True)[1]
-        vecs.append(np.bincount(inv, weights=p.l + p.d) * np.sqrt(p.factor))
+        idx = np.arange(len(p.treated)) if inv is None else inv
+        vecs.append(np.bincount(idx, weights=p.l + p.d) * np.sqrt(p.factor))
     beta = np.array(betas)
     V = np.vstack(vecs)
     cov = V @ V.T
-    ref = int(np.flatnonzero(es == -1)[0])
+    ref = int(np.flatnonzero(es == -bin_width)[0])
     A = np.eye(len(es)) - np.eye(len(es))[ref][None, :]
-    keep = es != -1
+    keep = es != -bin_width
     A = A[keep]
     return es[keep], A @ beta, A @ cov @ A.T
+
+
+#: Default values of M (Delta^SD, change of slope per bin, log scale) and Mbar (Delta^RM, unitless) shown.
+M_VALUES = {"smoothness": (0.0, 0.005, 0.01, 0.02, 0.04), "relative_magnitude": (0.0, 0.5, 1.0, 2.0)}
 
 
 def honest_ratio(
@@ -260,12 +288,24 @@ def honest_ratio(
     *,
     leads: int = 6,
     lags: int = 6,
-    m_values=(0.0, 0.005, 0.01, 0.02, 0.04),
+    bin_width: int = 1,
+    method: str = "smoothness",
+    m_values=None,
     level: float = 0.95,
+    step: float | None = None,
+    m_max: float | None = None,
     time_fe_by: str | None = None,
     cluster: str | None = None,
 ) -> pd.DataFrame:
-    """Run HonestDiD (Delta^SD) on the ratio-scale event study and find the breakdown M.
+    """Run HonestDiD on the ratio-scale event study and find the breakdown value of M (or Mbar).
+
+    ``method="smoothness"`` is Delta^SD (M bounds the change in the slope of the relative log trend from one bin to
+    the next); ``method="relative_magnitude"`` is Delta^RM (Mbar bounds each post-launch violation by Mbar times the
+    largest change between adjacent pre-launch bins; R HonestDiD's C-LF interval, seconds per value). With
+    ``bin_width`` > 1 the event study is binned (:func:`ratio_event_study`), which keeps it identified when single
+    months have no treated event. The target is the average log ratio of the post-launch bins (the first ``lags``
+    months). The event-study covariance is the event-pooled cluster-robust one (normal critical values, as HonestDiD
+    assumes), which the coverage study found slightly liberal at 19 program villages.
 
     Parameters
     ----------
@@ -274,66 +314,120 @@ def honest_ratio(
     outcome, unit, time, cohort : str
         Columns as in :func:`tppo_analysis.effects.fit`.
     leads : int
-        Months before launch examined.
+        Months before launch examined (a multiple of ``bin_width``).
     lags : int
-        Post-launch months averaged (the target is their mean log ratio).
-    m_values : sequence of float
-        Bounds M on the change in the slope of the relative trend (log scale, per month).
+        Post-launch months averaged (a multiple of ``bin_width``).
+    bin_width : int
+        Months per event-time bin (1 = monthly event study).
+    method : {"smoothness", "relative_magnitude"}
+        The HonestDiD restriction.
+    m_values : sequence of float, optional
+        Values of M (or Mbar) shown (default :data:`M_VALUES`).
     level : float
         Confidence level.
+    step : float, optional
+        Resolution of the breakdown value (default 0.05 for Mbar, 0.001 for M).
+    m_max : float, optional
+        Largest value of the breakdown search (default 4 for Mbar, 0.5 for M).
     time_fe_by, cluster : str, optional
         As in :func:`tppo_analysis.effects.fit`.
 
     Returns
     -------
     pandas.DataFrame
-        m, ratio_lower, ratio_upper, includes_1; ``attrs["breakdown_m"]`` is the smallest M at which the interval
-        includes a ratio of 1 (0 if it already does at M = 0, inf if not even at 0.5), ``attrs["estimate"]`` the
-        original estimate; when a month has no treated event the frame says "not identified" instead.
+        method, bin_width, m, ratio_lower, ratio_upper, includes_1, identified, note; ``attrs`` carry
+        ``breakdown_m`` (smallest grid value of M at which the interval includes a ratio of 1: 0 if it already does
+        at 0, inf if not even at the largest value searched; NaN when not identified), ``estimate`` (the target's
+        ratio), ``step``, ``m_max``, ``num_pre``, ``num_post``, ``method``, ``bin_width``. When a bin has no treated
+        event the rows say "not identified" (``identified`` = "no", empty intervals) and nothing is estimated.
     """
+    if method not in M_VALUES:
+        raise TppoError(f"method must be one of {tuple(M_VALUES)}, got {method!r}")
+    m_values = tuple(M_VALUES[method] if m_values is None else m_values)
+    step = (0.05 if method == "relative_magnitude" else 0.001) if step is None else float(step)
+    m_max = (4.0 if method == "relative_magnitude" else 0.5) if m_max is None else float(m_max)
+    attrs: dict[str, Any] = {"method": method, "bin_width": bin_width, "step": step, "m_max": m_max}
+    frame = pd.DataFrame({"method": method, "bin_width": bin_width, "m": m_values})
     try:
         e, beta, sigma = ratio_event_study(
-            panel, outcome, unit, time, cohort, leads=leads, lags=lags, time_fe_by=time_fe_by, cluster=cluster
+            panel,
+            outcome,
+            unit,
+            time,
+            cohort,
+            leads=leads,
+            lags=lags,
+            bin_width=bin_width,
+            time_fe_by=time_fe_by,
+            cluster=cluster,
         )
-    except TppoError as exc:  # a month without treated events: reported as not identified, not raised
-        out = pd.DataFrame(
-            {
-                "m": list(m_values),
-                "ratio_lower": np.nan,
-                "ratio_upper": np.nan,
-                "includes_1": pd.NA,
-                "identified": "no",
-                "note": str(exc),
-            }
-        )
-        out.attrs["breakdown_m"] = float("nan")
-        out.attrs["estimate"] = float("nan")
+    except TppoError as exc:
+        if "not identified" not in str(exc):
+            raise
+        out = frame.assign(ratio_lower=np.nan, ratio_upper=np.nan, includes_1=pd.NA, identified="no", note=str(exc))
+        out.attrs.update(attrs, breakdown_m=float("nan"), estimate=float("nan"), num_pre=0, num_post=0)
         return out
     num_pre, num_post = int((e < 0).sum()), int((e >= 0).sum())
-    hb = honest_bounds(beta, sigma, num_pre, num_post, method="smoothness", m_values=tuple(m_values), level=level)
-    out = pd.DataFrame({"m": hb["m"], "ratio_lower": np.exp(hb["lb"]), "ratio_upper": np.exp(hb["ub"])})
+    hb = honest_bounds(beta, sigma, num_pre, num_post, method=method, m_values=m_values, level=level)  # type: ignore[arg-type]
+    out = frame.assign(ratio_lower=np.exp(hb["lb"].to_numpy()), ratio_upper=np.exp(hb["ub"].to_numpy()))
     out["includes_1"] = (out["ratio_lower"] <= 1.0) & (out["ratio_upper"] >= 1.0)
-    out.attrs["breakdown_m"] = _breakdown(beta, sigma, num_pre, num_post, level, bool(out["includes_1"].iloc[0]))
-    out.attrs["estimate"] = float(np.exp(hb["original_estimate"].iloc[0]))
+    out["identified"] = "yes"
+    out["note"] = ""
+    bd = breakdown_m(beta, sigma, num_pre, num_post, method=method, step=step, m_max=m_max, level=level)  # type: ignore[arg-type]
+    out.attrs.update(attrs, breakdown_m=bd, estimate=float(np.exp(hb["original_estimate"].iloc[0])))
+    out.attrs.update(num_pre=num_pre, num_post=num_post)
     return out
 
 
-def _breakdown(beta, sigma, num_pre, num_post, level, at_zero: bool, hi: float = 0.5, iters: int = 10) -> float:
-    """Smallest M (bisection on a log scale, 10 steps) at which the Delta^SD interval includes a log ratio of 0."""
-    if at_zero:
-        return 0.0
+def breakdown_table(*runs: pd.DataFrame) -> pd.DataFrame:
+    """Return one row per :func:`honest_ratio` run: restriction, bin width, target, breakdown value, reliability.
 
-    def includes(m):
-        r = honest_bounds(beta, sigma, num_pre, num_post, method="smoothness", m_values=(m,), level=level)
-        return bool(r["lb"].iloc[0] <= 0 <= r["ub"].iloc[0])
+    The breakdown column is empty when the event study is not identified (``identified`` = "no", the note says
+    why), and a lower bound when it exceeds the largest value searched (the note says so): an unidentified number is
+    never shown.
 
-    if not includes(hi):
-        return float("inf")
-    lo = 1e-5
-    for _ in range(iters):
-        mid = float(np.sqrt(lo * hi))
-        if includes(mid):
-            hi = mid
+    Parameters
+    ----------
+    *runs : pandas.DataFrame
+        Frames returned by :func:`honest_ratio`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        restriction, bin_width_months, pre_bins, post_bins, estimate (ratio of the post-launch average against the
+        reference bin), breakdown, step, identified, reliability, note.
+    """
+    rows = []
+    for r in runs:
+        a = r.attrs
+        name = "relative magnitudes (Mbar)" if a["method"] == "relative_magnitude" else "smoothness (M per bin)"
+        ok = bool((r["identified"] == "yes").all())
+        bd = a["breakdown_m"]
+        if not ok:
+            note = f"not bounded: {r['note'].iloc[0]}"
+        elif bd == 0:
+            note = "the interval includes a ratio of 1 with no violation of parallel trends allowed"
+        elif np.isinf(bd):
+            note = f"breakdown above {a['m_max']:g}, the largest value searched"
         else:
-            lo = mid
-    return hi
+            note = f"the interval first includes a ratio of 1 at this value (grid step {a['step']:g})"
+        rows.append(
+            {
+                "restriction": name,
+                "bin_width_months": int(a["bin_width"]),
+                "pre_bins": int(a["num_pre"]),
+                "post_bins": int(a["num_post"]),
+                "estimate": a["estimate"] if ok else np.nan,
+                "breakdown": (a["m_max"] if np.isinf(bd) else bd) if ok else np.nan,
+                "step": a["step"],
+                "identified": "yes" if ok else "no",
+                "reliability": (
+                    f"{a['num_pre']} pre-launch bin(s) of {a['bin_width']} months beside the reference; "
+                    "event-pooled cluster-robust covariance, normal critical values"
+                )
+                if ok
+                else "",
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows)
