@@ -295,6 +295,7 @@ def breakdown_m(
     m_max: float = 4.0,
     level: float = 0.95,
     l_vec: np.ndarray | None = None,
+    includes_at_zero: bool | None = None,
 ) -> float:
     """Return the breakdown value: the smallest M (or Mbar) on a grid of ``step`` whose robust interval includes ``null``.
 
@@ -326,6 +327,9 @@ def breakdown_m(
         Confidence level.
     l_vec : numpy.ndarray, optional
         Weights of the post-period target (default: the average of the post periods).
+    includes_at_zero : bool, optional
+        Whether the interval at M = 0 includes ``null``, when the caller has computed it already (saves one
+        interval).
 
     Returns
     -------
@@ -342,7 +346,7 @@ def breakdown_m(
         lo, hi = float(r["lb"].iloc[0]), float(r["ub"].iloc[0])
         return bool(lo <= null <= hi)  # an empty interval (NaN ends: every value rejected) excludes it
 
-    if includes(0):
+    if includes(0) if includes_at_zero is None else includes_at_zero:
         return 0.0
     k_hi = int(round(m_max / step))
     if not includes(k_hi):

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
-from ..protocol import Result, check_level
+from ..protocol import Result, check_level, round_frame
 from . import _valid
 from ._panel import prepare
 from .honestdid import breakdown_m, honest_bounds
@@ -346,7 +346,8 @@ def honest_ratio(
     m_values = tuple(M_VALUES[method] if m_values is None else m_values)
     step = (0.05 if method == "relative_magnitude" else 0.001) if step is None else float(step)
     m_max = (4.0 if method == "relative_magnitude" else 0.5) if m_max is None else float(m_max)
-    attrs: dict[str, Any] = {"method": method, "bin_width": bin_width, "step": step, "m_max": m_max}
+    level = check_level(level)
+    attrs: dict[str, Any] = {"method": method, "bin_width": bin_width, "step": step, "m_max": m_max, "level": level}
     frame = pd.DataFrame({"method": method, "bin_width": bin_width, "m": m_values})
     try:
         e, beta, sigma = ratio_event_study(
@@ -373,7 +374,10 @@ def honest_ratio(
     out["includes_1"] = (out["ratio_lower"] <= 1.0) & (out["ratio_upper"] >= 1.0)
     out["identified"] = "yes"
     out["note"] = ""
-    bd = breakdown_m(beta, sigma, num_pre, num_post, method=method, step=step, m_max=m_max, level=level)  # type: ignore[arg-type]
+    at0 = bool(out.loc[out["m"] == 0, "includes_1"].iloc[0]) if (out["m"] == 0).any() else None
+    bd = breakdown_m(
+        beta, sigma, num_pre, num_post, method=method, step=step, m_max=m_max, level=level, includes_at_zero=at0
+    )  # type: ignore[arg-type]
     out.attrs.update(attrs, breakdown_m=bd, estimate=float(np.exp(hb["original_estimate"].iloc[0])))
     out.attrs.update(num_pre=num_pre, num_post=num_post)
     return out
@@ -382,7 +386,8 @@ def honest_ratio(
 def breakdown_table(*runs: pd.DataFrame) -> pd.DataFrame:
     """Return one row per :func:`honest_ratio` run: restriction, bin width, target, breakdown value, reliability.
 
-    The breakdown column is empty when the event study is not identified (``identified`` = "no", the note says
+    Numbers are rounded to 3 significant digits (:func:`tppo_analysis.protocol.round_frame`; the breakdown is a
+    multiple of ``step``). The breakdown column is empty when the event study is not identified (``identified`` = "no", the note says
     why), and a lower bound when it exceeds the largest value searched (the note says so): an unidentified number is
     never shown.
 
@@ -395,7 +400,8 @@ def breakdown_table(*runs: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         restriction, bin_width_months, pre_bins, post_bins, estimate (ratio of the post-launch average against the
-        reference bin), breakdown, step, identified, reliability, note.
+        reference bin), ci_lower, ci_upper (its robust interval with no violation allowed, M = 0; empty when the run
+        does not start at M = 0), scale, level, breakdown, step, identified, reliability, note.
     """
     rows = []
     for r in runs:
@@ -418,6 +424,10 @@ def breakdown_table(*runs: pd.DataFrame) -> pd.DataFrame:
                 "pre_bins": int(a["num_pre"]),
                 "post_bins": int(a["num_post"]),
                 "estimate": a["estimate"] if ok else np.nan,
+                "ci_lower": float(r["ratio_lower"].iloc[0]) if ok and r["m"].iloc[0] == 0 else np.nan,
+                "ci_upper": float(r["ratio_upper"].iloc[0]) if ok and r["m"].iloc[0] == 0 else np.nan,
+                "scale": "ratio",
+                "level": a["level"],
                 "breakdown": (a["m_max"] if np.isinf(bd) else bd) if ok else np.nan,
                 "step": a["step"],
                 "identified": "yes" if ok else "no",
@@ -430,4 +440,4 @@ def breakdown_table(*runs: pd.DataFrame) -> pd.DataFrame:
                 "note": note,
             }
         )
-    return pd.DataFrame(rows)
+    return round_frame(pd.DataFrame(rows), exclude=("step",))
