@@ -47,8 +47,6 @@ PENDING_TABLES = {
     "01_trend_robustness": "issue 12",
     "02_holiday_effects": "issue 12",
     "02_seasonal_profile_soekarno_hatta": "issue 12",
-    "03_effect_estimates_synthetic": "issue 14",
-    "04_minimum_detectable_effect_synthetic": "issue 14",
 }
 
 

@@ -99,3 +99,33 @@ def test_realistic_power_size_near_nominal_and_power_grows():
     alt = [power.realistic_replication(n_program=185, base_rate=0.1, effect_rr=0.5, seed=s) for s in range(40)]
     assert power.power_cell(null)["power"] <= 0.15
     assert power.power_cell(alt)["power"] >= 0.8
+
+
+def test_power_curves_use_the_sequential_palette_and_pass_the_colour_check():
+    import matplotlib.pyplot as plt
+
+    from tppo_analysis.output import plotting
+    from tppo_analysis.output._marks import series_colours
+
+    rows = [
+        {
+            "effect_rr": rr,
+            "effect_pct": round((rr - 1) * 100),
+            "base_rate": b,
+            "n_program": n,
+            "power": p,
+            "mc_se": 0.02,
+        }
+        for b in (0.03, 0.1)
+        for n in (73, 185, 500, 1000)
+        for rr, p in ((0.9, 0.1), (0.7, 0.5), (0.5, 0.9))
+    ]
+    fig, ax = plotting.power_curves(pd.DataFrame(rows), "test")
+    try:
+        seen = {k: v for k, v in series_colours(fig).items() if k.endswith("program villages")}
+        order = [f"{n} program villages" for n in (73, 185, 500, 1000)]
+        assert [seen[k] for k in order] == plotting.sequential_colours(4)  # dark (fewest) to light, in order
+        check = plotting.colour_vision_check(seen)
+        assert check["passes"] and check["min_delta_e"] >= plotting.MIN_DELTA_E
+    finally:
+        plt.close(fig)

@@ -87,7 +87,8 @@ def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
 
     Per program size and baseline rate, along the effect grid, with the size (rejection rate at no effect).
     ``mde_bound``: "interpolated", "<=" the smallest effect of the grid already reaches the target, ">" even the
-    largest does not.
+    largest does not (``note`` says so in words); ``reliability`` gives the replications per cell and the largest
+    Monte Carlo SE of the power estimates the interpolation rests on.
 
     Parameters
     ----------
@@ -115,6 +116,9 @@ def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
                 else (float(x[i - 1] + (target - y[i - 1]) * (x[i] - x[i - 1]) / (y[i] - y[i - 1])), "interpolated")
             )
         size = grp.loc[grp["effect_rr"] == 1.0, "power"]
+        reps = int(grp["n_reps"].min()) if "n_reps" in grp else 0
+        mc = float(grp["mc_se"].max()) if "mc_se" in grp else np.nan
+        top = float(x[-1]) if len(x) else np.nan
         rows.append(
             {
                 "n_program": int(n_p),
@@ -122,6 +126,14 @@ def realistic_mde(power: pd.DataFrame, *, target: float = 0.8) -> pd.DataFrame:
                 "mde_bound": bound,
                 "mde_reduction_pct": mde,
                 "size": float(size.iloc[0]) if len(size) else np.nan,
+                "reliability": f"{reps} simulated panels a cell, power MC SE up to {mc:.2f}; linear interpolation "
+                "between the simulated reductions",
+                "note": {
+                    ">": f"not reached at the largest reduction simulated ({top:.0f}%): the MDE is above it",
+                    "<=": f"reached at the smallest reduction simulated ({float(x[0]):.0f}%): the MDE is at most that"
+                    if len(x)
+                    else "",
+                }.get(bound, ""),
             }
         )
     return _label(pd.DataFrame(rows))

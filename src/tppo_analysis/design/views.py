@@ -6,11 +6,13 @@ Tables and figures of notebooks 03 and 04, computed here so that the notebooks s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..errors import TppoError
 from ..paths import repo_root
 from .synthetic.village import label
 
@@ -144,10 +146,12 @@ def power_pivot(grid: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
+def plot_power(grid: pd.DataFrame, title: str, *, colours: Sequence[str] | None = None) -> tuple[Any, Any]:
     """Draw the power curves, one panel per baseline rate.
 
-    Direct labels per program size (sequential colours), the 80% and 5% lines, MC error bars.
+    Direct labels per program size (sequential colours, darkest = fewest villages), the 80% and 5% lines, MC error
+    bars. :func:`tppo_analysis.output.plotting.power_curves` passes the project's sequential palette
+    (``sequential_colours``), which the colour-vision check of a saved figure is held to.
 
     Parameters
     ----------
@@ -155,6 +159,8 @@ def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
         The power grid (:func:`power_grid`).
     title : str
         The figure title.
+    colours : sequence of str, optional
+        One colour per program size, smallest first (default: viridis from dark to light, as ``sequential_colours``).
 
     Returns
     -------
@@ -167,7 +173,10 @@ def plot_power(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
     rates = sorted(e["base_rate"].unique())
     fig, axes = plt.subplots(1, len(rates), figsize=(4 * len(rates), 3.8), sharey=True, squeeze=False)
     sizes = sorted(e["n_program"].unique())
-    colours = plt.get_cmap("viridis")(np.linspace(0.05, 0.85, len(sizes)))
+    if colours is None:
+        colours = [plt.get_cmap("viridis")(x) for x in np.linspace(0.0, 0.85, len(sizes))]
+    elif len(colours) != len(sizes):
+        raise TppoError(f"plot_power: {len(colours)} colours for {len(sizes)} program sizes")
     for ax, rate in zip(axes[0], rates, strict=True):
         for n, col in zip(sizes, colours, strict=True):
             g = e[(e["base_rate"] == rate) & (e["n_program"] == n)].sort_values("effect_pct")

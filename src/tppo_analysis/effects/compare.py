@@ -12,10 +12,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..protocol import Result, check_level
+from ..protocol import Result, Summary, check_level, round_frame
 from .result import EffectResult
 
 __all__ = ["Comparison", "compare", "bacon_summary"]
+
+#: What each interval method rests on, from the coverage study (results/studies/effects_coverage.md).
+_METHOD_RELIABILITY = {
+    "conditional_score": "conditional-score interval: near nominal coverage at 19 and 73 program villages "
+    "(coverage study, 1,000 draws each)",
+    "wild_score_bootstrap": "wild score bootstrap interval: near nominal coverage in the coverage study",
+    "cluster_robust_saturated": "naive village-clustered sandwich: covers 0.85 (19) and 0.82 (73 program villages) "
+    "in the coverage study",
+    "randomization": "randomization inference over designations among eligible villages",
+}
+
+
+def _reliability(top: pd.Series) -> dict[str, str]:
+    """``reliability`` and ``note`` of one estimator's overall row, from its interval method, scale and estimator."""
+    method, scale, estimator = str(top.get("method", "")), str(top.get("scale", "")), str(top.get("estimator", ""))
+    if scale == "count":
+        rel = f"levels estimator, {method.replace('_', ' ')} interval: coverage not studied at this density"
+        note = "parallel trends in levels: implausible under selection on the level and a multiplicative trend"
+        if estimator == "twfe":
+            note += "; the static TWFE also averages comparisons with already-treated villages (Goodman-Bacon)"
+        return {"reliability": rel, "note": note}
+    rel = _METHOD_RELIABILITY.get(method, f"{method.replace('_', ' ')} interval")
+    if method == "cluster_robust":
+        rel = "event-pooled cluster-robust interval, t(G-1): below nominal with few treated villages (coverage study)"
+    return {"reliability": rel, "note": "" if np.isfinite(top["estimate"]) else "not bounded"}
 
 
 @dataclass
@@ -42,7 +67,8 @@ class Comparison(Result):
         Returns
         -------
         pandas.DataFrame
-            estimator, method, term, estimate, se, ci_lower, ci_upper, scale, level, truth (when given).
+            estimator, method, term, estimate, se, ci_lower, ci_upper, scale, level, truth (when given), reliability
+            and note (docs/CONTRACTS.md §5: what the interval rests on, and what a reader must know).
         """
         rows = []
         for name, res in self.results.items():
@@ -60,12 +86,13 @@ class Comparison(Result):
                     "scale": top["scale"],
                     "level": top["level"],
                     "truth": self.truth.get(name, np.nan),
+                    **_reliability(top),
                 }
             )
         out = pd.DataFrame(rows)
         if out["truth"].isna().all():
             out = out.drop(columns=["truth"])
-        return out
+        return out[[c for c in out.columns if c not in ("reliability", "note")] + ["reliability", "note"]]
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Return the intervals at ``level`` indexed by estimator.
@@ -81,6 +108,21 @@ class Comparison(Result):
             ci_lower, ci_upper.
         """
         return self.tidy(check_level(level)).set_index("estimator")[["ci_lower", "ci_upper"]]
+
+    def summary(self) -> Summary:
+        """Return the rounded table without the long text columns; ``reliability`` and ``note`` become notes.
+
+        Returns
+        -------
+        Summary
+            Title, the rounded overall effects, one note per estimator.
+        """
+        t = self.tidy()
+        notes = tuple(
+            f"{e}: {r}" + (f"; {n}" if n else "")
+            for e, r, n in zip(t["estimator"], t["reliability"], t["note"], strict=True)
+        )
+        return Summary(self.title, round_frame(t.drop(columns=["reliability", "note"])), notes)
 
     def plot(self, ax: Any = None, *, title: str | None = None) -> tuple[Any, Any]:
         """Draw each estimator's overall effect and interval, with the planted truth when known.

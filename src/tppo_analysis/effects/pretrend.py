@@ -19,7 +19,7 @@ saturated and do not affect them). Under ratio-scale parallel trends and no anti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -289,7 +289,7 @@ def honest_ratio(
     leads: int = 6,
     lags: int = 6,
     bin_width: int = 1,
-    method: str = "smoothness",
+    method: Literal["smoothness", "relative_magnitude"] = "smoothness",
     m_values=None,
     level: float = 0.95,
     step: float | None = None,
@@ -369,7 +369,7 @@ def honest_ratio(
         out.attrs.update(attrs, breakdown_m=float("nan"), estimate=float("nan"), num_pre=0, num_post=0)
         return out
     num_pre, num_post = int((e < 0).sum()), int((e >= 0).sum())
-    hb = honest_bounds(beta, sigma, num_pre, num_post, method=method, m_values=m_values, level=level)  # type: ignore[arg-type]
+    hb = honest_bounds(beta, sigma, num_pre, num_post, method=method, m_values=m_values, level=level)
     out = frame.assign(ratio_lower=np.exp(hb["lb"].to_numpy()), ratio_upper=np.exp(hb["ub"].to_numpy()))
     out["includes_1"] = (out["ratio_lower"] <= 1.0) & (out["ratio_upper"] >= 1.0)
     out["identified"] = "yes"
@@ -377,7 +377,7 @@ def honest_ratio(
     at0 = bool(out.loc[out["m"] == 0, "includes_1"].iloc[0]) if (out["m"] == 0).any() else None
     bd = breakdown_m(
         beta, sigma, num_pre, num_post, method=method, step=step, m_max=m_max, level=level, includes_at_zero=at0
-    )  # type: ignore[arg-type]
+    )
     out.attrs.update(attrs, breakdown_m=bd, estimate=float(np.exp(hb["original_estimate"].iloc[0])))
     out.attrs.update(num_pre=num_pre, num_post=num_post)
     return out

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -48,6 +49,9 @@ from ._context_plots import plot_event_timeline, plot_rates, plot_scam_wave
 from ._marks import plain_text, series_colours
 from ._style import _RC, _SAVE_RC, apply_style, new_figure, style_context  # noqa: F401  (_RC: read by tests of tppo.setup)
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "PALETTE",
     "STATUS_COLOURS",
@@ -61,6 +65,7 @@ __all__ = [
     "colour_distances",
     "colour_vision_check",
     "sequential_colours",
+    "power_curves",
     "plain_log_axis",
     "time_axis",
     "coverage_gaps",
@@ -402,3 +407,28 @@ def _title_text(fig: Figure) -> str:
             if ax.get_title(loc=loc).strip():
                 return ax.get_title(loc=loc).strip()
     return ""
+
+
+def power_curves(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
+    """Draw notebook 04's power curves with the sequential palette (one colour per program size, dark = fewest).
+
+    :func:`tppo_analysis.design.views.plot_power` with :func:`sequential_colours`, so the ordered program sizes get
+    the viridis steps whose colour-vision check (>= 15 ΔE in CAM02-UCS between every pair, every simulated vision)
+    is tested.
+
+    Parameters
+    ----------
+    grid : pandas.DataFrame
+        The power grid (:func:`tppo_analysis.design.power.power_grid`).
+    title : str
+        The figure title.
+
+    Returns
+    -------
+    tuple
+        ``(fig, axes)``.
+    """
+    from ..design.views import plot_power
+
+    sizes = grid.loc[grid["effect_rr"] < 1.0, "n_program"].unique()
+    return plot_power(grid, title, colours=sequential_colours(len(sizes)))
