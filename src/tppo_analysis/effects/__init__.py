@@ -22,7 +22,8 @@ One entry point, :func:`fit`, returns an :class:`EffectResult` with tidy frames:
   kept as the contrast that the staggered design literature warns about; :func:`bacon` decomposes it.
 
 Diagnostics: :func:`bacon` (Goodman-Bacon decomposition, diff-diff), :func:`honest_bounds` and
-``EffectResult.sensitivity`` (HonestDiD), :func:`ring_exposure` (same-kecamatan / same-regency spillover rings),
+``EffectResult.sensitivity`` (HonestDiD), :func:`honest_ratio` (HonestDiD on the binned ratio-scale event study;
+:func:`breakdown_m`, :func:`breakdown_table`), :func:`ring_exposure` (same-kecamatan / same-regency spillover rings),
 :func:`placebo_shift` (ratio-scale pre-trend placebo) and :func:`permutation_test` (placebo designations, for few
 treated villages).
 
