@@ -26,7 +26,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load_public_record": ("tppo_analysis.sources.public_record", "load_public_record"),
