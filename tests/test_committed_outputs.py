@@ -26,16 +26,9 @@ SIDECARS = sorted((REPO / "figures").glob("*.json"))
 TABLES = sorted(p for p in (REPO / "results").glob("*.csv"))
 
 #: Figures still saved with a bare caption (no structured fields), by owning issue. Notebook 05 is not here.
-PENDING_FIELDS = {
-    "01_trend_fits": "issue 12",
-    "02_seasonal_profile": "issue 12",
-    "02_seasonality_power": "issue 12",
-    "03_event_study_ratio": "issue 14",
-    "03_levels_vs_ratio_trends": "issue 14",
-    "04_power_curves": "issue 14",
-}
+PENDING_FIELDS: dict[str, str] = {}
 #: Figures whose colours are set in their notebook's source, below the threshold (bluish green meets blue, 11.7).
-PENDING_COLOURS = {"02_seasonality_power": "issue 12"}
+PENDING_COLOURS: dict[str, str] = {}
 #: Result tables without reliability / note columns yet, by owning issue.
 PENDING_TABLES = {
     "00_coverage_key_series": "issue 11",

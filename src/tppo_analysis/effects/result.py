@@ -220,7 +220,27 @@ class EffectResult(Result):
         ax.legend(fontsize=8)
         if title:
             ax.set_title(title)
+        fig.tppo_fields = self._figure_fields(es)  # type: ignore[attr-defined]  # read by output.plotting.save_figure
         return fig, ax
+
+    def _figure_fields(self, es: pd.DataFrame) -> dict:
+        """Return the structured caption fields of :meth:`plot` (series, period, n, interval, model)."""
+        cohorts = next((c for c in ("cohort", "group", "first_treated") if c in self.group_time.columns), None)
+        n_cohorts = int(self.group_time[cohorts].nunique()) if cohorts else 0
+        if len(es):
+            period = f"months {int(es['event_time'].min())} to {int(es['event_time'].max())} since launch"
+        else:
+            period = "all months after launch, pooled"
+        n = f"{n_cohorts} launch cohorts" if n_cohorts else "one pooled estimate"
+        if len(es) and "n_treated_events" in es.columns:
+            n += f", {int(es['n_treated_events'].sum()):,} deferrals in program villages in the months shown"
+        return {
+            "series": f"program villages against {self.control.replace('_', '-')} comparison villages",
+            "period": period,
+            "n": n,
+            "interval": f"{self.level:.0%} interval ({self.method.replace('_', ' ')})",
+            "model": {"poisson_etwfe": "Poisson extended TWFE"}.get(self.estimator, self.estimator.replace("_", " ")),
+        }
 
     def aggregate(self, kind: str) -> pd.DataFrame:
         """Aggregate the group-time effects as R ``did::aggte`` does.

@@ -431,4 +431,17 @@ def power_curves(grid: pd.DataFrame, title: str) -> tuple[Any, Any]:
     from ..design.views import plot_power
 
     sizes = grid.loc[grid["effect_rr"] < 1.0, "n_program"].unique()
-    return plot_power(grid, title, colours=sequential_colours(len(sizes)))
+    fig, axes = plot_power(grid, title, colours=sequential_colours(len(sizes)))
+    reps = grid["n_reps"] if "n_reps" in grid.columns else None
+    fig.tppo_fields = {  # read by save_figure
+        "series": "program sizes " + ", ".join(f"{int(v):,}" for v in sorted(sizes)) + " villages",
+        "period": "simulated panels, true reductions "
+        + ", ".join(
+            f"{round((1 - v) * 100)}%"
+            for v in sorted(grid.loc[grid["effect_rr"] < 1.0, "effect_rr"].unique(), reverse=True)
+        ),
+        "n": (f"{int(reps.min()):,}-{int(reps.max()):,} replications a cell" if reps is not None else "see the grid"),
+        "interval": "2 Monte Carlo SE bars",
+        "model": "the pre-registered test",
+    }
+    return fig, axes
