@@ -4,6 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Matplotlib's font cache per checkout: a cache shared between environments (~/.cache/matplotlib) can list the font
+# files of a deleted one, and the findfont warnings it then prints would land in notebook outputs and fail nbval.
+export MPLCONFIGDIR ?= $(CURDIR)/$(VENV)/mplconfig
 NBVAL_OPTS := --nbval --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
 
 .PHONY: help venv report lint test test-unit test-notebooks test-slow scan browser-deps java-deps lab bench bench-tiny lock notebooks clean
