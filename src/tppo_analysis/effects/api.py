@@ -8,7 +8,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import TppoError
+from ..errors import DataValidationError, Problem, TppoError
 from ..protocol import check_level
 from ._panel import prepare
 from .cs import fit_cs
@@ -17,6 +17,8 @@ from .result import EffectResult
 from .twfe import fit_twfe
 
 __all__ = ["fit"]
+
+_MAX_OFFSET_UNITS = 20  # units listed one by one after the summary (all are counted in it)
 
 
 def fit(
@@ -74,7 +76,11 @@ def fit(
         Column of a positive exposure (e.g. ``population``, working-age residents), entered as its log. For
         "poisson_etwfe" it must be constant within a unit, and is then absorbed by the unit fixed effect: the rate
         ratio does not change (a note says so). For "cs" and "twfe" the outcome becomes a rate per 1,000 of the
-        exposure (scale "rate").
+        exposure (scale "rate"). Every row needs a finite exposure > 0: a missing (NaN, NA, blank), zero, negative,
+        infinite or non-numeric value anywhere — e.g. a village of a covered regency that the restricted
+        ``village_panel.csv`` does not list, whose ``population`` is empty — raises
+        :class:`~tppo_analysis.errors.DataValidationError` counting the rows and units and naming the units (first
+        rows' lines), for every estimator; no row is ever dropped to make the offset fit.
     time_fe_by : str, optional
         "poisson_etwfe" only: period effects by this unit-level column (e.g. ``"regency_code"`` for regency x month
         fixed effects, ``"main_destination"`` for destination x month), with treated cells by stratum (validated
@@ -93,6 +99,14 @@ def fit(
     -------
     EffectResult
         The fitted effects (result protocol: ``tidy``, ``conf_int``, ``summary``, ``plot``).
+
+    Raises
+    ------
+    DataValidationError
+        A missing or non-positive ``offset`` in any row (one summary problem, then one problem per unit), or a
+        missing outcome or covariate.
+    TppoError
+        Any other input the estimators cannot use (options, column types, an unbalanced panel).
     """
     if estimator not in ("poisson_etwfe", "cs", "twfe"):
         raise TppoError(f"estimator must be 'poisson_etwfe', 'cs' or 'twfe', got {estimator!r}")
@@ -154,13 +168,7 @@ def _apply_offset(panel: pd.DataFrame, outcome: str, unit: str, offset: str, est
     if offset not in panel.columns:
         raise TppoError(f"offset: panel has no column {offset!r}; it has {list(panel.columns)}")
     x = pd.to_numeric(panel[offset], errors="coerce")
-    bad = x.isna() | (x <= 0)
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise TppoError(
-            f"offset column {offset!r}, line {pos + 2}: {panel[offset].iloc[pos]!r} is not a positive "
-            "exposure (the model takes its log)"
-        )
+    _check_offset(panel, x, unit, offset)
     if estimator == "poisson_etwfe":
         if (x.groupby(panel[unit]).nunique() > 1).any():
             raise TppoError(
@@ -181,6 +189,51 @@ def _apply_offset(panel: pd.DataFrame, outcome: str, unit: str, offset: str, est
         rate,
         [f"outcome is {outcome} per 1,000 {offset} (offset)"],
     )
+
+
+def _check_offset(panel: pd.DataFrame, x: pd.Series, unit: str, offset: str) -> None:
+    """Refuse missing, zero, negative, infinite or non-numeric exposures, naming every unit that has one.
+
+    A unit without a positive exposure cannot enter ``log(offset)``; dropping its rows would change the comparison
+    group without saying so, so the whole panel is refused (:class:`DataValidationError`, one problem per unit after
+    a summary, lines counted as in :func:`._panel.prepare`, header = line 1).
+    """
+    xv = x.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(xv) | (xv <= 0)
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    units = panel[unit].iloc[rows].astype(str).to_numpy()
+    codes, first, per_unit = np.unique(units, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")  # units in the order of their first bad row
+    rows_per_unit = panel[unit].astype(str).value_counts()
+    shown = ", ".join(repr(c) for c in codes[order][:5]) + (f" and {len(codes) - 5} more" if len(codes) > 5 else "")
+    problems = [
+        Problem(
+            "panel",
+            None,
+            offset,
+            None,
+            f"{len(rows):,} row(s) of {len(codes):,} unit(s) have no positive {offset} (missing, zero, negative or "
+            f"not a number): {shown}. log({offset}) is undefined there and no row is dropped silently: supply these "
+            f"units' {offset} (a village that village_panel.csv does not list has none), remove them from the panel "
+            "deliberately, or fit without offset=",
+        )
+    ]
+    for i in order[:_MAX_OFFSET_UNITS]:
+        pos = int(rows[first[i]])
+        raw = panel[offset].iloc[pos]
+        problems.append(
+            Problem(
+                "panel",
+                pos + 2,
+                offset,
+                "" if pd.isna(raw) else str(raw),
+                f"{unit} {codes[i]!r}: no positive {offset} in {int(per_unit[i])} of "
+                f"{int(rows_per_unit[codes[i]])} row(s)",
+            )
+        )
+    raise DataValidationError(problems, file="panel")
 
 
 def _at_level(res: EffectResult, level: float) -> EffectResult:
