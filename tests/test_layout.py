@@ -38,10 +38,6 @@ ALLOWED = {
         "tppo_analysis.record.trends",
         "models",
     ): "trend and seasonality tables are built over interval-model fits (step 2 moves them onto the results)",
-    (
-        "tppo_analysis.record.summary",
-        "output",
-    ): "the record's timeline figure uses the project palette and style of output.plotting",
 }
 
 

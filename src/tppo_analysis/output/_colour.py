@@ -6,10 +6,11 @@ tritanopia. Vision is simulated with colorspacious (Machado, Oliveira & Fernande
 100) and differences are measured in CAM02-UCS (Luo, Cui & Li 2006), colorspacious's perceptually uniform space;
 semi-transparent colours are composited on white first, as they are seen.
 
-The palettes here pass that test: :data:`PALETTE` (Okabe & Ito 2008 colours, reordered so that every prefix passes;
+The palettes pass that test: :data:`PALETTE` (Okabe & Ito 2008 colours, reordered so that every prefix passes;
 bluish green and reddish purple are left out because they meet blue at ΔE 11.7 under tritanopia and 14.0 under
 protanopia), :data:`STATUS_COLOURS` for the record's reconciliation states and :func:`sequential_colours` for ordered
-categories.
+categories. The first two and the context colours are defined in :mod:`tppo_analysis.record._figure_style` (the
+record's own figures use them, and ``record`` sits below ``output``) and re-exported here.
 
 Written by hand only for the pairing and the threshold; the simulation and the colour space are colorspacious's.
 """
@@ -24,6 +25,7 @@ import pandas as pd
 from matplotlib.colors import to_hex, to_rgba
 
 from ..errors import FigureError
+from ..record._figure_style import CONTEXT_FILL, EVENT_COLOUR, NO_DATA_COLOUR, PALETTE, STATUS_COLOURS
 
 __all__ = [
     "PALETTE",
@@ -40,16 +42,6 @@ __all__ = [
     "sequential_colours",
     "on_white",
 ]
-
-#: Series colours, in the order the style cycles them: blue, orange, black, sky blue, vermillion, yellow (Okabe & Ito).
-#: Every prefix stays >= 15 ΔE apart under every simulated vision (the full six at 15.2). Yellow is for fills only.
-PALETTE = ["#0072B2", "#E69F00", "#000000", "#56B4E9", "#D55E00", "#F0E442"]
-#: The record's reconciliation states (figure 00): blue, orange and grey as the referee asked (min ΔE 26).
-STATUS_COLOURS = {"kept": "#0072B2", "derived": "#E69F00", "set_aside": "#999999"}
-#: Context marks drawn by :func:`tppo_analysis.output.plotting.time_axis`: the closure span, event lines, no-data hatch.
-CONTEXT_FILL = "#DDDDDD"
-EVENT_COLOUR = "#555555"
-NO_DATA_COLOUR = "#999999"
 
 #: colorspacious's names of the simulated deficiencies, and how they are called in prose.
 VISIONS = {

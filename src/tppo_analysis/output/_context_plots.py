@@ -14,9 +14,8 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..record._figure_style import PALETTE, apply_style
 from ._axes import FIGURE_EVENTS, coverage_gaps, plain_log_axis, time_axis
-from ._colour import PALETTE
-from ._style import apply_style
 
 __all__ = ["plot_event_timeline", "plot_scam_wave", "plot_rates"]
 

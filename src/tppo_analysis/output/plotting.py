@@ -32,6 +32,13 @@ from matplotlib.figure import Figure
 
 from .. import paths
 from ..errors import FigureError
+from ..record._figure_style import (  # noqa: F401  (_RC: read by tests of tppo.setup)
+    _RC,
+    _SAVE_RC,
+    apply_style,
+    new_figure,
+    style_context,
+)
 from ._axes import FIGURE_EVENTS, coverage_gaps, plain_log_axis, time_axis
 from ._colour import (
     CONTEXT_FILL,
@@ -47,7 +54,6 @@ from ._colour import (
 )
 from ._context_plots import plot_event_timeline, plot_rates, plot_scam_wave
 from ._marks import plain_text, series_colours
-from ._style import _RC, _SAVE_RC, apply_style, new_figure, style_context  # noqa: F401  (_RC: read by tests of tppo.setup)
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,7 +12,6 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..output.plotting import STATUS_COLOURS, apply_style, time_axis
 from ..sources.labels import (
     MEASURE_LABEL_FILE,
     measure_label,
@@ -22,6 +21,7 @@ from ..sources.labels import (
     series_labels,
 )
 from ..sources.public_record import record_files
+from ._figure_style import STATUS_COLOURS, apply_style, time_axis
 
 __all__ = [
     "KEY_SERIES",
@@ -231,7 +231,7 @@ def plot_reported_windows(
 
     Figures without a stated start are drawn as a dot at their end date. Bands are labelled with the plain series
     label (:func:`series_label`); the time axis shows the border closures and key events
-    (:func:`tppo_analysis.output.plotting.time_axis`).
+    (:func:`tppo_analysis.record._figure_style.time_axis`).
 
     Parameters
     ----------
