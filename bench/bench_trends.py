@@ -36,7 +36,7 @@ def bench(tiny: bool = False) -> dict:
     from tppo_analysis.models.choice import benchmarks, run_choice
     from tppo_analysis.models.fits import fit_pooled_recommended
     from tppo_analysis.models.interval import KEY_SERIES, IntervalCountModel
-    from tppo_analysis.record.trends import series_obs
+    from tppo_analysis.models.trends import series_obs
 
     obs, _ = tppo.reconcile(tppo.load_public_record())
     data = {s: series_obs(obs, s) for s in KEY_SERIES}

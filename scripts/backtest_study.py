@@ -56,7 +56,7 @@ def eligible_criteria(studies: Path) -> list[str]:
 
 def markdown(bt: pd.DataFrame, decisions: pd.DataFrame, chosen: dict, eligible, source: str) -> str:
     from tppo_analysis.models.choice import candidate_name
-    from tppo_analysis.record.trends import backtest_summary
+    from tppo_analysis.models.trends import backtest_summary
 
     name = ("pooled " if chosen["pooled"] else "") + candidate_name(chosen)
     pooled = backtest_summary(bt)

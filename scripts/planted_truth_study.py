@@ -43,7 +43,7 @@ SEED = 20261201
 def record_windows() -> pd.DataFrame:
     """Soekarno-Hatta's reconciled windows (dates only) from the current public record."""
     import tppo_analysis as tppo
-    from tppo_analysis.record.trends import series_obs
+    from tppo_analysis.models.trends import series_obs
 
     obs, _ = tppo.reconcile(tppo.load_public_record())
     return series_obs(obs, "tpi:soekarno-hatta")[["period_start", "period_end"]]

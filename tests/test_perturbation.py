@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 
 import tppo_analysis as tppo
-from tppo_analysis.models import seasonality
+from tppo_analysis.models import seasonality, trends
 from tppo_analysis.models.interval import _likelihood
-from tppo_analysis.record import trends
 
 
 def notebook_tables(figures: pd.DataFrame) -> dict[str, pd.DataFrame]:

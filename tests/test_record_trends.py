@@ -1,4 +1,4 @@
-"""Notebook 01's trend tables (record.trends) on the public record: columns, consistency and what is never shown."""
+"""Notebook 01's trend tables (models.trends) on the public record: columns, consistency and what is never shown."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import tppo_analysis as tppo
-from tppo_analysis.record import trends
+from tppo_analysis.models import trends
 
 
 @pytest.fixture(scope="module")

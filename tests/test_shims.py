@@ -102,8 +102,8 @@ SHIMS: dict[str, dict[str, str]] = {
         "plot_reported_windows": "tppo_analysis.record.summary",
     },
     "tppo_analysis.trends": {
-        "series_obs": "tppo_analysis.record.trends",
-        "robustness_table": "tppo_analysis.record.trends",
+        "series_obs": "tppo_analysis.models.trends",
+        "robustness_table": "tppo_analysis.models.trends",
         "seasonal_profile": "tppo_analysis.models.seasonality",
         "holiday_effects_table": "tppo_analysis.models.seasonality",
         "observed_vs_baseline": "tppo_analysis.models.seasonality",

@@ -65,7 +65,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "power": ("tppo_analysis.design.power", None),
     "rates": ("tppo_analysis.record.rates", None),
     "context": ("tppo_analysis.record.context", None),
-    "trends": ("tppo_analysis.record.trends", None),
+    "trends": ("tppo_analysis.models.trends", None),
     "seasonality": ("tppo_analysis.models.seasonality", None),
     "record_summary": ("tppo_analysis.record.summary", None),
     "roster": ("tppo_analysis.sources.roster", None),
@@ -97,7 +97,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .design import panel, power, synthetic  # noqa: F401
     from .effects.staggered import StaggeredDesign  # noqa: F401
     from .errors import AmbiguousPeriodError, DataValidationError, TppoError  # noqa: F401
-    from .models import seasonality  # noqa: F401
+    from .models import seasonality, trends  # noqa: F401
     from .models.backtest import backtest  # noqa: F401
     from .models.choice import recommended_interval_model  # noqa: F401
     from .models.interval import IntervalCountModel, PooledIntervalResults, fit_pooled  # noqa: F401
@@ -106,7 +106,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: every name of _EXPORTS
     from .output.tables import save_table  # noqa: F401
     from .protocol import round_frame  # noqa: F401
     from .provenance import provenance_line  # noqa: F401
-    from .record import context, rates, trends  # noqa: F401
+    from .record import context, rates  # noqa: F401
     from .record import summary as record_summary  # noqa: F401
     from .record.reconciliation import reconcile  # noqa: F401
     from .session import setup  # noqa: F401

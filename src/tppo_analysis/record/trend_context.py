@@ -1,7 +1,8 @@
 """Context of notebook 01's trend tables that needs no model: dated events and passport-deferral rates.
 
 The dated events drawn on the trend figures and the passport-deferral rates where the record has a denominator.
-Split from :mod:`tppo_analysis.record.trends`, which re-exports every name here.
+Split from :mod:`tppo_analysis.models.trends`, which re-exports every name here; it stays in ``record`` because it
+needs no model (events and record rates only), so its imports follow the flow from here.
 """
 
 from __future__ import annotations

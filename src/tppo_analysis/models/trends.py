@@ -16,8 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
-from ..models.choice import recommended_interval_model
-from ..models.fits import (
+from ..protocol import round_frame
+from ..record.trend_context import DEFAULT_EVENTS, event_lines, passport_rate_table
+from ..sources.labels import series_label
+from .choice import recommended_interval_model
+from .fits import (
     BoundFit,
     backtest_figure,
     backtest_summary,
@@ -27,12 +30,9 @@ from ..models.fits import (
     fit_specs,
     trend_figure,
 )
-from ..models.interval import KEY_MEASURE, KEY_SERIES
-from ..models.interval._predict import NOT_BOUNDED, covered_days
-from ..models.monthly import MINISTRY_SPLIT, complete_months, fit_monthly_nb, full_year_coverage
-from ..protocol import round_frame
-from .summary import series_label
-from .trend_context import DEFAULT_EVENTS, event_lines, passport_rate_table
+from .interval import KEY_MEASURE, KEY_SERIES
+from .interval._predict import NOT_BOUNDED, covered_days
+from .monthly import MINISTRY_SPLIT, complete_months, fit_monthly_nb, full_year_coverage
 
 __all__ = [
     "SOURCE",
@@ -338,7 +338,7 @@ def robustness_table(
     level : float
         Confidence or prediction level, between 0 and 1.
     """
-    from .reconciliation import reconcile
+    from ..record.reconciliation import reconcile
 
     variants: list[tuple[Literal["latest", "earliest"], Literal["set_aside", "prefer_longer"]]] = [
         ("latest", "set_aside"),
