@@ -219,8 +219,9 @@ class Summary:
 class Result(ABC):
     """Base of every estimate's result: the four calls of the protocol.
 
-    Subclasses implement :meth:`tidy`, :meth:`conf_int` and :meth:`plot`; :meth:`summary` has a default built from
-    the rounded tidy table, :attr:`title` and :meth:`notes`.
+    Subclasses implement :meth:`tidy` (taking ``level``) and :meth:`plot`; :meth:`conf_int` has a default that
+    reads the intervals off ``tidy(level)``, and :meth:`summary` a default built from the rounded tidy table,
+    :attr:`title` and :meth:`notes`.
     """
 
     #: One line naming the estimate; subclasses override.
@@ -230,9 +231,10 @@ class Result(ABC):
     def tidy(self) -> pd.DataFrame:
         """Estimates as a tidy frame with the columns of :data:`TIDY_COLUMNS`."""
 
-    @abstractmethod
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Return confidence intervals at ``level``: columns ``ci_lower``, ``ci_upper``, indexed by term.
+
+        The default reads them off ``tidy(level)``; a result whose rows are not keyed by ``term`` alone overrides it.
 
         Parameters
         ----------
@@ -244,6 +246,7 @@ class Result(ABC):
         pandas.DataFrame
             ``ci_lower`` and ``ci_upper`` by term, on the scale of :meth:`tidy`.
         """
+        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]  # type: ignore[call-arg]
 
     @abstractmethod
     def plot(self, ax: Any = None) -> tuple[Any, Any]:

@@ -86,16 +86,6 @@ class PoissonETWFEFit(Result):
         out.insert(0, "method", "cluster_robust_saturated")
         return out[["method", "term", *cols, "level"]]
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Return the saturated-model intervals at ``level``, indexed by term.
-
-        Parameters
-        ----------
-        level : float
-            Confidence level.
-        """
-        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
-
     def notes(self) -> tuple[str, ...]:
         """Say that these errors under-cover with few villages per cohort."""
         return (

@@ -82,21 +82,6 @@ class PretrendResult(Result):
         t = self.table if level is None or abs(lv - self.level) < 1e-12 else _lead_table(self._vi, self.leads, lv)
         return t.assign(level=lv)
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Return the intervals at ``level`` indexed by term.
-
-        Parameters
-        ----------
-        level : float
-            Confidence level.
-
-        Returns
-        -------
-        pandas.DataFrame
-            ci_lower, ci_upper.
-        """
-        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
-
     def notes(self) -> tuple[str, ...]:
         """Return the p-value of "lead ratio = 1" and its method, for the summary.
 

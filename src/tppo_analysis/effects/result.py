@@ -146,16 +146,6 @@ class EffectResult(Result):
         out.insert(0, "estimator", self.estimator)
         return out
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Intervals at ``level`` (the valid method's, recomputed), indexed by term.
-
-        Parameters
-        ----------
-        level : float
-            Confidence level.
-        """
-        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
-
     def summary(self) -> Summary:
         """Deterministic rounded summary: the overall effect (first 6 event times) and the notes."""
         t = self.tidy()

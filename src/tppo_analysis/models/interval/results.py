@@ -325,16 +325,6 @@ class IntervalCountResults(Draws, PeriodMixin, Result):
             )
         )
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Return ``ci_lower`` and ``ci_upper`` at ``level``, indexed by term.
-
-        Parameters
-        ----------
-        level : float
-            Confidence or prediction level, between 0 and 1.
-        """
-        return self.tidy(level).set_index("term")[["ci_lower", "ci_upper"]]
-
     @property
     def table(self) -> pd.DataFrame:
         """:meth:`tidy` at 95%."""
