@@ -7,6 +7,12 @@ STAMP := $(VENV)/.installed
 # Matplotlib's font cache per checkout: a cache shared between environments (~/.cache/matplotlib) can list the font
 # files of a deleted one, and the findfont warnings it then prints would land in notebook outputs and fail nbval.
 export MPLCONFIGDIR ?= $(CURDIR)/$(VENV)/mplconfig
+# One BLAS thread, whatever the machine: the interval model's bootstrap draws numpy's Poisson and gamma variates by
+# rejection, so a difference in the last digits of a fit (another thread count) reshuffles the draws and moves
+# notebook 01's prediction-interval ends by Monte Carlo noise. The committed outputs are made with one thread.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 NBVAL_OPTS := --nbval --nbval-sanitize-with nbval_sanitize.cfg -p no:cacheprovider
 
 .PHONY: help venv report lint test test-unit test-notebooks test-slow scan browser-deps java-deps lab bench bench-tiny lock notebooks clean
