@@ -12,6 +12,7 @@ from scipy import stats
 
 from ..protocol import Result, Summary, check_level, round_frame
 from ..sources.calendar import holiday_regressors
+from ._counts import nb_counts, normal_draws
 
 __all__ = ["MonthlyNBResults"]
 
@@ -149,11 +150,11 @@ class MonthlyNBResults(Result):
         )
         rng = np.random.default_rng(seed)
         p = self.params.to_numpy()
-        draws = rng.multivariate_normal(p, self.cov_params().to_numpy(), size=n_draws, method="eigh")
+        draws = normal_draws(p, self.cov_params().to_numpy(), n_draws, rng)
         n, k = len(self.data), len(p)
         alpha = np.maximum(draws[:, -1], 1e-10) * n / max(n - k, 1)
         means = np.exp(X @ draws[:, :-1].T + offset[:, None]) * share[:, None]
-        counts = rng.poisson(np.minimum(means * rng.gamma(1.0 / alpha, alpha, size=means.shape), 1e15)).sum(axis=0)
+        counts = nb_counts(means, alpha[None, :], rng).sum(axis=0)
         lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
         return {
             "mean": float((np.exp(X @ p[:-1] + offset) * share).sum()),
@@ -189,13 +190,12 @@ class MonthlyNBResults(Result):
         X = X[self.terms].to_numpy(dtype=float)
         rng = np.random.default_rng(seed)
         p = self.params.to_numpy()
-        draws = rng.multivariate_normal(p, self.cov_params().to_numpy(), size=n_draws, method="eigh")
+        draws = normal_draws(p, self.cov_params().to_numpy(), n_draws, rng)
         # ML alpha is biased low by about (n - k) / n with few months: the same correction as the interval model
         n, k = len(self.data), len(p)
         alpha = np.maximum(draws[:, -1], 1e-10) * n / max(n - k, 1)
         mean_draws = np.exp(X @ draws[:, :-1].T + offset[:, None])
-        lam = np.minimum(mean_draws * rng.gamma(1.0 / alpha, alpha, size=mean_draws.shape), 1e15)
-        counts = rng.poisson(lam)
+        counts = nb_counts(mean_draws, alpha[None, :], rng)
         lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
         return pd.DataFrame(
             {

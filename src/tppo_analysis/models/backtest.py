@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InsufficientDataError, TppoError
+from ._counts import nb_counts
 from .interval.pooled import KEY_MEASURE, KEY_SERIES, PooledModel
 
 #: default regime boundaries (closure, reopening) when no event table is given
@@ -95,8 +96,7 @@ class _NaiveResults:
         d = (pd.Timestamp(end) - pd.Timestamp(start)).days + 1
         mean = self.rate * d
         rng = np.random.default_rng(seed)
-        lam = mean * rng.gamma(1 / self.alpha, self.alpha, size=n_draws) if self.alpha > 0 else np.full(n_draws, mean)
-        counts = rng.poisson(lam)
+        counts = nb_counts(np.full(n_draws, mean), self.alpha, rng)
         lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
         return {
             "mean": mean,

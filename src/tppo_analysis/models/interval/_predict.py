@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from ...protocol import check_level
+from .._counts import nb_counts
 from ._design import DAYS_PER_YEAR
 
 __all__ = [
@@ -143,10 +144,8 @@ class Draws:
 
     @staticmethod
     def _noise(means: np.ndarray, a: float, rng: np.random.Generator) -> np.ndarray:
-        means = np.minimum(means, 1e15)
-        if a <= 0:
-            return rng.poisson(means)
-        return rng.poisson(np.minimum(means * rng.gamma(1.0 / a, a, size=means.shape), 1e15))
+        """NB2 count noise by inversion (``models._counts.nb_counts``: the same bytes at any BLAS thread count)."""
+        return nb_counts(means, a, rng)
 
     @staticmethod
     def _interval(counts: np.ndarray, means: np.ndarray, point: float, level: float) -> dict:
