@@ -17,7 +17,7 @@ Usage::
 
     python scripts/planted_truth_study.py --screen            # step 0 of the rule
     python scripts/planted_truth_study.py --reps 200          # the chosen model (RECOMMENDED)
-    python scripts/planted_truth_study.py --reps 200 --no-break   # the same without its reopening break
+    python scripts/planted_truth_study.py --reps 200 --no-break   # the same without its breaks
     python scripts/planted_truth_study.py --reps 5 --out /tmp/x
 """
 
@@ -193,8 +193,8 @@ def write_outputs(out: Path) -> pd.DataFrame:
         "",
         "Studies: `screen` = step 0 of `docs/model_choice.md` (month-level dispersion, no break, each smoothing "
         "criterion); `chosen` = the single-series model the rule chose (`tppo.recommended_interval_model`: "
-        "window-level dispersion, level break at the reopening, flat forecast) with the planted holiday terms; "
-        "`chosen_no_break` = the same without the break (`--no-break`).",
+        + _describe(chosen_options())
+        + ") with the planted holiday terms; `chosen_no_break` = the same without its breaks (`--no-break`).",
         "",
         "| study | smoothing | reps | monthly error | MC SE | 90% band coverage | MC SE | bias ramadan (log) | "
         "bias post-Idul-Fitri (log) | passes |",
@@ -210,10 +210,19 @@ def write_outputs(out: Path) -> pd.DataFrame:
     return table
 
 
+def _describe(opts: dict) -> str:
+    breaks = opts.get("breaks") or {}
+    where = ", ".join(f"{k} {pd.Timestamp(v).date()}" for k, v in breaks.items()) or "none"
+    return (
+        f"{opts['dispersion']}-level dispersion, level breaks: {where}, {opts['forecast']} forecast, "
+        f"drift sd {opts['drift_sd']:g}"
+    )
+
+
 def chosen_options() -> dict:
     """Options of the chosen single-series model (``recommended_interval_model``), smoothing and holidays aside.
 
-    The break at the reopening is kept although the planted truth has none: the check is of the model as chosen.
+    Its breaks are kept although the planted truth has none: the check is of the model as chosen.
     """
     from tppo_analysis.models.choice import recommended_interval_model
 
@@ -224,7 +233,7 @@ def chosen_options() -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--screen", action="store_true", help="step 0 of the model-choice rule (all criteria)")
-    ap.add_argument("--no-break", action="store_true", help="the chosen model without its reopening break")
+    ap.add_argument("--no-break", action="store_true", help="the chosen model without its breaks")
     ap.add_argument("--reps", type=int, default=None)
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--out", type=Path, default=None)

@@ -136,7 +136,7 @@ def test_rule_walks_its_steps_with_ties_and_the_coverage_band():
     opts["forecast"] = "damped"
     add("dispersion", {"window": (2.03, 0.9), "month": (2.0, 0.9)})  # within 2%: the simpler one wins
     opts["dispersion"] = "window"
-    add("breaks", {"none": (2.03, 0.9), "post_reopening": (1.5, 0.7)})
+    add("breaks", {"none": (2.03, 0.9), "post_reopening": (1.5, 0.7), "regimes": (1.52, 0.8)})  # within 2%
     opts["breaks"] = "post_reopening"
     add("drift_sd", {0.0: (1.4, 0.7), 0.25: (1.5, 0.78), 0.5: (1.6, 0.85)})  # only 0.5 is in the band
     opts["drift_sd"] = 0.5
@@ -153,6 +153,18 @@ def test_rule_walks_its_steps_with_ties_and_the_coverage_band():
     }
     assert "within 2%" in rows.set_index("step").loc["dispersion", "reason"]
     assert set(OPTIONS) == set(STEPS)
+
+
+def test_regimes_candidate_shifts_the_level_at_both_regime_starts():
+    """Amendment 1 of docs/model_choice.md: ``breaks="regimes"`` = a level at the closure and at the reopening."""
+    from tppo_analysis.models.choice import candidate_model
+
+    opts = {"smoothing": "aicc", **START, "breaks": "regimes"}
+    m = candidate_model(opts, reopening="2022-04-01", closure="2020-03-20")
+    assert m.breaks == {"closure": pd.Timestamp("2020-03-20"), "post_reopening": pd.Timestamp("2022-04-01")}
+    assert candidate_model({**opts, "breaks": "post_reopening"}).breaks == {"post_reopening": pd.Timestamp("2022-04-01")}
+    assert candidate_model({**opts, "breaks": "none"}).breaks in (None, {})
+    assert OPTIONS["breaks"] == ("none", "post_reopening", "regimes")
 
 
 def test_recommended_model_matches_the_committed_backtest():

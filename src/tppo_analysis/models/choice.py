@@ -26,6 +26,7 @@ __all__ = [
     "STEPS",
     "RECOMMENDED",
     "REOPENING",
+    "CLOSURE",
     "candidate_name",
     "candidate_model",
     "decide",
@@ -39,7 +40,7 @@ OPTIONS: dict[str, tuple] = {
     "smoothing": ("aicc", "aic", "bic"),
     "forecast": ("flat", "damped", "linear"),
     "dispersion": ("window", "month"),
-    "breaks": ("none", "post_reopening"),
+    "breaks": ("none", "post_reopening", "regimes"),
     "drift_sd": (0.0, 0.25, 0.5),
 }
 STEPS = ("smoothing", "forecast", "dispersion", "breaks", "drift_sd")
@@ -50,6 +51,8 @@ TIE_MARGIN = 0.02
 COVERAGE_BAND = (0.80, 0.97)
 #: Start of the post-reopening regime when no event table is at hand (Malaysia's border reopening).
 REOPENING = pd.Timestamp("2022-04-01")
+#: Start of the closure regime when no event table is at hand (suspension of placements, 20 March 2020).
+CLOSURE = pd.Timestamp("2020-03-20")
 
 #: The options the committed backtest chose (``results/studies/backtest.md``); a test re-derives them from
 #: ``results/studies/backtest.csv``.
@@ -77,19 +80,28 @@ def candidate_name(opts: Mapping) -> str:
     )
 
 
-def _model_options(opts: Mapping, reopening: pd.Timestamp) -> dict:
+def _breaks(kind: str, reopening: pd.Timestamp, closure: pd.Timestamp) -> dict | None:
+    """Level shifts of a candidate: none, one at the reopening, or one at each regime start (amendment 1)."""
+    if kind == "post_reopening":
+        return {"post_reopening": reopening}
+    if kind == "regimes":
+        return {"closure": closure, "post_reopening": reopening}
+    return None
+
+
+def _model_options(opts: Mapping, reopening: pd.Timestamp, closure: pd.Timestamp = CLOSURE) -> dict:
     return {
         "holidays": False,
         "smoothing": opts["smoothing"],
         "forecast": opts["forecast"],
         "dispersion": opts["dispersion"],
         "drift_sd": float(opts["drift_sd"]),
-        "breaks": {"post_reopening": reopening} if opts["breaks"] == "post_reopening" else None,
+        "breaks": _breaks(str(opts["breaks"]), pd.Timestamp(reopening), pd.Timestamp(closure)),
     }
 
 
 def candidate_model(
-    opts: Mapping, *, family: str = "negbin", reopening=REOPENING, pooled: bool = False
+    opts: Mapping, *, family: str = "negbin", reopening=REOPENING, pooled: bool = False, closure=CLOSURE
 ) -> IntervalCountModel | PooledModel:
     """Return the unfitted model of a candidate (single-series, or pooled over the key series).
 
@@ -103,8 +115,10 @@ def candidate_model(
         Start of the post-reopening regime (default: the event table, else 1 April 2022).
     pooled : bool
         Return the pooled model over the key series instead.
+    closure : date-like, optional
+        Start of the closure regime (used by ``breaks="regimes"``; default 20 March 2020).
     """
-    kw = _model_options(opts, pd.Timestamp(reopening))
+    kw = _model_options(opts, pd.Timestamp(reopening), pd.Timestamp(closure))
     if pooled:
         return PooledModel(family=family, **kw)
     return IntervalCountModel(family, trend="smooth", **kw)
@@ -226,6 +240,7 @@ def run_choice(
         Called with each model name as its backtest starts.
     """
     kw = {} if regime_starts is None else {"regime_starts": regime_starts}
+    closure = CLOSURE if regime_starts is None else pd.Timestamp(regime_starts[0])
     done: dict[str, pd.DataFrame] = {}
 
     def run(models: Mapping[str, object]) -> None:
@@ -243,21 +258,28 @@ def run_choice(
     for step in STEPS:
         values = [v for v in OPTIONS[step] if step != "smoothing" or v in eligible]
         run(
-            {candidate_name({**opts, step: v}): candidate_model({**opts, step: v}, reopening=reopening) for v in values}
+            {
+                candidate_name({**opts, step: v}): candidate_model(
+                    {**opts, step: v}, reopening=reopening, closure=closure
+                )
+                for v in values
+            }
         )
         opts = decide(scores(), eligible, upto=step)[1]
-    run({"pooled " + candidate_name(opts): candidate_model(opts, reopening=reopening, pooled=True)})
+    run({"pooled " + candidate_name(opts): candidate_model(opts, reopening=reopening, closure=closure, pooled=True)})
     decisions, chosen = decide(scores(), eligible)
     return pd.concat(done.values(), ignore_index=True), decisions, chosen
 
 
-def recommended_interval_model(family: str = "negbin", *, holidays=False, reopening=None) -> IntervalCountModel:
+def recommended_interval_model(
+    family: str = "negbin", *, holidays=False, reopening=None, closure=None
+) -> IntervalCountModel:
     """Return the (unfitted) single-series interval model the rule chose.
 
     The (unfitted) single-series interval model that the rule of ``docs/model_choice.md`` chose on the committed
     backtest (:data:`RECOMMENDED`), with ``holidays`` as for :class:`IntervalCountModel` (the backtest ran without).
-    ``reopening``: start of the post-reopening regime (default: from the event table when it is there, else
-    :data:`REOPENING`).
+    ``reopening`` / ``closure``: starts of the post-reopening and closure regimes (default: from the event table
+    when it is there, else :data:`REOPENING` / :data:`CLOSURE`).
 
     Parameters
     ----------
@@ -267,23 +289,33 @@ def recommended_interval_model(family: str = "negbin", *, holidays=False, reopen
         Holiday terms, as for :class:`~tppo_analysis.models.interval.model.IntervalCountModel`.
     reopening : date-like, optional
         Start of the post-reopening regime (default: the event table, else 1 April 2022).
+    closure : date-like, optional
+        Start of the closure regime (default: the event table, else 20 March 2020).
     """
-    if reopening is None:
-        reopening = _reopening_from_events()
+    ev_closure, ev_reopening = _regime_starts_from_events()
+    reopening = ev_reopening if reopening is None else reopening
+    closure = ev_closure if closure is None else closure
     opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
-    kw = _model_options(opts, pd.Timestamp(reopening))
+    kw = _model_options(opts, pd.Timestamp(reopening), pd.Timestamp(closure))
     kw["holidays"] = holidays
     return IntervalCountModel(family, trend="smooth", **kw)
 
 
-def _reopening_from_events() -> pd.Timestamp:
+def _regime_starts_from_events() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(closure start, post-reopening start) from the event table, or the defaults when it is not there."""
     try:
         from ..sources.events import regimes
     except ImportError:
-        return REOPENING
+        return CLOSURE, REOPENING
     try:
-        r = regimes()
+        r = regimes().set_index("regime")
     except (TppoError, OSError):
-        return REOPENING
-    row = r[r["regime"] == "post_reopening"]
-    return pd.Timestamp(row["start"].iloc[0]) if len(row) else REOPENING
+        return CLOSURE, REOPENING
+    start = r["start"] if "start" in r.columns else pd.Series(dtype="datetime64[ns]")
+    closure = pd.Timestamp(start["closure"]) if "closure" in start.index else CLOSURE
+    reopening = pd.Timestamp(start["post_reopening"]) if "post_reopening" in start.index else REOPENING
+    return closure, reopening
+
+
+def _reopening_from_events() -> pd.Timestamp:
+    return _regime_starts_from_events()[1]

@@ -16,7 +16,14 @@ from ..errors import TppoError
 from ..protocol import round_frame
 from ..sources.labels import series_label
 from .backtest import in_scores, plot_backtest, score_rows, summarise
-from .choice import RECOMMENDED, _model_options, _reopening_from_events, candidate_name, recommended_interval_model
+from .choice import (
+    RECOMMENDED,
+    _model_options,
+    _regime_starts_from_events,
+    _reopening_from_events,
+    candidate_name,
+    recommended_interval_model,
+)
 from .interval.pooled import KEY_MEASURE, KEY_SERIES
 
 __all__ = [
@@ -63,7 +70,11 @@ def fit_pooled_recommended(
 
     if reopening is None:
         reopening = _reopening_from_events()
-    kw = _model_options({k: v for k, v in RECOMMENDED.items() if k != "pooled"}, pd.Timestamp(reopening))
+    kw = _model_options(
+        {k: v for k, v in RECOMMENDED.items() if k != "pooled"},
+        pd.Timestamp(reopening),
+        _regime_starts_from_events()[0],
+    )
     kw["holidays"] = holidays
     return fit_pooled(obs, series, family=family, measure=measure, **kw)
 
