@@ -60,9 +60,9 @@ RECOMMENDED: dict = {
     "smoothing": "aicc",
     "forecast": "flat",
     "dispersion": "window",
-    "breaks": "post_reopening",
-    "drift_sd": 0.5,
-    "pooled": False,
+    "breaks": "regimes",
+    "drift_sd": 0.0,
+    "pooled": True,
 }
 
 

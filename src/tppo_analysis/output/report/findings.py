@@ -266,20 +266,23 @@ FINDINGS: tuple[FindingSpec, ...] = (
     FindingSpec(
         key="soekarno-hatta-trend",
         table="01_trend_estimates",
-        rows={"y2024": {**_SH_TREND, "later": "1 Jan - 15 Dec 2024"}},
+        rows={
+            "y2023": {**_SH_TREND, "later": "1 Jan - 29 Dec 2023"},
+            "y2024": {**_SH_TREND, "later": "1 Jan - 15 Dec 2024"},
+        },
         template=(
             "At Soekarno-Hatta airport, the checkpoint with the most reported windows, the daily rate of reported "
-            "deferrals fell from {y2024.rate_earlier} in 2023 to {y2024.rate_later} in 2024 (ratio {y2024.ratio}, 90% "
-            "interval {y2024.ci_lower}–{y2024.ci_upper}), over 1 January to 15 December of both years."
+            "deferrals rose from {y2023.rate_earlier} in 2022 to {y2023.rate_later} in 2023 (ratio {y2023.ratio}, 90% "
+            "interval {y2023.ci_lower}–{y2023.ci_upper}) and fell to {y2024.rate_later} in 2024 (ratio "
+            "{y2024.ratio}, {y2024.ci_lower}–{y2024.ci_upper}; 1 January to 15 December of 2023 and 2024)."
         ),
         basis=(
-            "The smooth interval count model that predicted held-out windows best in a rolling-origin backtest on the "
-            "record, under a rule written before the backtest ran (docs/model_choice.md, results/studies/backtest.md); "
-            "90% intervals from parameter uncertainty. The decline survives a pending record correction (setting aside a "
-            "single-flight count, PRF-0077, splits Soekarno-Hatta's 2022 into three windows; the ratio is then about "
-            "0.68); the change from 2022 to 2023 does not (about 1.1 becomes about 1.5), so it is not stated here. "
-            "Reported deferrals follow enforcement (the Satgas TPPO task force from June 2023) "
-            "as much as attempted departures."
+            "The interval count model that predicted held-out windows best in a rolling-origin backtest on the "
+            "record (docs/model_choice.md with its dated amendment 1, results/studies/backtest.md): the four key series "
+            "fitted together, a level shift at the closure and at the reopening; 90% intervals from parameter "
+            "uncertainty. 2022 is three reported windows (a single-flight count that had hidden the split is set "
+            "aside). Reported deferrals follow enforcement (the Satgas TPPO task force from June 2023) as much as "
+            "attempted departures."
         ),
     ),
 )
