@@ -162,7 +162,9 @@ def test_regimes_candidate_shifts_the_level_at_both_regime_starts():
     opts = {"smoothing": "aicc", **START, "breaks": "regimes"}
     m = candidate_model(opts, reopening="2022-04-01", closure="2020-03-20")
     assert m.breaks == {"closure": pd.Timestamp("2020-03-20"), "post_reopening": pd.Timestamp("2022-04-01")}
-    assert candidate_model({**opts, "breaks": "post_reopening"}).breaks == {"post_reopening": pd.Timestamp("2022-04-01")}
+    assert candidate_model({**opts, "breaks": "post_reopening"}).breaks == {
+        "post_reopening": pd.Timestamp("2022-04-01")
+    }
     assert candidate_model({**opts, "breaks": "none"}).breaks in (None, {})
     assert OPTIONS["breaks"] == ("none", "post_reopening", "regimes")
 

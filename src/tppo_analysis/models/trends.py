@@ -185,6 +185,17 @@ def _span_label(a: pd.Timestamp, b: pd.Timestamp) -> str:
     return f"{a.day} {a:%b} - {b.day} {b:%b %Y}"
 
 
+def _poisson_caveat(fit) -> str:
+    """Say so when a negative-binomial fit estimated a series' over-dispersion at 0 (its interval is Poisson)."""
+    res = getattr(fit, "res", fit)
+    alpha = getattr(res, "alpha", None)
+    if isinstance(alpha, Mapping):
+        alpha = alpha.get(getattr(fit, "series", None))
+    if getattr(res, "family", "negbin") == "negbin" and alpha is not None and float(alpha) == 0.0:
+        return "; over-dispersion estimated at 0 from these windows: the interval shows counting noise only"
+    return ""
+
+
 def period_changes(fits: Mapping[tuple[str, str], BoundFit], obs: pd.DataFrame, *, level: float = 0.9) -> pd.DataFrame:
     """Tabulate changes between consecutive reported years of each series.
 
@@ -234,7 +245,7 @@ def period_changes(fits: Mapping[tuple[str, str], BoundFit], obs: pd.DataFrame, 
                     "level": level,
                     "identified": ch["identified"],
                     "reliability": f"{len(o)} windows in the series ({n0} and {n1} in these periods); trend model chosen "
-                    "by backtest",
+                    "by backtest" + _poisson_caveat(fit),
                     "note": (f"no reported days in {y0 + 1}" if y1 - y0 == 2 else f"no reported days {y0 + 1}-{y1 - 1}")
                     if gap
                     else "",
