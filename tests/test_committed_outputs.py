@@ -34,12 +34,6 @@ PENDING_TABLES = {
     "00_coverage_key_series": "issue 11",
     "00_reconciled_observations": "issue 11",
     "00_reconciliation_audit": "issue 11",
-    "01_passport_deferral_rates": "issue 12",
-    "01_soekarno_hatta_monthly_forecast": "issue 12",
-    "01_trend_estimates": "issue 12",
-    "01_trend_robustness": "issue 12",
-    "02_holiday_effects": "issue 12",
-    "02_seasonal_profile_soekarno_hatta": "issue 12",
 }
 
 

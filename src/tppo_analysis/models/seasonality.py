@@ -142,6 +142,10 @@ def seasonal_profile(
                 "ci_lower": np.quantile(ratio, lo),
                 "ci_upper": np.quantile(ratio, hi),
                 "identified": "no" if bad else "yes",
+                "reliability": f"holiday terms with a ridge prior (sd {res.model.prior_sd['holidays']:g}, log scale); "
+                f"{level:.0%} interval from "
+                f"{n_draws} parameter draws",
+                "note": "not bounded" if bad else "",
             }
         )
     out = pd.DataFrame(rows)

@@ -60,4 +60,10 @@ def passport_rate_table(obs: pd.DataFrame) -> pd.DataFrame:
     r = rates(obs, "passport_deferrals_per_10k_issued")
     r = r[r["status"] == "rate"].astype({"denominator": "int64"})
     cols = ["series", "period_start", "period_end", "numerator", "denominator", "estimate", "ci_lower", "ci_upper"]
-    return round_frame(r[cols].reset_index(drop=True))
+    out = r[cols].reset_index(drop=True)
+    out["reliability"] = (
+        "reported count and passports issued for the same office and window (nothing prorated); 95% exact "
+        "(Garwood) Poisson interval of the count, the denominator taken as exact"
+    )
+    out["note"] = "figures " + r["figure_ids"].astype(str).str.replace(";", ", ").to_numpy()
+    return round_frame(out)
