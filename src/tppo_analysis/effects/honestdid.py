@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.optimize import linprog
 from scipy.stats import truncnorm
 
+from .._draws import normal_draws
 from ..errors import TppoError
 from ..protocol import check_level
 from . import _diffdiff
@@ -53,7 +54,7 @@ def _arp_eta(y, X, sigma):
 def _lf_cv(X, sigma, kappa, sims=1000, seed=0):
     rng = np.random.default_rng(seed)
     sd = np.sqrt(np.diag(sigma))
-    xi = rng.multivariate_normal(np.zeros(len(sd)), sigma, size=sims, method="eigh") / sd
+    xi = normal_draws(np.zeros(len(sd)), sigma, sims, rng) / sd  # Cholesky: the same draws on any LAPACK build
     etas = []
     for b in xi:
         r = _arp_eta(b, X, sigma)
