@@ -73,3 +73,23 @@ def test_plot_windows_draws_on_a_given_axis(result):
     out_fig, out_ax = result.plot_windows(ax=ax)
     assert out_fig is fig and out_ax is ax and len(ax.patches) > 10
     plt.close("all")
+
+
+def test_result_tables_carry_reliability_and_leave_the_reconciliation_alone():
+    """Notebook 00's three tables say what each row rests on; the reconciliation's own frames keep their columns."""
+    import tppo_analysis as tppo
+    from tppo_analysis import record_summary
+
+    rec = tppo.reconcile(tppo.load_public_record())
+    before = list(rec.observations.columns)
+    tables = rec.result_tables(record_summary.KEY_SERIES)
+    assert set(tables) == {"00_reconciled_observations", "00_reconciliation_audit", "00_coverage_key_series"}
+    for t in tables.values():
+        assert {"reliability", "note"} <= set(t.columns) and (t["reliability"].str.len() > 0).all()
+    obs = tables["00_reconciled_observations"]
+    derived = obs["rule"].str.startswith("derived")
+    assert derived.any() and obs.loc[derived, "reliability"].str.startswith("remainder").all()
+    assert (obs.loc[~derived, "reliability"] == "one published figure, as reported").all()
+    cov = tables["00_coverage_key_series"]
+    assert (cov.loc[cov["observations"] == 0, "reliability"] == "no usable window").all()
+    assert list(rec.observations.columns) == before and "reliability" not in before

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import TppoError
@@ -128,6 +129,43 @@ class Reconciliation:
                  int(whole.sum()), round(days / span, 3))
             )  # fmt: skip
         return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))
+
+    def result_tables(self, pairs: Iterable[tuple[str, str]] | None = None) -> dict[str, pd.DataFrame]:
+        """Return notebook 00's three published tables, each with ``reliability`` and ``note`` columns.
+
+        ``00_reconciled_observations`` (each window: one reported figure, or a remainder of nested cumulative
+        figures), ``00_reconciliation_audit`` (each figure: kept or set aside, and why) and
+        ``00_coverage_key_series`` (:meth:`coverage` of ``pairs``). The reconciliation's own frames are not changed.
+
+        Parameters
+        ----------
+        pairs : iterable of (str, str), optional
+            The (series, measure) pairs of the coverage table (default: every pair with an observation).
+        """
+        obs = self.observations.copy()
+        derived = obs["rule"].astype(str).str.startswith("derived")
+        obs["reliability"] = np.where(
+            derived,
+            "remainder: a published cumulative figure minus the published figures nested in it (rounding in "
+            "either carries over)",
+            "one published figure, as reported",
+        )
+        obs["note"] = ""
+        audit = self.audit.copy()
+        audit["reliability"] = np.where(
+            audit["status"] == "kept",
+            "used in a reconciled window",
+            "not used in any reconciled window (reason given)",
+        )
+        audit["note"] = ""
+        cov = self.coverage(pairs)
+        cov["reliability"] = [f"{n} reconciled windows" if n else "no usable window" for n in cov["observations"]]
+        cov["note"] = np.where(cov["observations"] == 0, "no figure of this series is usable (set aside or absent)", "")
+        return {
+            "00_reconciled_observations": obs,
+            "00_reconciliation_audit": audit,
+            "00_coverage_key_series": cov,
+        }
 
     def set_aside(self, measure_groups: Iterable[str] | None = None) -> pd.DataFrame:
         """Return the figures set aside, with their window, value, outlet and the reason.
