@@ -86,14 +86,23 @@ def one_replication(
     month_of_day = mu.index.to_period("M")
     noise = pd.Series(rng.gamma(1 / ALPHA, ALPHA, size=len(month_of_day.unique())), index=month_of_day.unique())
     daily = pd.Series(rng.poisson(mu.to_numpy() * noise.reindex(month_of_day).to_numpy()), index=mu.index)
-    obs = windows.assign(
-        value=[int(daily[a:b].sum()) for a, b in zip(windows["period_start"], windows["period_end"], strict=True)]
-    )
+    obs = windows.assign(value=_window_totals(windows, daily))
     options = {"dispersion": "month", **(model_options or {}), "smoothing": smoothing}
     res = IntervalCountModel("negbin", trend="smooth", holidays=list(HOLIDAYS), **options).fit(obs)
-    mon = res.monthly(level=0.9, seed=rep, n_draws=n_draws).set_index("month")
+    mon = res.monthly(level=0.9, seed=rep, n_draws=n_draws)
+    return _score(res, mon, mu, months, smoothing, rep, edf=res.edf, alpha=res.alpha)
+
+
+def _window_totals(windows: pd.DataFrame, daily: pd.Series) -> list[int]:
+    """Sum the simulated daily counts over each window (inclusive dates)."""
+    return [int(daily[a:b].sum()) for a, b in zip(windows["period_start"], windows["period_end"], strict=True)]
+
+
+def _score(res, mon: pd.DataFrame, mu: pd.Series, months, smoothing: str, rep: int, *, edf, alpha) -> dict:
+    """Score one fit: monthly error and band coverage over ``months``, and the error of each holiday term."""
+    mon = mon.set_index("month")
     mon.index = mon.index.to_period("M")
-    truth = mu.groupby(month_of_day).sum().reindex(months)
+    truth = mu.groupby(mu.index.to_period("M")).sum().reindex(months)
     got = mon.reindex(months)
     covered = (got["ci_lower"] <= truth) & (truth <= got["ci_upper"])
     ident = res.identification().set_index("term")
@@ -102,8 +111,8 @@ def one_replication(
         "rep": rep,
         "monthly_rel_error": float((got["mean"] / truth - 1).abs().mean()),
         "band_coverage_90": float(covered.mean()),
-        "edf": res.edf,
-        "alpha": res.alpha,
+        "edf": edf,
+        "alpha": alpha,
         "converged": bool(res.converged),
     }
     for term, factor in HOLIDAYS.items():
@@ -146,30 +155,14 @@ def one_pooled_replication(
             win.assign(
                 series=key,
                 measure="dep_deferral_wni_pmi_suspected",
-                value=[int(daily[a:b].sum()) for a, b in zip(win["period_start"], win["period_end"], strict=True)],
+                value=_window_totals(win, daily),
             )
         )
     obs = pd.concat(frames, ignore_index=True)
     options = {**(model_options or {}), "smoothing": smoothing}
     res = fit_pooled(obs, list(windows), family="negbin", holidays=list(HOLIDAYS), **options)
-    mon = res.monthly(level=0.9, seed=rep, n_draws=n_draws, series=POOLED_TARGET).set_index("month")
-    mon.index = mon.index.to_period("M")
-    truth = mu.groupby(month_of_day).sum().reindex(months)
-    got = mon.reindex(months)
-    covered = (got["ci_lower"] <= truth) & (truth <= got["ci_upper"])
-    ident = res.identification().set_index("term")
-    row = {
-        "smoothing": smoothing,
-        "rep": rep,
-        "monthly_rel_error": float((got["mean"] / truth - 1).abs().mean()),
-        "band_coverage_90": float(covered.mean()),
-        "edf": float(getattr(res, "edf", np.nan)),
-        "alpha": float(np.nan),
-        "converged": bool(res.converged),
-    }
-    for term, factor in HOLIDAYS.items():
-        row[f"error_{term}"] = float(ident.loc[term, "estimate"] - np.log(factor))
-    return row
+    mon = res.monthly(level=0.9, seed=rep, n_draws=n_draws, series=POOLED_TARGET)
+    return _score(res, mon, mu, months, smoothing, rep, edf=float(getattr(res, "edf", np.nan)), alpha=float(np.nan))
 
 
 def summarise(reps: pd.DataFrame) -> pd.DataFrame:
