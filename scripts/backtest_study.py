@@ -55,6 +55,7 @@ def eligible_criteria(studies: Path) -> list[str]:
 
 
 def markdown(bt: pd.DataFrame, decisions: pd.DataFrame, chosen: dict, eligible, source: str) -> str:
+    from tppo_analysis.models.backtest import width_check
     from tppo_analysis.models.choice import candidate_name
     from tppo_analysis.models.trends import backtest_summary
 
@@ -62,6 +63,9 @@ def markdown(bt: pd.DataFrame, decisions: pd.DataFrame, chosen: dict, eligible, 
     pooled = backtest_summary(bt)
     per_series = backtest_summary(bt, by=("model", "series"))
     across = backtest_summary(bt, across=True)
+    oracle = width_check(bt)
+    o = oracle.set_index("model")
+    same = o[o["windows"] == o.loc[name, "windows"]]["calibrated_width"]  # models scored on the same windows
     s = pooled.set_index("model")
     row = s.loc[name]
     beats = {
@@ -103,6 +107,18 @@ def markdown(bt: pd.DataFrame, decisions: pd.DataFrame, chosen: dict, eligible, 
         f"* 90% coverage in 0.80-0.97: {'yes' if cov_ok else 'no'} ({row['coverage_90']:.3g})",
         f"* median width (upper/lower) at most 4 for windows of 30 days or more: {'yes' if width_ok else 'no'} "
         f"({row['median_width_30d']:.3g})",
+        "",
+        "## What width the point forecasts allow (windows of 30 days or more; a diagnostic, not part of the rule)",
+        "",
+        "`calibrated_width`: the narrowest interval of one fixed width (upper/lower), shifted after the fact to the "
+        "best place, that would cover 90% of a model's scored windows given how far its point forecasts miss "
+        "(`tppo_analysis.models.backtest.calibrated_width`; an in-sample oracle, not a bound). "
+        f"Chosen model: {o.loc[name, 'calibrated_width']:.3g}; the smallest of the models scored on the same "
+        f"{o.loc[name, 'windows']} windows: {same.min():.3g}. A width of at most 4 with 90% coverage on these "
+        "windows would need point forecasts that miss by less than any candidate's do. (Models scored on fewer "
+        "windows, where they apply, are not comparable.)",
+        "",
+        oracle.to_markdown(index=False),
         "",
     ]
     return "\n".join(lines)

@@ -184,3 +184,93 @@ def test_recommended_model_matches_the_committed_backtest():
     assert chosen == RECOMMENDED
     model = recommended_interval_model()
     assert model.trend == "smooth" and model.smoothing == RECOMMENDED["smoothing"]
+
+
+def _coordinate_search(crit):
+    """Search as the pooled fit used to (shape, then deviation, twice, from (2, 2)); kept here as the foil."""
+    grid = np.arange(8.0, -3.01, -1.0)
+    ls = ld = 2.0
+    for _ in range(2):
+        ls = float(grid[int(np.argmin([crit(g, ld) for g in grid]))])
+        ld = float(grid[int(np.argmin([crit(ls, g) for g in grid]))])
+    return ls, ld
+
+
+def test_smoothing_search_follows_a_diagonal_valley_the_coordinate_search_stops_in():
+    from tppo_analysis.models.interval._likelihood import search_smoothing
+
+    # a narrow valley along the diagonal: every axis step from (2, 2) goes uphill, a diagonal step goes down
+    def crit(a, b):
+        return 10.0 * (a - b) ** 2 + 0.1 * (a + b - 10.0) ** 2
+
+    assert _coordinate_search(crit) == (2.0, 2.0)  # the foil stops at once
+    assert search_smoothing(crit) == (5.0, 5.0)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_smoothing_search_is_never_worse_than_the_coordinate_search(seed):
+    from tppo_analysis.models.interval._likelihood import search_smoothing
+
+    values = np.random.default_rng(seed).normal(size=(12, 12))  # a rough surface on the unit grid -3..8
+
+    def crit(a, b):
+        return float(values[int(a) + 3, int(b) + 3])
+
+    got, foil = search_smoothing(crit), _coordinate_search(crit)
+    assert crit(*got) <= crit(*foil)
+    # and it stops where no unit step, diagonal or not, is lower
+    for da in (-1, 0, 1):
+        for db in (-1, 0, 1):
+            a, b = got[0] + da, got[1] + db
+            if -3 <= a <= 8 and -3 <= b <= 8:
+                assert crit(a, b) >= crit(*got)
+
+
+@pytest.mark.parametrize("target", [(8.0, -3.0), (-3.0, 8.0), (5.0, 1.0), (-1.0, -1.0)])
+def test_smoothing_search_reaches_every_grid_point_of_a_bowl(target):
+    from tppo_analysis.models.interval._likelihood import POOLED_LOG10_LAMBDA_RANGE, search_smoothing
+
+    calls = []
+
+    def crit(a, b):
+        calls.append((a, b))
+        return (a - target[0]) ** 2 + 2 * (b - target[1]) ** 2
+
+    got = search_smoothing(crit)
+    assert got == target
+    lo, hi = POOLED_LOG10_LAMBDA_RANGE
+    assert all(lo <= a <= hi and lo <= b <= hi for a, b in calls)
+
+
+def test_calibrated_width_by_hand():
+    from tppo_analysis.models.backtest import calibrated_width
+
+    # model "m": 5 long windows with log errors -1, -0.5, 0, 0.5, 1 (reported/predicted, +0.5 each) and one short
+    # window with a huge miss that must not count; model "w" misses twice as far
+    errs = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    pred = np.full(5, 99.5)
+    rows = []
+    for model, k in (("m", 1.0), ("w", 2.0)):
+        rep = (pred + 0.5) * np.exp(k * errs) - 0.5
+        rows.append(
+            pd.DataFrame(
+                {
+                    "model": model,
+                    "series": "s",
+                    "reported": list(rep) + [1.0],
+                    "predicted": list(pred) + [5000.0],
+                    "lower": 50.0,
+                    "upper": 200.0,
+                    "days": [31, 60, 90, 30, 365, 29],
+                    "across_regime": False,
+                }
+            )
+        )
+    out = calibrated_width(score_rows(pd.concat(rows, ignore_index=True))).set_index("model")
+    # the 5% and 95% quantiles of (-1, -0.5, 0, 0.5, 1), linear interpolation: -0.9 and 0.9
+    assert out.loc["m", "windows"] == 5
+    assert out.loc["m", "calibrated_width"] == pytest.approx(np.exp(1.8))
+    assert out.loc["w", "calibrated_width"] == pytest.approx(np.exp(3.6))
+    assert out.loc["m", "median_width"] == pytest.approx(201 / 51)
+    assert out.loc["m", "error_sd"] == pytest.approx(np.std(errs, ddof=1))
+    assert list(out.index) == ["m", "w"]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InsufficientDataError, TppoError
+from ..protocol import round_frame
 from ._counts import nb_counts
 from .interval.pooled import KEY_MEASURE, KEY_SERIES, PooledModel
 
@@ -28,6 +29,8 @@ __all__ = [
     "score_rows",
     "summarise",
     "in_scores",
+    "calibrated_width",
+    "width_check",
     "NaivePersistence",
     "regime_index",
     "plot_backtest",
@@ -293,6 +296,70 @@ def summarise(scored: pd.DataFrame, by: Sequence[str] = ("model",), *, min_windo
         )
 
     return s.groupby(list(by)).apply(one, include_groups=False).reset_index()
+
+
+def calibrated_width(
+    scored: pd.DataFrame, level: float = LEVEL, *, min_days: int = 30, min_windows: int = 3
+) -> pd.DataFrame:
+    """Return the narrowest fixed-width interval around each model's point forecasts covering ``level`` of windows.
+
+    For each model, over its scored windows (:func:`in_scores`) of at least ``min_days`` days: the log errors
+    ``e = log((reported + 0.5) / (predicted + 0.5))`` and the width ``exp(q_hi - q_lo)`` of the central ``level``
+    range of ``e`` (quantiles ``(1 - level) / 2`` and ``(1 + level) / 2``, linear interpolation). It is what an
+    interval of one fixed width, shifted after the fact to the best place, would need to cover as often as asked,
+    given how far the point forecasts miss. It is an in-sample oracle, not a bound: intervals whose width varies by
+    window can do better where the misses vary. It answers whether a width target can be met at all with a model's
+    point forecasts on this record.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Rows of :func:`score_rows`.
+    level : float
+        Coverage asked for.
+    min_days : int
+        Shortest window counted (days).
+    min_windows : int
+        As in :func:`in_scores`.
+
+    Returns
+    -------
+    DataFrame
+        One row per model: ``model``, ``windows``, ``median_width`` (the model's own intervals, same windows),
+        ``calibrated_width``, ``error_sd`` (standard deviation of ``e``), sorted by ``calibrated_width``.
+    """
+    s = in_scores(scored, min_windows=min_windows)
+    s = s[s["days"] >= min_days]
+    e = np.log((s["reported"].astype(float) + 0.5) / (s["predicted"].astype(float) + 0.5))
+    q = ((1.0 - level) / 2.0, (1.0 + level) / 2.0)
+    rows = []
+    for model, idx in s.groupby("model", sort=False).groups.items():
+        em = e.loc[idx].to_numpy()
+        lo, hi = np.quantile(em, q)
+        rows.append(
+            {
+                "model": model,
+                "windows": len(em),
+                "median_width": float(s.loc[idx, "width"].median()),
+                "calibrated_width": float(np.exp(hi - lo)),
+                "error_sd": float(np.std(em, ddof=1)) if len(em) > 1 else np.nan,
+            }
+        )
+    cols = ["model", "windows", "median_width", "calibrated_width", "error_sd"]
+    return pd.DataFrame(rows, columns=cols).sort_values("calibrated_width", kind="stable").reset_index(drop=True)
+
+
+def width_check(bt: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """Tabulate :func:`calibrated_width` of backtest rows, rounded for display (notebook 01, ``backtest.md``).
+
+    Parameters
+    ----------
+    bt : DataFrame
+        Backtest rows (:func:`backtest`).
+    level : float
+        Coverage asked for.
+    """
+    return round_frame(calibrated_width(score_rows(bt), level))
 
 
 def plot_backtest(bt: pd.DataFrame, models: Sequence[str], ax=None, *, labels=None):

@@ -19,6 +19,7 @@ from ..errors import TppoError
 from ..protocol import round_frame
 from ..record.trend_context import DEFAULT_EVENTS, event_lines, passport_rate_table
 from ..sources.labels import series_label
+from .backtest import width_check
 from .choice import recommended_interval_model
 from .fits import (
     BoundFit,
@@ -64,6 +65,7 @@ __all__ = [
     "forecast_table",
     "break_table",
     "backtest_summary",
+    "width_check",
     "trend_figure",
     "backtest_figure",
 ]

@@ -6,9 +6,10 @@ second-order difference penalty ``lam_shape`` and each deviation ``g_s`` a first
 gives independent smooths). The first B-spline coefficient of ``f`` and of every ``g_s`` is fixed at 0, so the level
 ``a_s`` carries each series' size (the same fit as centring: likelihood and penalties are blind to a constant moved
 between a level and a smooth). Past the joint span every series follows the model's forecast rule, anchored at its
-own curve over the last ``anchor_days`` of the span. Both smoothing parameters are chosen by the model's criterion (coordinate
-search), NB2 dispersion is estimated per series. Thin series (a handful of windows) borrow the shape of the
-well-reported ones; what they cannot support, the deviation penalty pulls towards the shared shape.
+own curve over the last ``anchor_days`` of the span. Both smoothing parameters are chosen by the model's criterion
+(a coordinate search refined by a pattern search: :func:`._likelihood.search_smoothing`), NB2 dispersion is
+estimated per series. Thin series (a handful of windows) borrow the shape of the well-reported ones; what they
+cannot support, the deviation penalty pulls towards the shared shape.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from scipy import sparse, stats
 from ...errors import TppoError
 from ...protocol import Result, Summary, check_level, round_frame
 from ._design import day_number, month_dispersion_weights
-from ._likelihood import Engine, Fit, Problem, criterion
+from ._likelihood import Engine, Fit, Problem, criterion, search_smoothing
 from ._pooled_design import PooledLayout
 from ._predict import Draws, PeriodMixin, covered_days, draw_panel, identification_table, mask_not_identified
 from .model import IntervalCountModel, validate_obs
@@ -148,12 +149,7 @@ def fit_pooled(
             cache[key] = (criterion(f, n, smoothing), f)
         return cache[key][0]
 
-    # coordinate search on a grid of log10 lambdas (shape, then deviation, twice), smooth to rough
-    grid = np.arange(8.0, -3.01, -1.0)
-    ls = ld = 2.0
-    for _ in range(2):
-        ls = float(grid[int(np.argmin([crit(g, ld) for g in grid]))])
-        ld = float(grid[int(np.argmin([crit(ls, g) for g in grid]))])
+    ls, ld = search_smoothing(crit)
     fit = cache[(round(ls, 6), round(ld, 6))][1]
     return PooledIntervalResults(model, lay, fit, data, (10.0**ls, 10.0**ld), prob)
 
