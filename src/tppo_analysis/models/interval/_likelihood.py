@@ -409,8 +409,9 @@ def search_smoothing(crit: Callable[[float, float], float]) -> tuple[float, floa
     and the coordinate search can stop where a diagonal step would still lower the criterion (it did in 2 of 3
     planted-truth replications checked, by 21-30 AICc). So its result is then refined by a pattern search over the
     8 unit-step neighbours until none is lower. The result is never worse than the coordinate search's and costs a
-    few more fits. It is still a local search: a full grid can find lower minima elsewhere, and a coarse full grid
-    can miss narrow basins that this finds (both seen on the record; see docs/model_choice.md, note of 2026-12-01).
+    few more fits. It is still a local search: a full grid can find lower minima elsewhere (seen in the planted
+    truth), and a coarse full grid can miss narrow basins that this finds (seen on the record under the
+    ``prefer_longer`` rule; docs/model_choice.md, note of 2026-12-01).
     Ties go to the earlier, smoother pair.
     """
     lo, hi = POOLED_LOG10_LAMBDA_RANGE
