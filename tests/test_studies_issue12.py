@@ -100,7 +100,7 @@ def test_committed_pooled_planted_truth_is_reproduced(tmp_path):
     """Replication 2 of the committed ``chosen_pooled`` study comes out the same from the script today.
 
     Replication 2 is one where the pooled fit's former coordinate search stopped at a poorer smoothing pair (edf
-    19.9 instead of 12.2), so the check also guards the grid search. Replications 0 and 1 are copied in from the
+    19.9 instead of 12.2), so the check also guards the refined search. Replications 0 and 1 are copied in from the
     committed file; the resumable script then fits only replication 2.
     """
     path = STUDIES / "planted_truth_reps.csv"

@@ -396,21 +396,20 @@ def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
         return np.linalg.lstsq(H, g, rcond=None)[0]
 
 
-#: log10 smoothing parameters of the pooled fit searched (shape and deviation): a coarse full grid, then a local
-#: search in unit steps
+#: log10 smoothing parameters of the pooled fit searched (shape and deviation), in unit steps
 POOLED_LOG10_LAMBDA_RANGE = (-3.0, 8.0)
 
 
 def search_smoothing(crit: Callable[[float, float], float]) -> tuple[float, float]:
     """Return the (log10 shape, log10 deviation) smoothing pair minimising ``crit`` over the grid, locally.
 
-    First a coordinate search on the unit grid from (2, 2): shape, then deviation, twice (this was the whole search
-    up to 0.2.0). The criterion surface has several local minima (a series' NB2 dispersion can sit at 0 or inside),
-    and the coordinate search can stop where a diagonal step would still lower the criterion (it did in 2 of 3
-    planted-truth replications checked, by 21-30 AICc). So its result is then refined by a pattern search over the
-    8 unit-step neighbours until none is lower. The result is never worse than the coordinate search's and costs a
-    few more fits. It is still a local search: a full grid can find lower minima elsewhere (seen in the planted
-    truth), and a coarse full grid can miss narrow basins that this finds (seen on the record under the
+    First a coordinate search on the unit grid from (2, 2): shape, then deviation, twice (the whole search before
+    the note of 2026-12-01). The criterion surface has several local minima (a series' NB2 dispersion can sit at 0
+    or inside), and the coordinate search can stop where a diagonal step would still lower the criterion (it did in
+    2 of 3 planted-truth replications checked, by 21-30 AICc). So its result is then refined by a pattern search
+    over the 8 unit-step neighbours until none is lower. The result is never worse than the coordinate search's and
+    costs a few more fits. It is still a local search: a full grid can find lower minima elsewhere (seen in the
+    planted truth), and a coarse full grid can miss narrow basins that this finds (seen on the record under the
     ``prefer_longer`` rule; docs/model_choice.md, note of 2026-12-01).
     Ties go to the earlier, smoother pair.
     """
