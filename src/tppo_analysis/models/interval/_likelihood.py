@@ -64,11 +64,12 @@ class Problem:
     """One fitting problem: counts, incidence, daily design, offsets, dispersion layout.
 
     Counts ``y`` (n), incidence ``A`` (n x T days, exposure weights folded in), daily design ``X`` (T x k),
-    ``offset`` (T), dispersion multipliers ``c`` (n, default 1) and dispersion groups ``group`` (n, default 0).
+    ``offset`` (T), dispersion multipliers ``c`` (n, default 1), dispersion groups ``group`` (n, default 0) and the
+    series of each window, ``block`` (n, default ``group``; differs when series share a dispersion).
     Small problems (one series) are kept dense, large ones (pooled series) sparse.
     """
 
-    def __init__(self, y, A, X, offset, c=None, group=None) -> None:
+    def __init__(self, y, A, X, offset, c=None, group=None, block=None) -> None:
         self.y: np.ndarray = np.asarray(y, dtype=float)
         As = sparse.csr_matrix(A, dtype=float)
         Xs = sparse.csr_matrix(X, dtype=float)
@@ -80,6 +81,7 @@ class Problem:
         self.c: np.ndarray = np.ones(n) if c is None else np.asarray(c, dtype=float)
         self.group: np.ndarray = np.zeros(n, dtype=int) if group is None else np.asarray(group, dtype=int)
         self.n_groups = int(self.group.max()) + 1 if n else 1
+        self.block: np.ndarray = self.group if block is None else np.asarray(block, dtype=int)
 
 
 @dataclass

@@ -8,7 +8,8 @@ gives independent smooths). The first B-spline coefficient of ``f`` and of every
 between a level and a smooth). Past the joint span every series follows the model's forecast rule, anchored at its
 own curve over the last ``anchor_days`` of the span. Both smoothing parameters are chosen by the model's criterion
 (a coordinate search refined by a pattern search: :func:`._likelihood.search_smoothing`), NB2 dispersion is
-estimated per series. Thin series (a handful of windows) borrow the shape of the well-reported ones; what they
+estimated per series or, with ``shared_dispersion``, once for all series (a series with a handful of windows cannot
+estimate its own: national's 5 windows put it at 0 in every planted-truth replication checked). Thin series (a handful of windows) borrow the shape of the well-reported ones; what they
 cannot support, the deviation penalty pulls towards the shared shape.
 """
 
@@ -44,11 +45,13 @@ def fit_pooled(
     holidays: bool | Sequence[str] = False,
     measure: str = KEY_MEASURE,
     smoothing: str = "aicc",
+    shared_dispersion: bool = False,
     **options,
 ) -> PooledIntervalResults:
     """Fit the key series jointly: a shared smooth shape, a level and a penalized smooth deviation per series.
 
-    Holiday and break terms are shared by all series; NB2 dispersion is estimated per series.
+    Holiday and break terms are shared by all series; NB2 dispersion is estimated per series, or one for all series
+    with ``shared_dispersion``.
 
     Parameters
     ----------
@@ -66,6 +69,9 @@ def fit_pooled(
         Measure of the windows.
     smoothing : str
         Criterion choosing both smoothing parameters (``'aicc'``, ``'aic'``, ``'bic'``).
+    shared_dispersion : bool
+        One NB2 dispersion for all series (the relative excess variance of a window is assumed the same
+        everywhere) instead of one per series. Its degrees-of-freedom correction then uses all windows.
     **options : dict
         Further options of :class:`~tppo_analysis.models.interval.model.IntervalCountModel` (``breaks``,
         ``dispersion``, ``forecast``, ``drift_sd``, ``knot_days``, ...).
@@ -128,7 +134,8 @@ def fit_pooled(
         X=sparse.vstack([sparse.csr_matrix(x) for x in Xs]).tocsr(),
         offset=np.zeros(sum(x.shape[0] for x in Xs)),
         c=np.concatenate(cs),
-        group=np.concatenate(groups),
+        group=np.zeros(sum(len(y) for y in ys), dtype=int) if shared_dispersion else np.concatenate(groups),
+        block=np.concatenate(groups),
     )
     engine = Engine(prob, family)
     n = len(prob.y)
@@ -212,16 +219,23 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
         self.beta = fit.beta
         self.edf = float(fit.edf)
         self.converged = bool(fit.converged)
-        self.alpha = {s: float(a) for s, a in zip(self.series, fit.alpha, strict=True)}
+        block = prob.block
+        #: one NB2 dispersion for all series (``shared_dispersion``)
+        self.shared_dispersion = prob.n_groups < len(self.series)
+        dgroup = {s: int(prob.group[block == g][0]) for g, s in enumerate(self.series)}
+        self.alpha = {s: float(fit.alpha[dgroup[s]]) for s in self.series}
         self._problem = prob
         # per-series effective df: the trace of the hat matrix over the series' windows
         _, m, C = Engine(prob, self.family).means(self.beta)
         a = fit.alpha[prob.group] * prob.c
         w = 1.0 / (np.maximum(m, 1e-300) * (1.0 + a * m))
         hat = w * np.einsum("ij,ij->i", C @ np.linalg.inv(fit.H), C)
-        self.edf_by_series = {s: float(hat[prob.group == g].sum()) for g, s in enumerate(self.series)}
-        n_by = {s: int((prob.group == g).sum()) for g, s in enumerate(self.series)}
-        self._dff = {s: n_by[s] / max(n_by[s] - self.edf_by_series[s] - 1.0, 1.0) for s in self.series}
+        self.edf_by_series = {s: float(hat[block == g].sum()) for g, s in enumerate(self.series)}
+        # degrees-of-freedom factor of each dispersion group: windows over (windows - their edf - 1)
+        n_g = np.bincount(prob.group, minlength=prob.n_groups).astype(float)
+        edf_g = np.bincount(prob.group, weights=hat, minlength=prob.n_groups)
+        dff_g = n_g / np.maximum(n_g - edf_g - 1.0, 1.0)
+        self._dff = {s: float(dff_g[dgroup[s]]) for s in self.series}
         ac = np.array([self.alpha[s] * self._dff[s] for s in self.series])[prob.group] * prob.c
         Hc = C.T @ ((1.0 / (np.maximum(m, 1e-300) * (1.0 + ac * m)))[:, None] * C) + (fit.H - fit.F)
         cov = np.linalg.inv(Hc)
@@ -352,6 +366,8 @@ class PooledIntervalResults(Draws, PeriodMixin, Result):
     def _title(self) -> str:
         """One line naming the estimate."""
         fam = "Poisson" if self.family == "poisson" else f"NB2 ({self.model.dispersion}-level dispersion)"
+        if self.family != "poisson" and self.shared_dispersion:
+            fam = fam[:-1] + ", one for all series)"
         return (
             f"Pooled interval count model, {fam}, shared smooth shape + series deviations "
             f"({str(self.model.smoothing).upper()}, {self.edf:.1f} effective df): {len(self.series)} series, "
