@@ -56,10 +56,10 @@ def eligible_criteria(studies: Path) -> list[str]:
 
 def markdown(bt: pd.DataFrame, decisions: pd.DataFrame, chosen: dict, eligible, source: str) -> str:
     from tppo_analysis.models.backtest import width_check
-    from tppo_analysis.models.choice import candidate_name
+    from tppo_analysis.models.choice import chosen_name
     from tppo_analysis.models.trends import backtest_summary
 
-    name = ("pooled " if chosen["pooled"] else "") + candidate_name(chosen)
+    name = chosen_name(chosen)
     pooled = backtest_summary(bt)
     per_series = backtest_summary(bt, by=("model", "series"))
     across = backtest_summary(bt, across=True)

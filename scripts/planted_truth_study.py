@@ -19,6 +19,7 @@ Usage::
     python scripts/planted_truth_study.py --reps 200          # the chosen model (RECOMMENDED)
     python scripts/planted_truth_study.py --reps 200 --no-break   # the same without its breaks
     python scripts/planted_truth_study.py --reps 200 --pooled     # the chosen options, pooled over the key series
+    python scripts/planted_truth_study.py --reps 200 --pooled --per-series-dispersion   # pooled, one alpha a series
     python scripts/planted_truth_study.py --reps 5 --out /tmp/x
 """
 
@@ -264,7 +265,10 @@ def write_outputs(out: Path) -> pd.DataFrame:
         "`chosen_pooled` = the chosen options fitted pooled over the four key series (`--pooled`: each series' own "
         "windows, counts from one shared truth scaled by "
         + ", ".join(f"{k} x{v:g}" for k, v in POOLED_SCALE.items())
-        + ", so the series deviations are truly zero, a case favourable to pooling); Soekarno-Hatta's months scored.",
+        + ", so the series deviations are truly zero, a case favourable to pooling) with one NB2 dispersion per "
+        "series; `chosen_pooled_shared` = the same with one dispersion shared by all series (amendment 2 of "
+        "`docs/model_choice.md`; every series has the same planted dispersion, which also favours it); `_no_break` "
+        "= without the breaks. Soekarno-Hatta's months scored.",
         "",
         "| study | smoothing | reps | monthly error | MC SE | 90% band coverage | MC SE | bias ramadan (log) | "
         "bias post-Idul-Fitri (log) | passes |",
@@ -300,12 +304,22 @@ def chosen_options() -> dict:
     return {"forecast": m.forecast, "drift_sd": m.drift_sd, "dispersion": m.dispersion, "breaks": m.breaks}
 
 
+def pooled_study(*, no_break: bool = False, shared: bool = False) -> str:
+    """Name of a pooled study: ``chosen_pooled[_shared][_no_break]`` (``_shared``: one dispersion for all series)."""
+    return "chosen_pooled" + ("_shared" if shared else "") + ("_no_break" if no_break else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--screen", action="store_true", help="step 0 of the model-choice rule (all criteria)")
     ap.add_argument("--no-break", action="store_true", help="the chosen model without its breaks")
     ap.add_argument(
         "--pooled", action="store_true", help="the chosen options fitted pooled over the four key series (SH scored)"
+    )
+    ap.add_argument(
+        "--per-series-dispersion",
+        action="store_true",
+        help="with --pooled: one NB2 dispersion per series (before amendment 2), whatever the rule chose",
     )
     ap.add_argument("--reps", type=int, default=None)
     ap.add_argument("--seed", type=int, default=SEED)
@@ -323,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_break:
             opts, study = {**opts, "breaks": None}, "chosen_no_break"
         if args.pooled:
-            study = study.replace("chosen", "chosen_pooled")
+            shared = bool(RECOMMENDED.get("shared_dispersion")) and not args.per_series_dispersion
+            opts = {**opts, "shared_dispersion": shared}
+            study = pooled_study(no_break=args.no_break, shared=shared)
         run(
             [RECOMMENDED["smoothing"]],
             args.reps or 200,

@@ -30,6 +30,7 @@ def notebook_tables(figures: pd.DataFrame) -> dict[str, pd.DataFrame]:
         "01_trend_estimates": trends.period_changes(fits, obs),
         "01_national_windows": trends.window_check(fits[("national", key)], trends.series_obs(obs, "national")),
         "01_trend_robustness": trends.robustness_table(figures, trends.TREND_SPECS, broader=trends.BROADER),
+        "01_trend_model_sensitivity": trends.model_sensitivity(obs),
         "01_soekarno_hatta_monthly_forecast": trends.forecast_table(
             fits[("tpi:soekarno-hatta", key)], "Soekarno-Hatta airport"
         ),

@@ -141,8 +141,11 @@ def test_rule_walks_its_steps_with_ties_and_the_coverage_band():
     add("drift_sd", {0.0: (1.4, 0.7), 0.25: (1.5, 0.78), 0.5: (1.6, 0.85)})  # only 0.5 is in the band
     opts["drift_sd"] = 0.5
     scores["pooled " + candidate_name(opts)] = (1.7, 0.9)
+    scores["pooled shared-dispersion " + candidate_name(opts)] = (1.8, 0.9)
+    with pytest.raises(TppoError, match="pooling: no backtest scores"):
+        decide(_scores_table({k: v for k, v in scores.items() if "shared" not in k}), ["aicc"])
     rows, chosen = decide(_scores_table(scores), ["aicc"])
-    assert list(rows["step"]) == [*STEPS, "pooling"]
+    assert list(rows["step"]) == [*STEPS, "pooled variant", "pooling"]
     assert chosen == {
         "smoothing": "aicc",
         "forecast": "damped",
@@ -150,9 +153,35 @@ def test_rule_walks_its_steps_with_ties_and_the_coverage_band():
         "breaks": "post_reopening",
         "drift_sd": 0.5,
         "pooled": False,
+        "shared_dispersion": False,
     }
     assert "within 2%" in rows.set_index("step").loc["dispersion", "reason"]
+    assert rows.set_index("step").loc["pooled variant", "winner"].startswith("pooled smooth[")
     assert set(OPTIONS) == set(STEPS)
+
+
+@pytest.mark.parametrize(
+    ("per_series", "shared", "expected"),
+    [
+        ((1.5, 0.8), (1.52, 0.85), {"pooled": True, "shared_dispersion": True}),  # within 2%: shared wins
+        ((1.5, 0.8), (1.6, 0.85), {"pooled": True, "shared_dispersion": False}),
+        ((1.7, 0.8), (1.65, 0.85), {"pooled": False, "shared_dispersion": False}),  # neither beats single (1.6)
+    ],
+)
+def test_pooling_step_picks_the_dispersion_variant_then_compares_with_the_single_model(per_series, shared, expected):
+    """Amendment 2: the shared-dispersion variant is preferred within 2%, then pooling must beat the single model."""
+    from tppo_analysis.models.choice import chosen_name, pooled_name
+
+    opts = {"smoothing": "aicc", **START}
+    scores = {}
+    for step in STEPS:
+        for v in OPTIONS[step]:
+            scores.setdefault(candidate_name({**opts, step: v}), (1.6 if v == START.get(step, "aicc") else 9.0, 0.9))
+    scores[pooled_name(opts)] = per_series
+    scores[pooled_name(opts, shared_dispersion=True)] = shared
+    rows, chosen = decide(_scores_table(scores), ["aicc"])
+    assert {k: chosen[k] for k in expected} == expected
+    assert chosen_name(chosen) == rows.iloc[-1]["winner"]
 
 
 def test_regimes_candidate_shifts_the_level_at_both_regime_starts():

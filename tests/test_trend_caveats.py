@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from tppo_analysis.models.trends import _poisson_caveat
+from tppo_analysis.models.changes import _poisson_caveat
 
 
 def test_pooled_series_with_zero_dispersion_is_flagged():

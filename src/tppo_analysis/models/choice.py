@@ -28,6 +28,8 @@ __all__ = [
     "REOPENING",
     "CLOSURE",
     "candidate_name",
+    "pooled_name",
+    "chosen_name",
     "candidate_model",
     "decide",
     "run_choice",
@@ -63,7 +65,10 @@ RECOMMENDED: dict = {
     "breaks": "regimes",
     "drift_sd": 0.0,
     "pooled": True,
+    "shared_dispersion": True,
 }
+#: Keys of :data:`RECOMMENDED` (and of the rule's chosen options) that are not options of a single-series model.
+POOLING_KEYS = ("pooled", "shared_dispersion")
 
 
 def candidate_name(opts: Mapping) -> str:
@@ -78,6 +83,32 @@ def candidate_name(opts: Mapping) -> str:
         f"smooth[{opts['smoothing']}, {opts['forecast']}, {opts['dispersion']}, {opts['breaks']}, "
         f"drift {float(opts['drift_sd']):g}]"
     )
+
+
+def pooled_name(opts: Mapping, *, shared_dispersion: bool = False) -> str:
+    """Row label of a pooled candidate (amendment 2: one dispersion per series, or one shared by all).
+
+    Parameters
+    ----------
+    opts : mapping
+        Options of the candidate: smoothing, forecast, dispersion, breaks, drift_sd.
+    shared_dispersion : bool
+        The variant with one NB2 dispersion for all series.
+    """
+    return ("pooled shared-dispersion " if shared_dispersion else "pooled ") + candidate_name(opts)
+
+
+def chosen_name(chosen: Mapping) -> str:
+    """Row label of the model the rule chose, from options with ``pooled`` (and ``shared_dispersion``).
+
+    Parameters
+    ----------
+    chosen : mapping
+        Chosen options (:data:`RECOMMENDED` or the second value of :func:`decide`).
+    """
+    if chosen.get("pooled"):
+        return pooled_name(chosen, shared_dispersion=bool(chosen.get("shared_dispersion")))
+    return candidate_name(chosen)
 
 
 def _breaks(kind: str, reopening: pd.Timestamp, closure: pd.Timestamp) -> dict | None:
@@ -101,7 +132,13 @@ def _model_options(opts: Mapping, reopening: pd.Timestamp, closure: pd.Timestamp
 
 
 def candidate_model(
-    opts: Mapping, *, family: str = "negbin", reopening=REOPENING, pooled: bool = False, closure=CLOSURE
+    opts: Mapping,
+    *,
+    family: str = "negbin",
+    reopening=REOPENING,
+    pooled: bool = False,
+    closure=CLOSURE,
+    shared_dispersion: bool = False,
 ) -> IntervalCountModel | PooledModel:
     """Return the unfitted model of a candidate (single-series, or pooled over the key series).
 
@@ -117,10 +154,12 @@ def candidate_model(
         Return the pooled model over the key series instead.
     closure : date-like, optional
         Start of the closure regime (used by ``breaks="regimes"``; default 20 March 2020).
+    shared_dispersion : bool
+        With ``pooled``: one NB2 dispersion for all series (amendment 2).
     """
     kw = _model_options(opts, pd.Timestamp(reopening), pd.Timestamp(closure))
     if pooled:
-        return PooledModel(family=family, **kw)
+        return PooledModel(family=family, **kw, **({"shared_dispersion": True} if shared_dispersion else {}))
     return IntervalCountModel(family, trend="smooth", **kw)
 
 
@@ -194,9 +233,22 @@ def decide(scores: pd.DataFrame, eligible: Sequence[str], *, upto: str | None = 
     if upto:
         return pd.DataFrame(rows), opts
     single = candidate_name(opts)
-    pooled = "pooled " + single
+    variants = [pooled_name(opts, shared_dispersion=True), pooled_name(opts)]  # amendment 2: shared first
+    missing = [n for n in variants if n not in set(scores["model"])]
+    if missing:
+        raise TppoError(f"step pooling: no backtest scores for {missing}")
+    pooled, why_variant = _pick(scores, variants)
+    shared = pooled == variants[0]
     s = scores.set_index("model")
-    use_pooled = bool(pooled in s.index and s.loc[pooled, "interval_score_log"] < s.loc[single, "interval_score_log"])
+    use_pooled = bool(s.loc[pooled, "interval_score_log"] < s.loc[single, "interval_score_log"])
+    rows.append(
+        {
+            "step": "pooled variant",
+            "candidates": "; ".join(variants),
+            "winner": pooled,
+            "reason": why_variant,
+        }
+    )
     rows.append(
         {
             "step": "pooling",
@@ -205,7 +257,7 @@ def decide(scores: pd.DataFrame, eligible: Sequence[str], *, upto: str | None = 
             "reason": "lower interval score" if use_pooled else "pooling does not lower the interval score",
         }
     )
-    return pd.DataFrame(rows), {**opts, "pooled": use_pooled}
+    return pd.DataFrame(rows), {**opts, "pooled": use_pooled, "shared_dispersion": use_pooled and shared}
 
 
 def run_choice(
@@ -266,7 +318,14 @@ def run_choice(
             }
         )
         opts = decide(scores(), eligible, upto=step)[1]
-    run({"pooled " + candidate_name(opts): candidate_model(opts, reopening=reopening, closure=closure, pooled=True)})
+    run(
+        {
+            pooled_name(opts, shared_dispersion=sh): candidate_model(
+                opts, reopening=reopening, closure=closure, pooled=True, shared_dispersion=sh
+            )
+            for sh in (False, True)
+        }
+    )
     decisions, chosen = decide(scores(), eligible)
     return pd.concat(done.values(), ignore_index=True), decisions, chosen
 
@@ -295,7 +354,7 @@ def recommended_interval_model(
     ev_closure, ev_reopening = _regime_starts_from_events()
     reopening = ev_reopening if reopening is None else reopening
     closure = ev_closure if closure is None else closure
-    opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
+    opts = {k: v for k, v in RECOMMENDED.items() if k not in POOLING_KEYS}
     kw = _model_options(opts, pd.Timestamp(reopening), pd.Timestamp(closure))
     kw["holidays"] = holidays
     return IntervalCountModel(family, trend="smooth", **kw)

@@ -17,11 +17,12 @@ from ..protocol import round_frame
 from ..sources.labels import series_label
 from .backtest import in_scores, plot_backtest, score_rows, summarise
 from .choice import (
+    POOLING_KEYS,
     RECOMMENDED,
     _model_options,
     _regime_starts_from_events,
     _reopening_from_events,
-    candidate_name,
+    chosen_name,
     recommended_interval_model,
 )
 from .interval.pooled import KEY_MEASURE, KEY_SERIES
@@ -71,12 +72,13 @@ def fit_pooled_recommended(
     if reopening is None:
         reopening = _reopening_from_events()
     kw = _model_options(
-        {k: v for k, v in RECOMMENDED.items() if k != "pooled"},
+        {k: v for k, v in RECOMMENDED.items() if k not in POOLING_KEYS},
         pd.Timestamp(reopening),
         _regime_starts_from_events()[0],
     )
     kw["holidays"] = holidays
-    return fit_pooled(obs, series, family=family, measure=measure, **kw)
+    shared = bool(RECOMMENDED.get("shared_dispersion"))
+    return fit_pooled(obs, series, family=family, measure=measure, shared_dispersion=shared, **kw)
 
 
 class SeriesFits:
@@ -260,8 +262,7 @@ def backtest_summary(
 
 def chosen_model_name() -> str:
     """Return the backtest row label of the model the rule chose."""
-    opts = {k: v for k, v in RECOMMENDED.items() if k != "pooled"}
-    return ("pooled " if RECOMMENDED.get("pooled") else "") + candidate_name(opts)
+    return chosen_name(RECOMMENDED)
 
 
 class BoundFit:

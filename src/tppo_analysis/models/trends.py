@@ -15,11 +15,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import TppoError
 from ..protocol import round_frame
 from ..record.trend_context import DEFAULT_EVENTS, event_lines, passport_rate_table
 from ..sources.labels import series_label
 from .backtest import width_check
+from .changes import _span_label, covered_periods, model_sensitivity, period_changes, series_obs
 from .choice import recommended_interval_model
 from .fits import (
     BoundFit,
@@ -32,7 +32,7 @@ from .fits import (
     trend_figure,
 )
 from .interval import KEY_MEASURE, KEY_SERIES
-from .interval._predict import NOT_BOUNDED, covered_days
+from .interval._predict import NOT_BOUNDED
 from .monthly import MINISTRY_SPLIT, complete_months, fit_monthly_nb, full_year_coverage
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "DEFAULT_EVENTS",
     "covered_periods",
     "period_changes",
+    "model_sensitivity",
     "window_check",
     "robustness_table",
     "forecast_table",
@@ -72,24 +73,6 @@ __all__ = [
 
 #: Source line of the tables and figures built on the public record.
 SOURCE = "public statements compiled in data/public; reconciled by tppo.reconcile"
-
-
-def series_obs(obs: pd.DataFrame, series: str, measure: str = KEY_MEASURE) -> pd.DataFrame:
-    """Return the reconciled windows of one (series, measure), sorted by start; raises when there are none.
-
-    Parameters
-    ----------
-    obs : DataFrame
-        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
-    series : str
-        Series key.
-    measure : str
-        Measure of the windows (default: suspected non-procedural departure deferrals).
-    """
-    o = obs[(obs["series"] == series) & (obs["measure"] == measure)].sort_values("period_start")
-    if o.empty:
-        raise TppoError(f"no observations for series {series!r}, measure {measure!r}")
-    return o.reset_index(drop=True)
 
 
 def series_table(obs: pd.DataFrame, specs: Sequence[tuple[str, str]]) -> pd.DataFrame:
@@ -158,107 +141,6 @@ def trend_fits(
         (series, measure) -> :class:`~tppo_analysis.models.fits.BoundFit`.
     """
     return fit_specs(obs, specs, holidays=holidays, reopening=reopening)
-
-
-def covered_periods(o: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timestamp]]:
-    """Return, per calendar year, the first run of reported days.
-
-    Per calendar year with reported days: (year, first, last) of the longest run of reported days that starts on
-    the year's first reported day.
-
-    Parameters
-    ----------
-    o : DataFrame
-        The windows of one series.
-    """
-    days = covered_days(o)
-    out = []
-    for year in sorted(set(days.year)):
-        d = days[days.year == year]
-        breaks = np.flatnonzero(np.diff(d.asi8) > 86_400 * 10**9)
-        end = d[breaks[0]] if len(breaks) else d[-1]
-        out.append((int(year), d[0], end))
-    return out
-
-
-def _span_label(a: pd.Timestamp, b: pd.Timestamp) -> str:
-    if a.month == 1 and a.day == 1 and b.month == 12 and b.day == 31:
-        return str(a.year)
-    return f"{a.day} {a:%b} - {b.day} {b:%b %Y}"
-
-
-def _poisson_caveat(fit) -> str:
-    """Say so when a negative-binomial fit estimated a series' over-dispersion at 0 (its interval is Poisson)."""
-    res = getattr(fit, "res", fit)
-    alpha = getattr(res, "alpha", None)
-    if isinstance(alpha, Mapping):
-        alpha = alpha.get(getattr(fit, "series", None))
-    if getattr(res, "family", "negbin") == "negbin" and alpha is not None and float(alpha) == 0.0:
-        return "; over-dispersion estimated at 0 from these windows: the interval shows counting noise only"
-    return ""
-
-
-def period_changes(fits: Mapping[tuple[str, str], BoundFit], obs: pd.DataFrame, *, level: float = 0.9) -> pd.DataFrame:
-    """Tabulate changes between consecutive reported years of each series.
-
-    Change in the expected mean daily rate between consecutive reported years of each series, over the calendar
-    days both years report (their common within-year span), with a ``level`` interval (parameter uncertainty).
-
-    Columns: series, measure, earlier, later, rate_earlier, rate_later (per day), ratio, ci_lower, ci_upper, level,
-    identified, reliability, note.
-
-    Parameters
-    ----------
-    fits : mapping of (str, str) to BoundFit
-        Fits by (series, measure), as from :func:`trend_fits`.
-    obs : DataFrame
-        Reconciled windows: ``period_start``, ``period_end`` (inclusive dates), ``value`` and, for several series, ``series`` and ``measure``.
-    level : float
-        Confidence or prediction level, between 0 and 1.
-    """
-    rows = []
-    for (s, measure), fit in fits.items():
-        o = series_obs(obs, s, measure)
-        periods = covered_periods(o)
-        for (y0, a0, b0), (y1, a1, b1) in zip(periods[:-1], periods[1:], strict=True):
-            start = max((a0.month, a0.day), (a1.month, a1.day))
-            end = min((b0.month, b0.day), (b1.month, b1.day))
-            if start > end:
-                continue
-            p0 = (pd.Timestamp(y0, *start), pd.Timestamp(y0, *end))
-            p1 = (pd.Timestamp(y1, *start), pd.Timestamp(y1, *end))
-            ch = fit.period_change(p0, p1, level=level)
-            r0 = fit.period_rate(*p0, level=level)["estimate"]
-            r1 = fit.period_rate(*p1, level=level)["estimate"]
-            n0 = int(((o["period_end"] >= p0[0]) & (o["period_start"] <= p0[1])).sum())
-            n1 = int(((o["period_end"] >= p1[0]) & (o["period_start"] <= p1[1])).sum())
-            gap = y1 - y0 > 1
-            rows.append(
-                {
-                    "series": series_label(s),
-                    "measure": measure,
-                    "earlier": _span_label(*p0),
-                    "later": _span_label(*p1),
-                    "rate_earlier": r0,
-                    "rate_later": r1,
-                    "ratio": ch["estimate"],
-                    "ci_lower": ch["ci_lower"],
-                    "ci_upper": ch["ci_upper"],
-                    "level": level,
-                    "identified": ch["identified"],
-                    "reliability": f"{len(o)} windows in the series ({n0} and {n1} in these periods); trend model chosen "
-                    "by backtest" + _poisson_caveat(fit),
-                    "note": (f"no reported days in {y0 + 1}" if y1 - y0 == 2 else f"no reported days {y0 + 1}-{y1 - 1}")
-                    if gap
-                    else "",
-                }
-            )
-    out = pd.DataFrame(rows)
-    if len(out):
-        no = out["identified"] == "no"
-        out.loc[no, ["ratio", "ci_lower", "ci_upper"]] = np.nan
-        out.loc[no, "note"] = NOT_BOUNDED
-    return round_frame(out)
 
 
 def window_check(fit: BoundFit, o: pd.DataFrame, *, level: float = 0.9, seed: int = 0) -> pd.DataFrame:
