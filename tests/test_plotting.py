@@ -201,3 +201,25 @@ def test_returned_path_displays_without_folder(tmp_path):
     assert png == tmp_path / "shown.png" and png.exists()
     assert repr(png) == "saved figure shown (.png, .svg, .json)"
     assert str(tmp_path) not in repr(png)
+
+
+def test_interval_panel_draws_the_fitted_mean_as_shown_in_tables():
+    """The fitted-mean line is the 3-significant-digit mean, so last-bit differences of a fit do not move the figure."""
+    import numpy as np
+    import pandas as pd
+
+    from tppo_analysis.models.interval._predict import draw_panel
+    from tppo_analysis.protocol import round_sig
+
+    months = pd.date_range("2023-01-01", periods=3, freq="MS")
+    mon = pd.DataFrame({"month": months, "mean": [123.456789, 98.7654321, 100.0004], "lower": [80, 60, 70],
+                        "upper": [170, 140, 150]})  # fmt: skip
+    obs = pd.DataFrame({"period_start": [months[0]], "period_end": [pd.Timestamp("2023-03-31")], "value": [300]})
+    fig, ax = plt.subplots()
+    draw_panel(ax, obs, mon)
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "fitted mean")
+    dim = months.days_in_month.to_numpy()
+    expected = np.array([round_sig(v) for v in mon["mean"]]) / dim
+    np.testing.assert_array_equal(np.asarray(line.get_ydata(), dtype=float), expected)
+    assert not np.allclose(expected, mon["mean"].to_numpy() / dim, rtol=1e-6, atol=0)  # rounding did something
+    plt.close(fig)

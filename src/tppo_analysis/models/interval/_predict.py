@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ...protocol import check_level
+from ...protocol import check_level, round_sig
 from .._counts import nb_counts
 from ._design import DAYS_PER_YEAR
 
@@ -268,7 +268,10 @@ def draw_panel(ax, obs: pd.DataFrame, mon: pd.DataFrame, *, level: float = 0.9, 
         zorder=2,
         label=f"{int(round(level * 100))}% prediction band",
     )
-    ax.plot(mid, mon["mean"] / dim, color=color, linewidth=1.5, zorder=3, label="fitted mean")
+    # the line is drawn from the mean rounded as it is shown in tables (3 significant digits), so the figure's bytes
+    # do not move with the last bits of the fit (e.g. with the number of BLAS threads)
+    shown = np.array([round_sig(float(v)) for v in mon["mean"]])
+    ax.plot(mid, shown / dim, color=color, linewidth=1.5, zorder=3, label="fitted mean")
     cov = covered_days(obs)
     gap_label: str | None = "no reported data"
     for m0 in mon["month"]:
