@@ -383,8 +383,17 @@ def select_lambda(
 
 
 def _scale_rows(X, v: np.ndarray):
-    """``diag(v) @ X`` for a dense or sparse ``X``."""
-    return X.multiply(v[:, None]).tocsr() if sparse.issparse(X) else X * v[:, None]
+    """``diag(v) @ X`` for a dense or sparse ``X``.
+
+    A CSR matrix is scaled on its stored values (each multiplied by its row's ``v``): the same products as
+    ``X.multiply(v[:, None])``, without the general broadcasting path, which took a quarter of a pooled fit.
+    """
+    if not sparse.issparse(X):
+        return X * v[:, None]
+    X = X.tocsr()
+    out = X.copy()
+    out.data = X.data * np.repeat(np.asarray(v, dtype=float), np.diff(X.indptr))
+    return out
 
 
 def _dense(M) -> np.ndarray:
