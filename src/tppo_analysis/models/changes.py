@@ -18,15 +18,14 @@ from ..errors import TppoError
 from ..protocol import round_frame
 from ..sources.labels import series_label
 from .choice import (
-    POOLING_KEYS,
     RECOMMENDED,
-    _model_options,
     _regime_starts_from_events,
-    candidate_name,
+    alone_name,
     pooled_name,
     recommended_interval_model,
+    single_options,
 )
-from .fits import BoundFit, chosen_model_name, fit_specs
+from .fits import BoundFit, chosen_model_name, fit_pooled_recommended, fit_specs
 from .interval import KEY_MEASURE, KEY_SERIES
 from .interval._predict import NOT_BOUNDED, covered_days
 
@@ -184,22 +183,19 @@ def model_sensitivity(obs: pd.DataFrame, *, level: float = 0.9, reopening=None) 
     DataFrame
         ``model`` then the columns of :func:`period_changes`, one block per model (chosen first).
     """
-    from .interval.pooled import fit_pooled
-
-    closure, ev_reopening = _regime_starts_from_events()
-    reopening = ev_reopening if reopening is None else pd.Timestamp(reopening)
+    if reopening is None:
+        reopening = _regime_starts_from_events()[1]
     specs = [(s, KEY_MEASURE) for s in KEY_SERIES]
-    opts = {k: v for k, v in RECOMMENDED.items() if k not in POOLING_KEYS}
-    shared = bool(RECOMMENDED.get("shared_dispersion"))
+    opts = single_options()
+    other = not RECOMMENDED.get("shared_dispersion")
     blocks: list[tuple[str, dict]] = [(chosen_model_name(), fit_specs(obs, specs, reopening=reopening))]
     if RECOMMENDED.get("pooled"):
-        kw = _model_options(opts, reopening, closure)
-        other = fit_pooled(obs, list(KEY_SERIES), shared_dispersion=not shared, **kw)
-        blocks.append((pooled_name(opts, shared_dispersion=not shared), {k: BoundFit(other, k[0]) for k in specs}))
+        res = fit_pooled_recommended(obs, KEY_SERIES, reopening=reopening, shared_dispersion=other)
+        blocks.append((pooled_name(opts, shared_dispersion=other), {k: BoundFit(res, k[0]) for k in specs}))
     alone = recommended_interval_model(reopening=reopening)
     blocks.append(
         (
-            candidate_name(opts) + ", each series alone",
+            alone_name(opts),
             {(s, m): BoundFit(alone.fit(series_obs(obs, s, m))) for s, m in specs},
         )
     )

@@ -30,6 +30,8 @@ __all__ = [
     "candidate_name",
     "pooled_name",
     "chosen_name",
+    "alone_name",
+    "single_options",
     "candidate_model",
     "decide",
     "run_choice",
@@ -109,6 +111,28 @@ def chosen_name(chosen: Mapping) -> str:
     if chosen.get("pooled"):
         return pooled_name(chosen, shared_dispersion=bool(chosen.get("shared_dispersion")))
     return candidate_name(chosen)
+
+
+def single_options(chosen: Mapping = RECOMMENDED) -> dict:
+    """Return the options of ``chosen`` a single-series model takes (without ``pooled``, ``shared_dispersion``).
+
+    Parameters
+    ----------
+    chosen : mapping
+        Chosen options (default :data:`RECOMMENDED`).
+    """
+    return {k: v for k, v in chosen.items() if k not in POOLING_KEYS}
+
+
+def alone_name(opts: Mapping) -> str:
+    """Label of a candidate fitted to each series alone, as the model-sensitivity table shows it.
+
+    Parameters
+    ----------
+    opts : mapping
+        Options of the candidate: smoothing, forecast, dispersion, breaks, drift_sd.
+    """
+    return candidate_name(opts) + ", each series alone"
 
 
 def _breaks(kind: str, reopening: pd.Timestamp, closure: pd.Timestamp) -> dict | None:
@@ -354,8 +378,7 @@ def recommended_interval_model(
     ev_closure, ev_reopening = _regime_starts_from_events()
     reopening = ev_reopening if reopening is None else reopening
     closure = ev_closure if closure is None else closure
-    opts = {k: v for k, v in RECOMMENDED.items() if k not in POOLING_KEYS}
-    kw = _model_options(opts, pd.Timestamp(reopening), pd.Timestamp(closure))
+    kw = _model_options(single_options(), pd.Timestamp(reopening), pd.Timestamp(closure))
     kw["holidays"] = holidays
     return IntervalCountModel(family, trend="smooth", **kw)
 

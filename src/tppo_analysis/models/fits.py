@@ -17,13 +17,13 @@ from ..protocol import round_frame
 from ..sources.labels import series_label
 from .backtest import in_scores, plot_backtest, score_rows, summarise
 from .choice import (
-    POOLING_KEYS,
     RECOMMENDED,
     _model_options,
     _regime_starts_from_events,
     _reopening_from_events,
     chosen_name,
     recommended_interval_model,
+    single_options,
 )
 from .interval.pooled import KEY_MEASURE, KEY_SERIES
 
@@ -49,6 +49,7 @@ def fit_pooled_recommended(
     holidays=False,
     reopening=None,
     measure: str = "dep_deferral_wni_pmi_suspected",
+    shared_dispersion: bool | None = None,
 ):
     """:func:`~tppo_analysis.models.interval.fit_pooled` with the options the rule chose.
 
@@ -66,18 +67,20 @@ def fit_pooled_recommended(
         Start of the post-reopening regime (default: the event table, else 1 April 2022).
     measure : str
         Measure of the windows (default: suspected non-procedural departure deferrals).
+    shared_dispersion : bool, optional
+        Override the chosen dispersion variant (default: as the rule chose).
     """
     from .interval.pooled import fit_pooled
 
     if reopening is None:
         reopening = _reopening_from_events()
     kw = _model_options(
-        {k: v for k, v in RECOMMENDED.items() if k not in POOLING_KEYS},
+        single_options(),
         pd.Timestamp(reopening),
         _regime_starts_from_events()[0],
     )
     kw["holidays"] = holidays
-    shared = bool(RECOMMENDED.get("shared_dispersion"))
+    shared = bool(RECOMMENDED.get("shared_dispersion")) if shared_dispersion is None else shared_dispersion
     return fit_pooled(obs, series, family=family, measure=measure, shared_dispersion=shared, **kw)
 
 

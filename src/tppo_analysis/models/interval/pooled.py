@@ -9,8 +9,9 @@ between a level and a smooth). Past the joint span every series follows the mode
 own curve over the last ``anchor_days`` of the span. Both smoothing parameters are chosen by the model's criterion
 (a coordinate search refined by a pattern search: :func:`._likelihood.search_smoothing`), NB2 dispersion is
 estimated per series or, with ``shared_dispersion``, once for all series (a series with a handful of windows cannot
-estimate its own: national's 5 windows put it at 0 in every planted-truth replication checked). Thin series (a handful of windows) borrow the shape of the well-reported ones; what they
-cannot support, the deviation penalty pulls towards the shared shape.
+estimate its own: national's 5 windows put it at 0 in every planted-truth replication checked). Thin series (a
+handful of windows) borrow the shape of the well-reported ones; what they cannot support, the deviation penalty
+pulls towards the shared shape.
 """
 
 from __future__ import annotations

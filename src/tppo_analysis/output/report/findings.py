@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import TppoError
-from ...models.choice import POOLING_KEYS, RECOMMENDED, candidate_name, chosen_name, pooled_name
+from ...models.choice import RECOMMENDED, alone_name, chosen_name, pooled_name, single_options
 from ...protocol import round_sig
 
 __all__ = [
@@ -195,11 +195,11 @@ def build_findings(specs: Sequence[FindingSpec], results_dir: str | Path) -> lis
 
 _NATIONAL_DEP = {"series": "national", "measure": "dep_deferral_wni_pmi_suspected"}
 _SH_TREND = {"series": "Soekarno-Hatta airport (Tangerang, Banten)", "measure": "dep_deferral_wni_pmi_suspected"}
-_PLAIN = {k: v for k, v in RECOMMENDED.items() if k not in POOLING_KEYS}
+_PLAIN = single_options()
 #: Row labels of notebook 01's model-sensitivity table: the chosen model and its two alternatives.
 _SH_CHOSEN = {**_SH_TREND, "model": chosen_name(RECOMMENDED)}
 _OTHER_POOLED = pooled_name(_PLAIN, shared_dispersion=not RECOMMENDED.get("shared_dispersion"))
-_ALONE = candidate_name(_PLAIN) + ", each series alone"
+_ALONE = alone_name(_PLAIN)
 
 #: The findings on the report's first screen, in order.
 FINDINGS: tuple[FindingSpec, ...] = (
