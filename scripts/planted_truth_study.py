@@ -82,6 +82,7 @@ def one_replication(
     seed: int = SEED,
     n_draws: int = 1000,
     model_options: dict | None = None,
+    by_year: list | None = None,
 ) -> dict:
     rng = np.random.default_rng([seed, rep])
     month_of_day = mu.index.to_period("M")
@@ -91,7 +92,7 @@ def one_replication(
     options = {"dispersion": "month", **(model_options or {}), "smoothing": smoothing}
     res = IntervalCountModel("negbin", trend="smooth", holidays=list(HOLIDAYS), **options).fit(obs)
     mon = res.monthly(level=0.9, seed=rep, n_draws=n_draws)
-    return _score(res, mon, mu, months, smoothing, rep, edf=res.edf, alpha=res.alpha)
+    return _score(res, mon, mu, months, smoothing, rep, edf=res.edf, alpha=res.alpha, by_year=by_year)
 
 
 def _window_totals(windows: pd.DataFrame, daily: pd.Series) -> list[int]:
@@ -99,13 +100,21 @@ def _window_totals(windows: pd.DataFrame, daily: pd.Series) -> list[int]:
     return [int(daily[a:b].sum()) for a, b in zip(windows["period_start"], windows["period_end"], strict=True)]
 
 
-def _score(res, mon: pd.DataFrame, mu: pd.Series, months, smoothing: str, rep: int, *, edf, alpha) -> dict:
-    """Score one fit: monthly error and band coverage over ``months``, and the error of each holiday term."""
+def _score(
+    res, mon: pd.DataFrame, mu: pd.Series, months, smoothing: str, rep: int, *, edf, alpha, by_year: list | None = None
+) -> dict:
+    """Score one fit: monthly error and band coverage over ``months``, and the error of each holiday term.
+
+    With ``by_year`` (a list), one row per calendar year of the scored months is appended to it (see
+    :func:`year_rows`).
+    """
     mon = mon.set_index("month")
     mon.index = mon.index.to_period("M")
     truth = mu.groupby(mu.index.to_period("M")).sum().reindex(months)
     got = mon.reindex(months)
     covered = (got["ci_lower"] <= truth) & (truth <= got["ci_upper"])
+    if by_year is not None:
+        by_year.extend(year_rows(got, truth, covered, smoothing, rep))
     ident = res.identification().set_index("term")
     row = {
         "smoothing": smoothing,
@@ -119,6 +128,29 @@ def _score(res, mon: pd.DataFrame, mu: pd.Series, months, smoothing: str, rep: i
     for term, factor in HOLIDAYS.items():
         row[f"error_{term}"] = float(ident.loc[term, "estimate"] - np.log(factor))
     return row
+
+
+def year_rows(got: pd.DataFrame, truth: pd.Series, covered: pd.Series, smoothing: str, rep: int) -> list[dict]:
+    """One replication's scored months summed by calendar year: where in time the bands miss.
+
+    Columns: ``year``, ``months`` (scored months of that year), ``covered`` (how many of them the 90% band covers),
+    ``sum_rel_error`` and ``sum_rel_bias`` (sums over those months of |fitted / true - 1| and fitted / true - 1).
+    Sums rather than means so that years pool over replications by adding.
+    """
+    rel = got["mean"] / truth - 1
+    year = truth.index.year
+    return [
+        {
+            "smoothing": smoothing,
+            "rep": rep,
+            "year": int(y),
+            "months": int((year == y).sum()),
+            "covered": int(covered[year == y].sum()),
+            "sum_rel_error": float(rel[year == y].abs().sum()),
+            "sum_rel_bias": float(rel[year == y].sum()),
+        }
+        for y in sorted(set(year))
+    ]
 
 
 #: Planted levels of the other key series relative to Soekarno-Hatta (roughly the record's ratios): one shared
@@ -137,6 +169,7 @@ def one_pooled_replication(
     seed: int = SEED,
     n_draws: int = 1000,
     model_options: dict | None = None,
+    by_year: list | None = None,
 ) -> dict:
     """One replication of the pooled check: the four key series' own windows, scaled copies of one truth.
 
@@ -163,7 +196,17 @@ def one_pooled_replication(
     options = {**(model_options or {}), "smoothing": smoothing}
     res = fit_pooled(obs, list(windows), family="negbin", holidays=list(HOLIDAYS), **options)
     mon = res.monthly(level=0.9, seed=rep, n_draws=n_draws, series=POOLED_TARGET)
-    return _score(res, mon, mu, months, smoothing, rep, edf=float(getattr(res, "edf", np.nan)), alpha=float(np.nan))
+    return _score(
+        res,
+        mon,
+        mu,
+        months,
+        smoothing,
+        rep,
+        edf=float(getattr(res, "edf", np.nan)),
+        alpha=float(np.nan),
+        by_year=by_year,
+    )
 
 
 def summarise(reps: pd.DataFrame) -> pd.DataFrame:
@@ -198,9 +241,14 @@ def run(
     progress: bool = True,
     pooled: bool = False,
 ) -> pd.DataFrame:
-    """Run (or resume) the replications of ``criteria`` into ``<out>/planted_truth_reps.csv``; return them."""
-    path = out / "planted_truth_reps.csv"
+    """Run (or resume) the replications of ``criteria`` into ``<out>/planted_truth_reps.csv``; return them.
+
+    Each replication's scored months are also summed by calendar year (:func:`year_rows`) into
+    ``<out>/planted_truth_by_year.csv``, written at the same checkpoints: where in time the bands miss.
+    """
+    path, path_years = out / "planted_truth_reps.csv", out / "planted_truth_by_year.csv"
     done = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=["study", "smoothing", "rep"])
+    done_years = pd.read_csv(path_years) if path_years.exists() else pd.DataFrame()
     windows = record_windows()
     if pooled:
         per_series = {k: record_windows(k) for k in POOLED_SCALE}
@@ -221,28 +269,35 @@ def run(
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc=f"planted truth ({study})", file=sys.stderr)
-    rows = []
+    rows: list[dict] = []
+    years: list[dict] = []
     for k, (crit, rep) in enumerate(todo):
-        rows.append(
-            {
-                "data": "SYNTHETIC",
-                "study": study,
-                **(
-                    one_pooled_replication(rep, crit, per_series, mu, months, seed=seed, model_options=model_options)
-                    if pooled
-                    else one_replication(rep, crit, windows, mu, months, seed=seed, model_options=model_options)
-                ),
-            }
+        row = (
+            one_pooled_replication(
+                rep, crit, per_series, mu, months, seed=seed, model_options=model_options, by_year=years
+            )
+            if pooled
+            else one_replication(rep, crit, windows, mu, months, seed=seed, model_options=model_options, by_year=years)
         )
+        rows.append(row)
         if bar:
             bar.update(1)
         if len(rows) == 20 or k == len(todo) - 1:  # checkpoint
-            done = pd.concat([done, pd.DataFrame(rows)], ignore_index=True)
+            done = _append(done, rows, study)
             write_csv(done, path)
-            rows = []
+            done_years = _append(done_years, years, study)
+            write_csv(done_years, path_years)
+            rows, years = [], []
     if bar:
         bar.close()
     return done[(done["study"] == study) & done["smoothing"].isin(criteria) & (done["rep"] < reps)]
+
+
+def _append(done: pd.DataFrame, rows: list[dict], study: str) -> pd.DataFrame:
+    """``done`` with ``rows`` of ``study`` appended, labelled SYNTHETIC (``data`` first)."""
+    new = pd.DataFrame([{"data": "SYNTHETIC", "study": study, **r} for r in rows])
+    out = new if done.empty else pd.concat([done, new], ignore_index=True)
+    return out[["data", *(c for c in out.columns if c != "data")]]
 
 
 def write_outputs(out: Path) -> pd.DataFrame:
@@ -268,7 +323,8 @@ def write_outputs(out: Path) -> pd.DataFrame:
         + ", so the series deviations are truly zero, a case favourable to pooling) with one NB2 dispersion per "
         "series; `chosen_pooled_shared` = the same with one dispersion shared by all series (amendment 2 of "
         "`docs/model_choice.md`; every series has the same planted dispersion, which also favours it); `_no_break` "
-        "= without the breaks. Soekarno-Hatta's months scored.",
+        "= without the breaks. Soekarno-Hatta's months scored. The pooled studies were run with the pooled smoothing "
+        "search at half powers of ten (`docs/model_choice.md`, note of 2026-12-02).",
         "",
         "| study | smoothing | reps | monthly error | MC SE | 90% band coverage | MC SE | bias ramadan (log) | "
         "bias post-Idul-Fitri (log) | passes |",
@@ -280,8 +336,43 @@ def write_outputs(out: Path) -> pd.DataFrame:
             f"{r.band_coverage_90:.3f} | {r.mc_se_coverage:.3f} | {r.bias_ramadan:.3f} | "
             f"{r.bias_post_idul_fitri:.3f} | {'yes' if r.passes else 'no'} |"
         )
+    by_year = out / "planted_truth_by_year.csv"
+    if by_year.exists():
+        lines += _by_year_lines(summarise_by_year(pd.read_csv(by_year)))
     (out / "planted_truth.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return table
+
+
+def summarise_by_year(rows: pd.DataFrame) -> pd.DataFrame:
+    """Pool the by-year rows over replications: coverage, mean error and mean bias of each year's scored months."""
+    g = rows.groupby(["study", "smoothing", "year"], sort=False)
+    out = g[["months", "covered", "sum_rel_error", "sum_rel_bias"]].sum()
+    out["reps"] = g["rep"].nunique()
+    out["months_per_rep"] = out["months"] / out["reps"]
+    out["band_coverage_90"] = out["covered"] / out["months"]
+    out["monthly_rel_error"] = out["sum_rel_error"] / out["months"]
+    out["monthly_rel_bias"] = out["sum_rel_bias"] / out["months"]
+    cols = ["reps", "months_per_rep", "band_coverage_90", "monthly_rel_error", "monthly_rel_bias"]
+    return out[cols].reset_index()
+
+
+def _by_year_lines(t: pd.DataFrame) -> list[str]:
+    lines = [
+        "",
+        "## Where in time the bands miss",
+        "",
+        "The same replications (same seeds and fits) scored by calendar year of Soekarno-Hatta's scored months "
+        "(`planted_truth_by_year.csv`). Bias is the mean of fitted / true - 1 (negative: the fit is too low).",
+        "",
+        "| study | smoothing | year | reps | months a rep | 90% band coverage | monthly error | monthly bias |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in t.itertuples(index=False):
+        lines.append(
+            f"| {r.study} | {r.smoothing} | {r.year} | {r.reps} | {r.months_per_rep:g} | {r.band_coverage_90:.3f} | "
+            f"{r.monthly_rel_error:.3f} | {r.monthly_rel_bias:+.3f} |"
+        )
+    return lines
 
 
 def _describe(opts: dict) -> str:

@@ -240,19 +240,36 @@ def test_smoothing_search_follows_a_diagonal_valley_the_coordinate_search_stops_
 def test_smoothing_search_is_never_worse_than_the_coordinate_search(seed):
     from tppo_analysis.models.interval._likelihood import search_smoothing
 
-    values = np.random.default_rng(seed).normal(size=(12, 12))  # a rough surface on the unit grid -3..8
+    values = np.random.default_rng(seed).normal(size=(23, 23))  # a rough surface on the half-step grid -3..8
 
     def crit(a, b):
-        return float(values[int(a) + 3, int(b) + 3])
+        i, j = (a + 3.0) * 2.0, (b + 3.0) * 2.0
+        assert i == int(i) and j == int(j), "off the half-step grid"
+        return float(values[int(i), int(j)])
 
     got, foil = search_smoothing(crit), _coordinate_search(crit)
     assert crit(*got) <= crit(*foil)
-    # and it stops where no unit step, diagonal or not, is lower
-    for da in (-1, 0, 1):
-        for db in (-1, 0, 1):
+    # and it stops where no half step, diagonal or not, is lower
+    for da in (-0.5, 0.0, 0.5):
+        for db in (-0.5, 0.0, 0.5):
             a, b = got[0] + da, got[1] + db
             if -3 <= a <= 8 and -3 <= b <= 8:
                 assert crit(a, b) >= crit(*got)
+
+
+@pytest.mark.parametrize("target", [(2.5, 7.5), (-2.5, 8.0), (7.5, -3.0)])
+def test_smoothing_search_resolves_half_steps(target):
+    """The pooled search ends at the single-series grid's resolution (0.5 in log10 lambda), not on whole powers.
+
+    A bowl centred between unit grid points: the unit-step search alone stops at a neighbouring whole power.
+    """
+    from tppo_analysis.models.interval._likelihood import search_smoothing
+
+    def crit(a, b):
+        return (a - target[0]) ** 2 + 2 * (b - target[1]) ** 2
+
+    assert search_smoothing(crit, steps=(1.0,)) != target
+    assert search_smoothing(crit) == target
 
 
 @pytest.mark.parametrize("target", [(8.0, -3.0), (-3.0, 8.0), (5.0, 1.0), (-1.0, -1.0)])

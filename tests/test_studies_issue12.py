@@ -39,6 +39,10 @@ def test_planted_truth_small_version_meets_the_targets(tmp_path):
     assert s["reps"] == 12 and s["converged"] == 12
     assert s["monthly_rel_error"] <= 0.10
     assert 0.85 <= s["band_coverage_90"] <= 0.95
+    # the same fits scored by calendar year: every scored month counted once
+    years = study.summarise_by_year(pd.read_csv(tmp_path / "planted_truth_by_year.csv"))
+    assert (years["reps"] == 12).all()
+    assert years["months_per_rep"].sum() == len(study.full_months(study.record_windows()))
 
 
 def test_committed_planted_truth_is_reproduced(tmp_path):
@@ -74,14 +78,8 @@ def test_planted_truth_is_what_the_windows_see(monkeypatch):
     assert ratio[(cal["ramadan"] == 0) & (cal["post_idul_fitri"] == 0)].to_numpy() == pytest.approx(1.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the finally chosen model (pooled over the key series, one shared dispersion) misses the "
-    "planted-truth targets at 200 replications (monthly error 0.105, coverage 0.817; 0.085 / 0.842 without its "
-    "breaks), and so does its single-series version (0.118, 0.843; without breaks 0.091 / 0.877 passes); see "
-    "results/studies/planted_truth.md",
-)
-def test_committed_planted_truth_passes_for_the_chosen_model():
+def _committed_study(study: str) -> pd.Series:
+    """Return the committed planted-truth summary row of ``study`` under the chosen smoothing criterion."""
     path = STUDIES / "planted_truth.csv"
     if not path.exists():
         pytest.skip("planted-truth study not yet run")
@@ -89,13 +87,53 @@ def test_committed_planted_truth_passes_for_the_chosen_model():
 
     t = pd.read_csv(path)
     assert (t["data"] == "SYNTHETIC").all()
+    row = t[(t["study"] == study) & (t["smoothing"] == RECOMMENDED["smoothing"])]
+    assert len(row) == 1, study
+    return row.iloc[0]
+
+
+def test_committed_planted_truth_passes_for_the_finally_chosen_model():
+    """Issue 12's planted-truth check: the model step 6 of the rule finally chose meets the targets at 200 reps."""
+    from tppo_analysis.models.choice import RECOMMENDED
+
     study_mod = _script("planted_truth_study")
-    pooled = study_mod.pooled_study(shared=bool(RECOMMENDED.get("shared_dispersion")))
-    studies = ["chosen", pooled] if RECOMMENDED["pooled"] else ["chosen"]
-    for study in studies:
-        chosen = t[(t["study"] == study) & (t["smoothing"] == RECOMMENDED["smoothing"])]
-        assert len(chosen) == 1 and chosen["reps"].iloc[0] >= 200, study
-        assert bool(chosen["passes"].iloc[0]), study
+    study = (
+        study_mod.pooled_study(shared=bool(RECOMMENDED.get("shared_dispersion"))) if RECOMMENDED["pooled"] else "chosen"
+    )
+    row = _committed_study(study)
+    assert row["reps"] >= 200
+    assert row["monthly_rel_error"] <= study_mod.MAX_ERROR
+    assert study_mod.COVERAGE[0] <= row["band_coverage_90"] <= study_mod.COVERAGE[1]
+    assert bool(row["passes"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: the single-series model of steps 1-5 (tppo.recommended_interval_model, which notebooks use for "
+    "series outside the pooled four) misses the planted-truth targets at 200 replications (monthly error 0.118, "
+    "coverage 0.843; without its breaks 0.091 / 0.877 passes); see results/studies/planted_truth.md",
+)
+def test_committed_planted_truth_passes_for_the_single_series_model():
+    row = _committed_study("chosen")
+    assert row["reps"] >= 200
+    assert bool(row["passes"])
+
+
+def test_committed_by_year_scores_add_up_to_the_replications():
+    """Each replication's by-year rows add up to its monthly error and band coverage in ``planted_truth_reps.csv``."""
+    path = STUDIES / "planted_truth_by_year.csv"
+    if not path.exists():
+        pytest.skip("no by-year planted-truth rows committed")
+    years = pd.read_csv(path)
+    assert (years["data"] == "SYNTHETIC").all()
+    reps = pd.read_csv(STUDIES / "planted_truth_reps.csv").set_index(["study", "smoothing", "rep"])
+    sums = years.groupby(["study", "smoothing", "rep"])[["months", "covered", "sum_rel_error"]].sum()
+    assert len(sums) >= 200
+    got = reps.loc[sums.index]
+    assert (sums["covered"] / sums["months"]).to_numpy() == pytest.approx(got["band_coverage_90"].to_numpy(), abs=1e-5)
+    assert (sums["sum_rel_error"] / sums["months"]).to_numpy() == pytest.approx(
+        got["monthly_rel_error"].to_numpy(), rel=1e-4
+    )
 
 
 @pytest.mark.parametrize("shared", [False, True])

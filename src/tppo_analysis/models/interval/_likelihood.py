@@ -21,7 +21,7 @@ and exposure: statsmodels' GLMs need one linear predictor per observation, and R
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -411,17 +411,22 @@ def _solve(H: np.ndarray, g: np.ndarray) -> np.ndarray:
 POOLED_LOG10_LAMBDA_RANGE = (-3.0, 8.0)
 
 
-def search_smoothing(crit: Callable[[float, float], float]) -> tuple[float, float]:
+def search_smoothing(
+    crit: Callable[[float, float], float], *, steps: Sequence[float] = (1.0, 0.5)
+) -> tuple[float, float]:
     """Return the (log10 shape, log10 deviation) smoothing pair minimising ``crit`` over the grid, locally.
 
     First a coordinate search on the unit grid from (2, 2): shape, then deviation, twice (the whole search before
     the note of 2026-12-01). The criterion surface has several local minima (a series' NB2 dispersion can sit at 0
     or inside), and the coordinate search can stop where a diagonal step would still lower the criterion (it did in
     2 of 3 planted-truth replications checked, by 21-30 AICc). So its result is then refined by a pattern search
-    over the 8 unit-step neighbours until none is lower. The result is never worse than the coordinate search's and
-    costs a few more fits. It is still a local search: a full grid can find lower minima elsewhere (seen in the
-    planted truth), and a coarse full grid can miss narrow basins that this finds (seen on the record under the
-    ``prefer_longer`` rule; docs/model_choice.md, note of 2026-12-01).
+    over the 8 neighbours at each of ``steps`` in turn (unit steps, then half steps) until none is lower. The result
+    is never worse than the coordinate search's and costs a few more fits. The half steps give the pooled fit the
+    resolution of the single-series grid (:func:`select_lambda`, 0.5 in log10 lambda): on the unit grid alone the
+    shape penalty jumped between 1e2 and 1e3 where the criterion's minimum lay between them, and the stiffer choice
+    flattened the planted truth's peak (``docs/model_choice.md``, note of 2026-12-02). It is still a local
+    search: a full grid can find lower minima elsewhere (seen in the planted truth), and a coarse full grid can miss
+    narrow basins that this finds (seen on the record under the ``prefer_longer`` rule; note of 2026-12-01).
     Ties go to the earlier, smoother pair.
     """
     lo, hi = POOLED_LOG10_LAMBDA_RANGE
@@ -431,14 +436,16 @@ def search_smoothing(crit: Callable[[float, float], float]) -> tuple[float, floa
         ls = float(grid[int(np.argmin([crit(g, ld) for g in grid]))])
         ld = float(grid[int(np.argmin([crit(ls, g) for g in grid]))])
     best = (ls, ld)
-    while True:
-        near = [
-            (best[0] + da, best[1] + db)
-            for da in (1.0, 0.0, -1.0)
-            for db in (1.0, 0.0, -1.0)
-            if (da or db) and lo <= best[0] + da <= hi and lo <= best[1] + db <= hi
-        ]
-        cand = min(near, key=lambda p: crit(*p))
-        if crit(*cand) >= crit(*best):
-            return best
-        best = cand
+    for step in steps:
+        while True:
+            near = [
+                (best[0] + da, best[1] + db)
+                for da in (step, 0.0, -step)
+                for db in (step, 0.0, -step)
+                if (da or db) and lo <= best[0] + da <= hi and lo <= best[1] + db <= hi
+            ]
+            cand = min(near, key=lambda p: crit(*p))
+            if crit(*cand) >= crit(*best):
+                break
+            best = cand
+    return best

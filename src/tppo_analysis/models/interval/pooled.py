@@ -7,7 +7,8 @@ gives independent smooths). The first B-spline coefficient of ``f`` and of every
 ``a_s`` carries each series' size (the same fit as centring: likelihood and penalties are blind to a constant moved
 between a level and a smooth). Past the joint span every series follows the model's forecast rule, anchored at its
 own curve over the last ``anchor_days`` of the span. Both smoothing parameters are chosen by the model's criterion
-(a coordinate search refined by a pattern search: :func:`._likelihood.search_smoothing`), NB2 dispersion is
+(a coordinate search on whole powers of ten refined by pattern searches at unit and half steps, the resolution of
+the single-series grid: :func:`._likelihood.search_smoothing`), NB2 dispersion is
 estimated per series or, with ``shared_dispersion``, once for all series (a series with a handful of windows cannot
 estimate its own: national's 5 windows put it at 0 in every planted-truth replication checked). Thin series (a
 handful of windows) borrow the shape of the well-reported ones; what they cannot support, the deviation penalty
