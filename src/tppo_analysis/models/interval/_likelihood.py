@@ -412,7 +412,7 @@ POOLED_LOG10_LAMBDA_RANGE = (-3.0, 8.0)
 
 
 def search_smoothing(
-    crit: Callable[[float, float], float], *, steps: Sequence[float] = (1.0, 0.5)
+    crit: Callable[[float, float], float], *, steps: Sequence[float] = (1.0, LOG10_LAMBDA_STEP)
 ) -> tuple[float, float]:
     """Return the (log10 shape, log10 deviation) smoothing pair minimising ``crit`` over the grid, locally.
 
@@ -420,9 +420,10 @@ def search_smoothing(
     the note of 2026-12-01). The criterion surface has several local minima (a series' NB2 dispersion can sit at 0
     or inside), and the coordinate search can stop where a diagonal step would still lower the criterion (it did in
     2 of 3 planted-truth replications checked, by 21-30 AICc). So its result is then refined by a pattern search
-    over the 8 neighbours at each of ``steps`` in turn (unit steps, then half steps) until none is lower. The result
-    is never worse than the coordinate search's and costs a few more fits. The half steps give the pooled fit the
-    resolution of the single-series grid (:func:`select_lambda`, 0.5 in log10 lambda): on the unit grid alone the
+    over the 8 neighbours at each of ``steps`` in turn (unit steps, then the single-series grid's step) until none
+    is lower. The result is never worse than the coordinate search's and costs a few more fits. The second step gives
+    the pooled fit the resolution of the single-series grid (:func:`select_lambda`, ``LOG10_LAMBDA_STEP`` = 0.5 in
+    log10 lambda): on the unit grid alone the
     shape penalty jumped between 1e2 and 1e3 where the criterion's minimum lay between them, and the stiffer choice
     flattened the planted truth's peak (``docs/model_choice.md``, note of 2026-12-02). It is still a local
     search: a full grid can find lower minima elsewhere (seen in the planted truth), and a coarse full grid can miss
